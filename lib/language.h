@@ -1,0 +1,69 @@
+/*
+ * Printer-language trackers.  A tracker observes the bytes a device has
+ * accepted and knows, in O(1) state, whether the printer is in the middle of
+ * a command and what shortest harmless byte sequence completes that command
+ * (for raster data: blank pixels).  One file per language: language-NAME.c.
+ */
+
+#ifndef FP_LANGUAGE_H
+#define FP_LANGUAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FP_COMPLETION_PREFIX_MAX 16
+
+/* What completes a half-sent command: `prefix`, then `fill_count` x `fill_byte`. */
+typedef struct fp_completion_s
+{
+  uint8_t  prefix[FP_COMPLETION_PREFIX_MAX]; /* finishes a half-sent command header */
+  size_t   prefix_len;
+  uint64_t fill_count;                       /* data bytes the command still owes */
+  uint8_t  fill_byte;                        /* harmless value for them (blank pixels) */
+} fp_completion_t;
+
+/* A printer language: a vtable over a fixed-size state. */
+typedef struct fp_language_s
+{
+  const char *name;          /* "escpos", "none", ... */
+  const char *reset_preset;  /* preset that resets this language */
+  size_t      state_size;    /* bytes of state; at most FP_TRACKER_STATE_MAX */
+  void      (*init)(void *state);
+  void      (*feed)(void *state, const uint8_t *data, size_t len);
+  /* true when mid-command; fills `out` (zeroed by the caller) with the completion */
+  bool      (*completion)(const void *state, fp_completion_t *out);
+} fp_language_t;
+
+#define FP_TRACKER_STATE_MAX 64
+
+/* A running tracker; plain data, may live on the stack. */
+typedef struct fp_tracker_s
+{
+  const fp_language_t *language;
+  uint64_t             accepted;  /* bytes fed so far */
+  union { uint64_t align; uint8_t bytes[FP_TRACKER_STATE_MAX]; } state;
+} fp_tracker_t;
+
+/* The language called `name` (case-insensitive), or NULL. */
+const fp_language_t *fp_language_find(const char *name);
+
+/* All languages, NULL-terminated. */
+const fp_language_t *const *fp_language_list(void);
+
+/* Start tracking `language` (NULL means "none": never mid-command). */
+void fp_tracker_init(fp_tracker_t *tracker, const fp_language_t *language);
+
+/* Observe bytes the device accepted. */
+void fp_tracker_feed(fp_tracker_t *tracker, const void *data, size_t len);
+
+/* true when mid-command; `out` gets the completion (cleared otherwise). */
+bool fp_tracker_completion(const fp_tracker_t *tracker, fp_completion_t *out);
+
+/* Total bytes of a completion. */
+uint64_t fp_completion_size(const fp_completion_t *completion);
+
+extern const fp_language_t fp_language_none;
+extern const fp_language_t fp_language_escpos;
+
+#endif /* FP_LANGUAGE_H */

@@ -1,0 +1,28 @@
+/*
+ * Reset presets: the byte sequences that bring each printer language back to
+ * its idle state (REFERENCE.md section 5).  fp_reset_parse() in
+ * flushprinter.h turns a preset name or raw bytes into a buffer.
+ */
+
+#ifndef FP_RESET_H
+#define FP_RESET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct fp_preset_s
+{
+  const char    *name;        /* "escpos", "pcl", ... */
+  const char    *language;    /* tracker that knows this language, or NULL */
+  const char    *description; /* one line, for man pages and --help */
+  const uint8_t *bytes;
+  size_t         len;
+} fp_preset_t;
+
+/* The preset called `name` (case-insensitive), or NULL. */
+const fp_preset_t *fp_preset_find(const char *name);
+
+/* All presets, terminated by an entry whose name is NULL. */
+const fp_preset_t *fp_preset_list(void);
+
+#endif /* FP_RESET_H */
