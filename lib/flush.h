@@ -31,4 +31,12 @@ typedef struct fp_flush_counts_s
 int fp_flush_send(fp_tracker_t *tracker, const uint8_t *reset, size_t reset_len,
                   fp_write_fn write, void *ctx, fp_flush_counts_t *counts);
 
+/*
+ * The same, completing `owed` (e.g. read back from the dirty journal of a
+ * job that died) instead of what `tracker` reports; `tracker` (may be NULL)
+ * is still fed every accepted byte.
+ */
+int fp_flush_send_owed(const fp_completion_t *owed, fp_tracker_t *tracker, const uint8_t *reset,
+                       size_t reset_len, fp_write_fn write, void *ctx, fp_flush_counts_t *counts);
+
 #endif /* FP_FLUSH_H */

@@ -1,0 +1,633 @@
+/*
+ * One job on one device (see session.h and DESIGN.md's cancel timeline).
+ */
+
+#include "session.h"
+
+#include <cups/backend.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "flush.h"
+#include "flushprinter.h"
+#include "log.h"
+#include "serve.h"
+
+#define QUIET_SANITY_MS   (3600 * 1000) /* a deadline further away than this is a clock jump */
+#define FILTER_FLUSH_MAX  (30 * 1000)   /* ms a begun filter flush may take to arrive whole */
+#define RECONNECT_WAIT_MS 1000
+
+/* How the streaming phase ended. */
+typedef enum stream_end_e
+{
+  STREAM_DONE,
+  STREAM_CANCELED,
+  STREAM_FAILED
+} stream_end_t;
+
+/* Non-zero once SIGTERM arrived. */
+bool fp_session_canceled(const fp_session_t *s)
+{
+  return *s->job.canceled != 0;
+}
+
+/* Sleep up to `ms`, returning early (true) when canceled. */
+static bool sleep_or_cancel(fp_session_t *s, int ms)
+{
+  return fp_wait_fd(-1, 0, s->job.cancel_fd, ms) < 0;
+}
+
+/* Write the journal record; on failure say so once, printing goes on. */
+static void journal(fp_session_t *s, bool durable)
+{
+  static bool warned;
+
+  if (fp_store_write(s->store, &s->state, durable) && !warned)
+  {
+    warned = true;
+    fp_log("WARNING", "Cannot update the device state file %s; crash recovery is off",
+           fp_store_path(s->store));
+  }
+}
+
+/* Record what the device accepted of this job and what its half-sent command owes. */
+static void journal_progress(fp_session_t *s, bool durable)
+{
+  s->state.accepted = s->accepted;
+  memset(&s->state.owed, 0, sizeof(s->state.owed));
+  fp_tracker_completion(&s->tracker, &s->state.owed);
+  journal(s, durable);
+}
+
+/* Open the state store and take the device lock, waiting while another job holds it. */
+static int acquire_device(fp_session_t *s)
+{
+  char dir[1024];
+  int  status;
+
+  if ((status = fp_store_default_dir(dir, sizeof(dir)))
+      || (status = fp_store_open(dir, s->opts->device_key, &s->store)))
+  {
+    fp_log("ERROR", "Cannot open the device state in %s: %s", dir, fp_strerror(status));
+    return status;
+  }
+  if ((status = fp_store_lock(s->store, s->job.cancel_fd, 0)) == FP_ERROR_BUSY)
+  {
+    fp_log("INFO", "Waiting for the printer: another job is using it");
+    status = fp_store_lock(s->store, s->job.cancel_fd, -1);
+  }
+  if (status)
+  {
+    if (status != FP_ERROR_CANCELED)
+      fp_log("ERROR", "Cannot lock the device state %s: %s", fp_store_path(s->store),
+             fp_strerror(status));
+    return status;
+  }
+  if ((status = fp_store_read(s->store, &s->state)) == FP_ERROR_STATE)
+    fp_log("WARNING", "Device state file %s was unreadable; flushing the printer to be safe",
+           fp_store_path(s->store));
+  return FP_OK;
+}
+
+/* Wait for a quiet window armed by an earlier job (any queue, any process) to end. */
+static int wait_quiet_window(fp_session_t *s)
+{
+  int64_t left = s->state.quiet_until - fp_realtime_ms();
+
+  if (left <= 0)
+    return FP_OK;
+  if (left > QUIET_SANITY_MS)
+  {
+    fp_log("WARNING", "Ignoring a quiet window %" PRId64 " s in the future (clock change?)",
+           left / 1000);
+    return FP_OK;
+  }
+  fp_log("INFO", "Printer port quiet for %" PRId64 " ms after an interrupted job", left);
+  while ((left = s->state.quiet_until - fp_realtime_ms()) > 0)
+    if (sleep_or_cancel(s, (int)left))
+      return FP_ERROR_CANCELED;
+  fp_log("DEBUG", "flushprinter: quiet window over");
+  return FP_OK;
+}
+
+/*
+ * Connect, retrying with growing pauses for up to `budget_ms`.  `cancel_fd`
+ * is the job's (giving up on SIGTERM) or -1 when a flush must get through.
+ */
+static int connect_device(fp_session_t *s, int budget_ms, int cancel_fd)
+{
+  int64_t deadline = fp_monotonic_ms() + budget_ms;
+  int     pause = RECONNECT_WAIT_MS, status;
+  char    message[512] = "";
+
+  for (;;)
+  {
+    status = s->transport->open(s->opts, cancel_fd, &s->conn, message, sizeof(message));
+    if (status == FP_OK)
+    {
+      if (s->connecting)
+        fp_log("STATE", "-connecting-to-device");
+      s->connecting = false;
+      fp_log("INFO", "Connected to the printer");
+      return FP_OK;
+    }
+    if (status == FP_ERROR_CANCELED || status == FP_ERROR_NO_MEMORY)
+      return status;
+    if (!s->connecting)
+      fp_log("STATE", "+connecting-to-device");
+    s->connecting = true;
+    fp_log("INFO", "Waiting for the printer: %s", message);
+    if (fp_ms_until(deadline) == 0)
+    {
+      fp_log("ERROR", "Printer unreachable: %s", message);
+      return status;
+    }
+    if (fp_wait_fd(-1, 0, cancel_fd, pause < fp_ms_until(deadline) ? pause : fp_ms_until(deadline)) < 0)
+      return FP_ERROR_CANCELED;
+    pause = pause * 2 > 10000 ? 10000 : pause * 2;
+  }
+}
+
+/* Close the connection to the device. */
+static void disconnect_device(fp_session_t *s)
+{
+  if (s->conn)
+    s->transport->close(s->conn);
+  s->conn = NULL;
+}
+
+/* Flush-engine write function: the device, with the stall timeout, never canceled. */
+static int flush_write(void *ctx, const uint8_t *buf, size_t len, size_t *accepted)
+{
+  fp_session_t *s = ctx;
+
+  return fp_transport_write_all(s->transport, s->conn, buf, len, s->opts->timeout_ms, -1,
+                                accepted);
+}
+
+/* Reconnect after a failure, to flush: `retries` attempts, not cancelable. */
+static int reconnect_device(fp_session_t *s)
+{
+  disconnect_device(s);
+  return connect_device(s, s->opts->retries * RECONNECT_WAIT_MS, -1);
+}
+
+/* Run the flush engine, reconnecting once per allowed retry when the device drops. */
+static int send_flush(fp_session_t *s, const fp_completion_t *owed, const uint8_t *reset,
+                      size_t reset_len, fp_flush_counts_t *total)
+{
+  int status = FP_ERROR_IO;
+
+  memset(total, 0, sizeof(*total));
+  for (int attempt = 0; attempt <= s->opts->retries; attempt++)
+  {
+    fp_flush_counts_t counts = { 0 };
+
+    if (!s->conn && reconnect_device(s))
+      break;
+    status = owed ? fp_flush_send_owed(owed, &s->tracker, reset, reset_len, flush_write, s, &counts)
+                  : fp_flush_send(&s->tracker, reset, reset_len, flush_write, s, &counts);
+    total->padding += counts.padding;
+    total->reset += counts.reset;
+    if (status == FP_OK)
+      break;
+    fp_log("WARNING", "Flush interrupted (%s); reconnecting", fp_strerror(status));
+    disconnect_device(s);
+    owed = NULL; /* the tracker has followed what was accepted */
+  }
+  return status;
+}
+
+/* Complete the half-sent command, send the reset, arm the quiet window. */
+int fp_session_flush(fp_session_t *s, const uint8_t *reset, size_t reset_len, int idle_ms,
+                     fp_session_flush_t *result)
+{
+  fp_flush_counts_t counts;
+  int               status = send_flush(s, NULL, reset, reset_len, &counts);
+
+  if (status == FP_OK && s->opts->soft_reset && s->transport->soft_reset(s->conn) == FP_OK)
+    fp_log("DEBUG", "flushprinter: printer-class soft reset sent");
+  if (status == FP_OK && s->conn)
+    s->transport->drain(s->conn, s->opts->timeout_ms);
+
+  s->quiet_until = idle_ms > 0 ? fp_realtime_ms() + idle_ms : 0;
+  if (s->quiet_until > s->state.quiet_until)
+    s->state.quiet_until = s->quiet_until;
+  s->state.dirty = status != FP_OK;
+  s->journaled = s->state.dirty;
+  journal_progress(s, true);
+
+  if (result)
+  {
+    result->padding = counts.padding;
+    result->written = counts.reset;
+    result->idle_ms = idle_ms;
+  }
+  if (status == FP_OK)
+    fp_log("INFO", "Printer flushed: %" PRIu64 " padding bytes, %" PRIu64
+           " reset bytes; port quiet for %d ms", counts.padding, counts.reset, idle_ms);
+  else
+    fp_log("ERROR", "Could not flush the printer (%s); the next job flushes it first",
+           fp_strerror(status));
+  return status;
+}
+
+/* If a job died mid-command without a flush, flush before this job's first byte. */
+static int recover_dirty_device(fp_session_t *s)
+{
+  fp_completion_t   owed = s->state.owed;
+  fp_flush_counts_t counts;
+  int               status;
+
+  if (!s->state.dirty)
+    return FP_OK;
+  fp_log("INFO", "Job %d was interrupted after %" PRIu64 " bytes without a flush; flushing the "
+         "printer first", s->state.job_id, s->state.accepted);
+  status = send_flush(s, &owed, s->opts->reset, s->opts->reset_len, &counts);
+  if (status)
+  {
+    fp_log("ERROR", "Could not flush the printer left by job %d: %s", s->state.job_id,
+           fp_strerror(status));
+    return status;
+  }
+  fp_log("DEBUG", "flushprinter: recovered job %d: %" PRIu64 " padding, %" PRIu64 " reset bytes",
+         s->state.job_id, counts.padding, counts.reset);
+  fp_tracker_init(&s->tracker, s->opts->language);
+  s->state.dirty = false;
+  journal(s, true);
+  return FP_OK;
+}
+
+/* Mark the device dirty for this job before its first byte goes out. */
+static void journal_start(fp_session_t *s)
+{
+  s->state.dirty = true;
+  s->state.job_id = s->job.job_id;
+  s->state.pid = (int)getpid();
+  s->state.accepted = 0;
+  snprintf(s->state.language, sizeof(s->state.language), "%s", s->opts->language->name);
+  memset(&s->state.owed, 0, sizeof(s->state.owed));
+  journal(s, true);
+  s->journaled = true;
+}
+
+/* Forward back-channel data to the filters; false when the printer hung up. */
+static bool pump_back_channel(fp_session_t *s)
+{
+  uint8_t data[4096];
+  size_t  got = 0;
+
+  if (!s->transport->read)
+    return true;
+  if (s->transport->read(s->conn, data, sizeof(data), &got))
+    return false;
+  if (got && s->job.back_fd >= 0 && write(s->job.back_fd, data, got) < 0)
+    fp_log("DEBUG", "flushprinter: back channel: %s", strerror(errno));
+  return true;
+}
+
+/* Read job data into the empty buffer; sets input_eof. */
+static void fill_buffer(fp_session_t *s)
+{
+  ssize_t n = read(s->job.input_fd, s->buf, sizeof(s->buf));
+
+  if (n > 0)
+  {
+    s->buf_off = 0;
+    s->buf_len = (size_t)n;
+  }
+  else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+  {
+    if (n < 0)
+      fp_log("ERROR", "Cannot read the job data: %s", strerror(errno));
+    s->input_eof = true;
+  }
+}
+
+/* Send buffered job data the device takes now; feeds the tracker and the journal. */
+static int push_buffer(fp_session_t *s)
+{
+  size_t n = 0;
+  int    status;
+
+  if (!s->journaled)
+    journal_start(s);
+  status = s->transport->write(s->conn, s->buf + s->buf_off, s->buf_len - s->buf_off, &n);
+  if (n)
+  {
+    fp_tracker_feed(&s->tracker, s->buf + s->buf_off, n);
+    s->buf_off += n;
+    s->accepted += n;
+    journal_progress(s, false);
+  }
+  if (s->buf_off == s->buf_len)
+    s->buf_off = s->buf_len = 0;
+  return status;
+}
+
+/* The streaming loop: input -> device, serving the side channel, until done/cancel/failure. */
+static stream_end_t stream_job(fp_session_t *s, int *failure)
+{
+  int64_t stall_deadline = 0;
+
+  for (;;)
+  {
+    struct pollfd pfd[4];
+    bool          pending = s->buf_len > s->buf_off;
+    int           timeout = -1, n;
+
+    if (fp_session_canceled(s))
+      return STREAM_CANCELED;
+    if (!pending && s->input_eof)
+      return STREAM_DONE;
+
+    pfd[0] = (struct pollfd){ .fd = s->job.cancel_fd, .events = POLLIN };
+    pfd[1] = (struct pollfd){ .fd = pending ? -1 : s->job.input_fd, .events = POLLIN };
+    pfd[2] = (struct pollfd){ .fd = s->transport->poll_fd(s->conn),
+                              .events = (short)((pending ? POLLOUT : 0)
+                                                | (s->transport->read ? POLLIN : 0)) };
+    pfd[3] = (struct pollfd){ .fd = s->job.side_fd, .events = POLLIN };
+    if (pending)
+    {
+      if (!stall_deadline)
+        stall_deadline = fp_monotonic_ms() + s->opts->timeout_ms;
+      timeout = fp_ms_until(stall_deadline);
+    }
+    if (s->sc->partial_since)
+      timeout = timeout < 0 || timeout > FP_SERVE_STALE_MS ? FP_SERVE_STALE_MS : timeout;
+
+    n = poll(pfd, 4, timeout);
+    if (n < 0 && errno != EINTR)
+    {
+      *failure = FP_ERROR_IO;
+      return STREAM_FAILED;
+    }
+    if (fp_session_canceled(s))
+      return STREAM_CANCELED;
+    if (n > 0 && (pfd[3].revents & (POLLIN | POLLHUP | POLLERR)))
+      fp_serve_side_channel(s);
+    fp_serve_expire(s);
+    if (fp_session_canceled(s))
+      return STREAM_CANCELED;
+    if (n > 0 && (pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) && !pump_back_channel(s))
+    {
+      fp_log("ERROR", "The printer closed the connection");
+      *failure = FP_ERROR_BACKEND_GONE;
+      return STREAM_FAILED;
+    }
+    if (n > 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)))
+      fill_buffer(s);
+    if (s->buf_len > s->buf_off)
+    {
+      size_t before = s->accepted;
+
+      if ((*failure = push_buffer(s)))
+        return STREAM_FAILED;
+      if (s->accepted != before || !pending)
+        stall_deadline = 0;
+      else if (fp_ms_until(stall_deadline) == 0)
+      {
+        fp_log("ERROR", "The printer accepted nothing for %d ms", s->opts->timeout_ms);
+        *failure = FP_ERROR_TIMEOUT;
+        return STREAM_FAILED;
+      }
+    }
+  }
+}
+
+/* Drop job data read but not sent, and what the input holds right now. */
+void fp_session_discard_input(fp_session_t *s)
+{
+  uint8_t scratch[8192];
+
+  s->buf_off = s->buf_len = 0;
+  if (!s->job.from_filters)
+  {
+    s->input_eof = true; /* a spool file: stop reading it */
+    return;
+  }
+  while (!s->input_eof)
+  {
+    ssize_t n = read(s->job.input_fd, scratch, sizeof(scratch));
+
+    if (n == 0 || (n < 0 && errno != EINTR))
+    {
+      s->input_eof = n == 0;
+      break;
+    }
+  }
+}
+
+/* Write out all job data available now, then wait until the device has it. */
+int fp_session_drain_output(fp_session_t *s)
+{
+  int status = FP_OK;
+
+  if (!s->conn)
+    return FP_ERROR_IO;
+  for (;;)
+  {
+    size_t accepted = 0;
+
+    if (s->buf_len == s->buf_off)
+    {
+      if (s->input_eof)
+        break;
+      fill_buffer(s);
+      if (s->buf_len == s->buf_off)
+        break; /* nothing more in the pipe right now */
+    }
+    if (!s->journaled)
+      journal_start(s);
+    status = fp_transport_write_all(s->transport, s->conn, s->buf + s->buf_off,
+                                    s->buf_len - s->buf_off, s->opts->timeout_ms,
+                                    s->job.cancel_fd, &accepted);
+    fp_tracker_feed(&s->tracker, s->buf + s->buf_off, accepted);
+    s->accepted += accepted;
+    s->buf_off += accepted;
+    journal_progress(s, false);
+    if (s->buf_off == s->buf_len)
+      s->buf_off = s->buf_len = 0;
+    if (status)
+      return status;
+  }
+  return s->transport->drain(s->conn, s->opts->timeout_ms);
+}
+
+/* Stay off the device until the quiet window this session armed ends. */
+void fp_session_hold_quiet(fp_session_t *s)
+{
+  int64_t left;
+
+  if (s->quiet_until <= fp_realtime_ms())
+    return;
+  fp_log("INFO", "Printer port quiet for %" PRId64 " ms after a canceled job",
+         s->quiet_until - fp_realtime_ms());
+  while ((left = s->quiet_until - fp_realtime_ms()) > 0)
+  {
+    struct pollfd pfd[2] = { { .fd = s->job.side_fd, .events = POLLIN },
+                             { .fd = s->job.from_filters && !s->input_eof ? s->job.input_fd : -1,
+                               .events = POLLIN } };
+
+    /* Further SIGTERMs change nothing: only the window's end releases the queue. */
+    if (poll(pfd, 2, (int)(left > INT32_MAX ? INT32_MAX : left)) > 0)
+    {
+      if (pfd[0].revents)
+        fp_serve_side_channel(s);
+      if (pfd[1].revents)
+        fp_session_discard_input(s);
+    }
+  }
+}
+
+/* After SIGTERM: give the filters a grace period to send their own flush request. */
+static void await_filter_flush(fp_session_t *s)
+{
+  int64_t grace_end = fp_monotonic_ms() + s->opts->grace_ms;
+
+  if (!s->job.from_filters || s->job.side_fd < 0)
+    return;
+  fp_log("DEBUG", "flushprinter: waiting up to %d ms for a filter's flush request",
+         s->opts->grace_ms);
+  while (!s->filter_flushed && s->job.side_fd >= 0)
+  {
+    int64_t end = s->flush_open ? grace_end + FILTER_FLUSH_MAX : grace_end;
+    struct pollfd pfd[2] = { { .fd = s->job.side_fd, .events = POLLIN },
+                             { .fd = s->input_eof ? -1 : s->job.input_fd, .events = POLLIN } };
+    int n;
+
+    if (fp_ms_until(end) == 0)
+      break;
+    n = poll(pfd, 2, fp_ms_until(end));
+    if (n > 0 && pfd[0].revents)
+      fp_serve_side_channel(s);
+    if (n > 0 && pfd[1].revents)
+      fp_session_discard_input(s);
+  }
+}
+
+/* The cancel path: stop, discard, flush (the filter's or the queue's), hold quiet. */
+static int finish_canceled(fp_session_t *s)
+{
+  fp_log("INFO", "Job canceled after %" PRIu64 " bytes reached the printer", s->accepted);
+  fp_session_discard_input(s);
+  await_filter_flush(s);
+  if (!s->filter_flushed)
+  {
+    if (!s->journaled)
+    {
+      fp_log("DEBUG", "flushprinter: no job data was sent; nothing to flush");
+      return CUPS_BACKEND_OK;
+    }
+    fp_session_flush(s, s->opts->reset, s->opts->reset_len, s->opts->idle_ms, NULL);
+  }
+  disconnect_device(s);
+  fp_session_hold_quiet(s);
+  return CUPS_BACKEND_OK;
+}
+
+/* The failure path: reconnect, flush, leave the job to the queue's error policy. */
+static int finish_failed(fp_session_t *s, int failure)
+{
+  s->failed = true;
+  fp_log("STATE", "+offline-report");
+  fp_log("ERROR", "Printer failed after %" PRIu64 " bytes of the job (%s); the job will be "
+         "retried according to the queue's error policy", s->accepted, fp_strerror(failure));
+  if (reconnect_device(s) == FP_OK)
+  {
+    fp_log("STATE", "-offline-report");
+    fp_session_flush(s, s->opts->reset, s->opts->reset_len, s->opts->idle_ms, NULL);
+  }
+  else
+    fp_log("ERROR", "Printer still unreachable; the next job flushes it first");
+  disconnect_device(s);
+  return CUPS_BACKEND_FAILED;
+}
+
+/* The normal end: complete a truncated command, wait until the device has everything. */
+static int finish_done(fp_session_t *s)
+{
+  fp_completion_t owed = { 0 };
+  int             status;
+
+  if (fp_tracker_completion(&s->tracker, &owed))
+  {
+    fp_log("WARNING", "The job ended in the middle of a command (%" PRIu64 " bytes owed); "
+           "completing it and resetting the printer", fp_completion_size(&owed));
+    if (fp_session_flush(s, s->opts->reset, s->opts->reset_len, 0, NULL))
+      return finish_failed(s, FP_ERROR_IO);
+  }
+  if ((status = s->transport->drain(s->conn, s->opts->timeout_ms)))
+    return finish_failed(s, status);
+  s->state.dirty = false;
+  s->journaled = false;
+  journal_progress(s, true);
+  fp_log("INFO", "Job sent: %" PRIu64 " bytes", s->accepted);
+  disconnect_device(s);
+  return CUPS_BACKEND_OK;
+}
+
+/* Release everything the session holds. */
+static void session_free(fp_session_t *s)
+{
+  disconnect_device(s);
+  if (s->store)
+    fp_store_close(s->store);
+  free(s->sc);
+  free(s->msg);
+  free(s->flush_buf);
+  free(s);
+}
+
+/* Run the job; returns the backend's exit code. */
+int fp_session_run(const fp_options_t *opts, const fp_transport_t *transport,
+                   const fp_job_info_t *job)
+{
+  fp_session_t *s = calloc(1, sizeof(*s));
+  int           status, rc;
+
+  if (!s || !(s->sc = calloc(1, sizeof(*s->sc))) || !(s->msg = malloc(sizeof(*s->msg))))
+  {
+    fp_log("ERROR", "Out of memory");
+    if (s)
+      session_free(s);
+    return CUPS_BACKEND_FAILED;
+  }
+  s->opts = opts;
+  s->transport = transport;
+  s->job = *job;
+  fp_tracker_init(&s->tracker, opts->language);
+  if (s->job.from_filters)
+    fcntl(s->job.input_fd, F_SETFL, fcntl(s->job.input_fd, F_GETFL) | O_NONBLOCK);
+
+  if ((status = acquire_device(s)) || (status = wait_quiet_window(s))
+      || (status = connect_device(s, opts->contimeout_ms, job->cancel_fd)))
+  {
+    /* Nothing of this job reached the device: a cancel needs no flush. */
+    rc = status == FP_ERROR_CANCELED ? CUPS_BACKEND_OK : CUPS_BACKEND_FAILED;
+    if (status == FP_ERROR_CANCELED)
+      fp_log("INFO", "Job canceled before it reached the printer");
+  }
+  else if (recover_dirty_device(s))
+    rc = finish_failed(s, FP_ERROR_IO);
+  else
+  {
+    int failure = FP_OK;
+
+    switch (stream_job(s, &failure))
+    {
+      case STREAM_DONE: rc = finish_done(s); break;
+      case STREAM_CANCELED: rc = finish_canceled(s); break;
+      default: rc = finish_failed(s, failure); break;
+    }
+  }
+  session_free(s);
+  return rc;
+}

@@ -1,0 +1,190 @@
+/*
+ * Character-device transport: flushprinter+file:/dev/usb/lp0 (usblp),
+ * /dev/lp0, /dev/ttyS0, a FIFO, or a plain file for tests.  The path must
+ * exist: a missing device is waited for, never created.
+ */
+
+#include "transport.h"
+
+#include <cups/backend.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "flushprinter.h"
+
+/* usblp ioctls (linux/drivers/usb/class/usblp.c). */
+#define LPIOC_GET_DEVICE_ID(len) _IOC(_IOC_READ, 'P', 1, len)
+#define LPIOC_SOFT_RESET         _IOC(_IOC_NONE, 'P', 7, 0)
+
+struct fp_conn_s
+{
+  int  fd;
+  bool regular; /* a plain file */
+  bool tty;
+};
+
+/* Read the IEEE-1284 device ID of an open usblp device into `buf`. */
+static int read_device_id(int fd, char *buf, size_t size)
+{
+  unsigned char raw[1024];
+  size_t        len;
+
+  if (size == 0 || ioctl(fd, LPIOC_GET_DEVICE_ID(sizeof(raw)), raw) < 0)
+    return FP_ERROR_NOT_SUPPORTED;
+  len = ((size_t)raw[0] << 8 | raw[1]);
+  len = len < 2 ? 0 : len - 2;                /* the length includes itself */
+  if (len > sizeof(raw) - 2)
+    len = sizeof(raw) - 2;
+  if (len >= size)
+    len = size - 1;
+  memcpy(buf, raw + 2, len);
+  buf[len] = '\0';
+  return FP_OK;
+}
+
+/* Value of `key` (e.g. "MFG") in a device ID, into `out`. */
+static void device_id_field(const char *id, const char *key, const char *alt, char *out,
+                            size_t size)
+{
+  const char *keys[2] = { key, alt };
+
+  out[0] = '\0';
+  for (int k = 0; k < 2 && !out[0]; k++)
+  {
+    size_t klen = strlen(keys[k]);
+
+    for (const char *p = id; p && *p; p = strchr(p, ';'), p = p ? p + 1 : NULL)
+      if (!strncmp(p, keys[k], klen) && p[klen] == ':')
+      {
+        snprintf(out, size, "%.*s", (int)strcspn(p + klen + 1, ";"), p + klen + 1);
+        break;
+      }
+  }
+}
+
+/* List printer character devices: usblp and parallel ports that answer. */
+static void file_list(void)
+{
+  glob_t g;
+
+  if (glob("/dev/usb/lp[0-9]*", 0, NULL, &g) != 0)
+    return;
+  for (size_t i = 0; i < g.gl_pathc; i++)
+  {
+    char        uri[1100], id[1024] = "", make[128], model[128], info[300];
+    struct stat st;
+    int         fd;
+
+    if (stat(g.gl_pathv[i], &st) || !S_ISCHR(st.st_mode))
+      continue;
+    if ((fd = open(g.gl_pathv[i], O_RDWR | O_NONBLOCK | O_CLOEXEC)) >= 0)
+    {
+      read_device_id(fd, id, sizeof(id));
+      close(fd);
+    }
+    device_id_field(id, "MFG", "MANUFACTURER", make, sizeof(make));
+    device_id_field(id, "MDL", "MODEL", model, sizeof(model));
+    snprintf(uri, sizeof(uri), "flushprinter+file:%s", g.gl_pathv[i]);
+    snprintf(info, sizeof(info), "%s%s%s (flushprinter, %s)", make, make[0] ? " " : "",
+             model[0] ? model : "USB printer", g.gl_pathv[i]);
+    cupsBackendReport("direct", uri, make[0] ? info : "Unknown", info, id, NULL);
+  }
+  globfree(&g);
+}
+
+/* Open the device once; a missing device or a FIFO without a reader is "not yet". */
+static int file_open(const fp_options_t *o, int cancel_fd, fp_conn_t **conn, char *message,
+                     size_t size)
+{
+  struct stat st;
+  int         fd = open(o->path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+  if (fd < 0)
+  {
+    snprintf(message, size, "cannot open %s: %s", o->path, strerror(errno));
+    return errno == EBUSY ? FP_ERROR_BUSY : FP_ERROR_IO;
+  }
+  if (!(*conn = calloc(1, sizeof(**conn))))
+  {
+    close(fd);
+    return FP_ERROR_NO_MEMORY;
+  }
+  (*conn)->fd = fd;
+  (*conn)->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  (*conn)->tty = isatty(fd);
+  if ((*conn)->regular)
+    lseek(fd, 0, SEEK_END);
+  return FP_OK;
+}
+
+/* Write what the device takes now. */
+static int file_write(fp_conn_t *c, const uint8_t *buf, size_t len, size_t *accepted)
+{
+  ssize_t n = write(c->fd, buf, len);
+
+  *accepted = n > 0 ? (size_t)n : 0;
+  if (n >= 0 || errno == EAGAIN || errno == EINTR)
+    return FP_OK;
+  return (errno == EPIPE || errno == ENODEV || errno == ENXIO) ? FP_ERROR_BACKEND_GONE
+                                                                : FP_ERROR_IO;
+}
+
+/* The device, for poll(). */
+static int file_poll_fd(fp_conn_t *c)
+{
+  return c->fd;
+}
+
+/* Wait until the device has the data: tcdrain() for a tty, fsync() for a file. */
+static int file_drain(fp_conn_t *c, int timeout_ms)
+{
+  if (c->tty)
+    return tcdrain(c->fd) ? FP_ERROR_IO : FP_OK;
+  if (c->regular)
+    return fsync(c->fd) ? FP_ERROR_IO : FP_OK;
+  return FP_OK;
+}
+
+/* The usblp device ID, if the device is one. */
+static int file_device_id(fp_conn_t *c, char *buf, size_t size)
+{
+  return read_device_id(c->fd, buf, size);
+}
+
+/* The usblp soft reset, if the device is one. */
+static int file_soft_reset(fp_conn_t *c)
+{
+  return ioctl(c->fd, LPIOC_SOFT_RESET) < 0 ? FP_ERROR_NOT_SUPPORTED : FP_OK;
+}
+
+/* Close the device. */
+static void file_close(fp_conn_t *c)
+{
+  if (c)
+  {
+    close(c->fd);
+    free(c);
+  }
+}
+
+const fp_transport_t fp_transport_file = {
+  .name = "file",
+  .list = file_list,
+  .open = file_open,
+  .write = file_write,
+  .read = NULL,
+  .poll_fd = file_poll_fd,
+  .drain = file_drain,
+  .device_id = file_device_id,
+  .soft_reset = file_soft_reset,
+  .close = file_close,
+};

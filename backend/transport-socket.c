@@ -1,0 +1,197 @@
+/*
+ * AppSocket/JetDirect transport: flushprinter+socket://HOST[:PORT]/.
+ *
+ * The send buffer is kept small so that a cancel stops the printer within
+ * moments: what is in the kernel's queue still reaches the printer (and was
+ * counted as accepted), but there is little of it.
+ */
+
+#include "transport.h"
+
+#include <cups/backend.h>
+#include <errno.h>
+#include <linux/sockios.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "flushprinter.h"
+
+#define SEND_BUFFER      16384 /* bytes the kernel may hold for the printer */
+#define CONNECT_TIMEOUT  10000 /* ms for one connection attempt */
+
+struct fp_conn_s
+{
+  int fd;
+};
+
+/* List the generic network entry, as the stock socket backend does. */
+static void socket_list(void)
+{
+  cupsBackendReport("network", "flushprinter+socket", "Unknown",
+                    "AppSocket/HP JetDirect with flush on cancel (flushprinter)", NULL, NULL);
+}
+
+/* Connect a non-blocking socket to one address, honouring cancel; returns fd or -errno. */
+static int connect_one(const struct addrinfo *ai, int cancel_fd, int *canceled)
+{
+  int       fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                        ai->ai_protocol);
+  int       size = SEND_BUFFER, one = 1, err = 0;
+  socklen_t len = sizeof(err);
+
+  if (fd < 0)
+    return -errno;
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+  setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+  if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+    return fd;
+  if (errno != EINPROGRESS)
+    err = errno;
+  else
+  {
+    switch (fp_wait_fd(fd, POLLOUT, cancel_fd, CONNECT_TIMEOUT))
+    {
+      case -1: *canceled = 1; err = EINTR; break;
+      case 0: err = ETIMEDOUT; break;
+      default:
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
+          err = errno;
+        break;
+    }
+  }
+  if (!err)
+    return fd;
+  close(fd);
+  return -err;
+}
+
+/* Connect to the printer once, trying each address it resolves to. */
+static int socket_open(const fp_options_t *o, int cancel_fd, fp_conn_t **conn, char *message,
+                       size_t size)
+{
+  struct addrinfo  hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG };
+  struct addrinfo *list, *ai;
+  char             port[8];
+  int              fd = -ECONNREFUSED, canceled = 0, rc;
+
+  snprintf(port, sizeof(port), "%d", o->port);
+  if ((rc = getaddrinfo(o->host, port, &hints, &list)))
+  {
+    snprintf(message, size, "cannot resolve '%s': %s", o->host, gai_strerror(rc));
+    return FP_ERROR_IO;
+  }
+  for (ai = list; ai && !canceled; ai = ai->ai_next)
+    if ((fd = connect_one(ai, cancel_fd, &canceled)) >= 0)
+      break;
+  freeaddrinfo(list);
+  if (canceled)
+    return FP_ERROR_CANCELED;
+  if (fd < 0)
+  {
+    snprintf(message, size, "cannot connect to %s:%d: %s", o->host, o->port, strerror(-fd));
+    return fd == -ETIMEDOUT ? FP_ERROR_TIMEOUT : FP_ERROR_IO;
+  }
+  if (!(*conn = calloc(1, sizeof(**conn))))
+  {
+    close(fd);
+    return FP_ERROR_NO_MEMORY;
+  }
+  (*conn)->fd = fd;
+  return FP_OK;
+}
+
+/* Hand the kernel what it takes now. */
+static int socket_write(fp_conn_t *c, const uint8_t *buf, size_t len, size_t *accepted)
+{
+  ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+  *accepted = n > 0 ? (size_t)n : 0;
+  if (n >= 0 || errno == EAGAIN || errno == EINTR)
+    return FP_OK;
+  return (errno == EPIPE || errno == ECONNRESET) ? FP_ERROR_BACKEND_GONE : FP_ERROR_IO;
+}
+
+/* Read back-channel data; end of stream means the printer closed the connection. */
+static int socket_read(fp_conn_t *c, uint8_t *buf, size_t len, size_t *got)
+{
+  ssize_t n = recv(c->fd, buf, len, MSG_DONTWAIT);
+
+  *got = n > 0 ? (size_t)n : 0;
+  if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
+    return FP_OK;
+  return n == 0 || errno == ECONNRESET ? FP_ERROR_BACKEND_GONE : FP_ERROR_IO;
+}
+
+/* The socket, for poll(). */
+static int socket_poll_fd(fp_conn_t *c)
+{
+  return c->fd;
+}
+
+/* Wait until the printer has acknowledged every byte (SIOCOUTQ drops to 0). */
+static int socket_drain(fp_conn_t *c, int timeout_ms)
+{
+  int64_t deadline = fp_monotonic_ms() + timeout_ms;
+  int     queued = 0;
+
+  while (ioctl(c->fd, SIOCOUTQ, &queued) == 0 && queued > 0)
+  {
+    if (fp_ms_until(deadline) == 0)
+      return FP_ERROR_TIMEOUT;
+    poll(NULL, 0, 10);
+  }
+  return FP_OK;
+}
+
+/* AppSocket has no device ID or soft reset. */
+static int socket_device_id(fp_conn_t *c, char *buf, size_t size)
+{
+  return FP_ERROR_NOT_SUPPORTED;
+}
+
+/* AppSocket has no printer-class soft reset. */
+static int socket_soft_reset(fp_conn_t *c)
+{
+  return FP_ERROR_NOT_SUPPORTED;
+}
+
+/*
+ * Close the connection; data still queued is delivered by the kernel.  Unread
+ * back-channel data is consumed first: closing with unread data would make
+ * the kernel reset the connection and drop what is still queued.
+ */
+static void socket_close(fp_conn_t *c)
+{
+  uint8_t discard[1024];
+
+  if (c)
+  {
+    while (recv(c->fd, discard, sizeof(discard), MSG_DONTWAIT) > 0)
+      ;
+    shutdown(c->fd, SHUT_WR);
+    close(c->fd);
+    free(c);
+  }
+}
+
+const fp_transport_t fp_transport_socket = {
+  .name = "socket",
+  .list = socket_list,
+  .open = socket_open,
+  .write = socket_write,
+  .read = socket_read,
+  .poll_fd = socket_poll_fd,
+  .drain = socket_drain,
+  .device_id = socket_device_id,
+  .soft_reset = socket_soft_reset,
+  .close = socket_close,
+};

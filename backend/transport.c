@@ -1,0 +1,86 @@
+/*
+ * What every transport shares: lookup and waiting writes.
+ */
+
+#include "transport.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <strings.h>
+
+#include "clock.h"
+#include "flushprinter.h"
+
+static const fp_transport_t *const transports[] = { &fp_transport_socket, &fp_transport_file,
+                                                    NULL };
+
+/* All transports, NULL-terminated. */
+const fp_transport_t *const *fp_transport_list(void)
+{
+  return transports;
+}
+
+/* The transport for `name`, or NULL. */
+const fp_transport_t *fp_transport_find(const char *name)
+{
+  for (int i = 0; transports[i]; i++)
+    if (!strcasecmp(transports[i]->name, name))
+      return transports[i];
+  return NULL;
+}
+
+/* poll() one descriptor for `events` and `cancel_fd` for input; 1 ready, 0 timeout, -1 canceled. */
+int fp_wait_fd(int fd, short events, int cancel_fd, int timeout_ms)
+{
+  struct pollfd pfd[2] = { { .fd = fd, .events = events }, { .fd = cancel_fd, .events = POLLIN } };
+  int64_t       deadline = fp_monotonic_ms() + timeout_ms;
+
+  for (;;)
+  {
+    int n = poll(pfd, cancel_fd >= 0 ? 2 : 1, timeout_ms < 0 ? -1 : fp_ms_until(deadline));
+
+    if (n < 0 && errno == EINTR)
+      continue; /* a SIGTERM also writes to cancel_fd: the next poll() sees it */
+    if (n < 0)
+      return 1; /* let the caller's next I/O report the error */
+    if (cancel_fd >= 0 && (pfd[1].revents & POLLIN))
+      return -1;
+    if (n > 0)
+      return 1;
+    if (timeout_ms >= 0 && fp_ms_until(deadline) == 0)
+      return 0;
+  }
+}
+
+/* Write all of `buf`, waiting for the device, with stall detection and cancel. */
+int fp_transport_write_all(const fp_transport_t *t, fp_conn_t *conn, const uint8_t *buf,
+                           size_t len, int stall_ms, int cancel_fd, size_t *accepted)
+{
+  int64_t stall_deadline = fp_monotonic_ms() + stall_ms;
+
+  *accepted = 0;
+  while (*accepted < len)
+  {
+    size_t n = 0;
+    int    status = t->write(conn, buf + *accepted, len - *accepted, &n);
+
+    *accepted += n;
+    if (status)
+      return status;
+    if (n > 0)
+    {
+      stall_deadline = fp_monotonic_ms() + stall_ms;
+      continue;
+    }
+    switch (fp_wait_fd(t->poll_fd(conn), POLLOUT, cancel_fd, fp_ms_until(stall_deadline)))
+    {
+      case -1: return FP_ERROR_CANCELED;
+      case 0: return FP_ERROR_TIMEOUT;
+      default: break;
+    }
+    if (fp_ms_until(stall_deadline) == 0)
+      return FP_ERROR_TIMEOUT;
+  }
+  return FP_OK;
+}

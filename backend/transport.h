@@ -1,0 +1,80 @@
+/*
+ * The device connection, one file per transport (transport-socket.c,
+ * transport-file.c, transport-usb.c).  Writes are non-blocking attempts that
+ * report exactly the bytes the device (or its kernel queue, which delivers
+ * them in order) accepted; fp_transport_write_all() adds waiting, stall
+ * detection and cancellation on top, for every transport alike.
+ */
+
+#ifndef FP_TRANSPORT_H
+#define FP_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "options.h"
+
+typedef struct fp_conn_s fp_conn_t;   /* a transport's open connection */
+
+typedef struct fp_transport_s
+{
+  const char *name;   /* "socket", "file", "usb": the part after "flushprinter+" */
+
+  /* Print the devices this transport can see, one lpinfo -v line each. */
+  void (*list)(void);
+
+  /*
+   * Connect once (no retries).  FP_ERROR_CANCELED as soon as `cancel_fd`
+   * is readable; otherwise FP_ERROR_IO, FP_ERROR_TIMEOUT or FP_ERROR_BUSY
+   * with a sentence in `message`.
+   */
+  int (*open)(const fp_options_t *options, int cancel_fd, fp_conn_t **conn, char *message,
+              size_t size);
+
+  /*
+   * Write what the device takes now without waiting; `*accepted` may be 0.
+   * FP_ERROR_IO (message in errno) or FP_ERROR_BACKEND_GONE when the
+   * device went away.
+   */
+  int (*write)(fp_conn_t *conn, const uint8_t *buf, size_t len, size_t *accepted);
+
+  /* Read back-channel data available now; `*got` 0 if none.  NULL if unidirectional. */
+  int (*read)(fp_conn_t *conn, uint8_t *buf, size_t len, size_t *got);
+
+  /* Descriptor to poll(): POLLOUT when writable, POLLIN for back channel/hang-up. */
+  int (*poll_fd)(fp_conn_t *conn);
+
+  /* Wait until the device really has the data (not just a kernel queue). */
+  int (*drain)(fp_conn_t *conn, int timeout_ms);
+
+  /* The IEEE-1284 device ID; FP_ERROR_NOT_SUPPORTED when the device has none. */
+  int (*device_id)(fp_conn_t *conn, char *buf, size_t size);
+
+  /* Printer-class soft reset; FP_ERROR_NOT_SUPPORTED when not applicable. */
+  int (*soft_reset)(fp_conn_t *conn);
+
+  void (*close)(fp_conn_t *conn);
+} fp_transport_t;
+
+extern const fp_transport_t fp_transport_socket;
+extern const fp_transport_t fp_transport_file;
+
+/* The transport for `name` ("socket", ...), or NULL. */
+const fp_transport_t *fp_transport_find(const char *name);
+
+/* All transports, NULL-terminated. */
+const fp_transport_t *const *fp_transport_list(void);
+
+/*
+ * Write all of `buf`, waiting for the device.  Fails with FP_ERROR_TIMEOUT
+ * when the device takes nothing for `stall_ms`, with FP_ERROR_CANCELED when
+ * `cancel_fd` (if >= 0) becomes readable; `*accepted` is exact either way.
+ */
+int fp_transport_write_all(const fp_transport_t *t, fp_conn_t *conn, const uint8_t *buf,
+                           size_t len, int stall_ms, int cancel_fd, size_t *accepted);
+
+/* poll() one descriptor for `events` and `cancel_fd` for input; 1 ready, 0 timeout, -1 canceled. */
+int fp_wait_fd(int fd, short events, int cancel_fd, int timeout_ms);
+
+#endif /* FP_TRANSPORT_H */
