@@ -1,0 +1,606 @@
+/*
+ * Unit tests for the language registry, the tracker wrappers and the ESC/POS
+ * tracker (lib/language.c, lib/language-escpos.c): commands cut at every
+ * offset, completions that leave the printer idle, split feeds, parameters
+ * that look like command prefixes.
+ */
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "language.h"
+#include "reset.h"
+
+#define ESC 0x1b
+#define GS 0x1d
+#define FS 0x1c
+#define DLE 0x10
+
+/* A byte string with an explicit length (they contain NULs). */
+typedef struct bytes_s
+{
+  const char *data;
+  size_t      len;
+} bytes_t;
+
+#define B(literal) { literal, sizeof(literal) - 1 }
+
+/* A tracker for ESC/POS that has seen `len` bytes of `data`. */
+static fp_tracker_t escpos_fed(const void *data, size_t len)
+{
+  fp_tracker_t t;
+
+  fp_tracker_init(&t, &fp_language_escpos);
+  fp_tracker_feed(&t, data, len);
+  return t;
+}
+
+/* true when the tracker reports a half-sent command. */
+static bool mid_command(const fp_tracker_t *t)
+{
+  fp_completion_t c;
+
+  return fp_tracker_completion(t, &c);
+}
+
+/* Feed `count` copies of `byte`, in chunks. */
+static void feed_fill(fp_tracker_t *t, uint8_t byte, uint64_t count)
+{
+  uint8_t chunk[4096];
+
+  memset(chunk, byte, sizeof(chunk));
+  while (count)
+  {
+    size_t n = count < sizeof(chunk) ? (size_t)count : sizeof(chunk);
+
+    fp_tracker_feed(t, chunk, n);
+    count -= n;
+  }
+}
+
+/* Feed the tracker its own completion; it must be idle afterwards. */
+static void complete(fp_tracker_t *t)
+{
+  fp_completion_t c;
+
+  if (!fp_tracker_completion(t, &c))
+    return;
+  ck_assert_uint_le(c.prefix_len, FP_COMPLETION_PREFIX_MAX);
+  ck_assert_uint_eq(c.fill_byte, 0);
+  fp_tracker_feed(t, c.prefix, c.prefix_len);
+  feed_fill(t, c.fill_byte, c.fill_count);
+  ck_assert_msg(!mid_command(t), "still mid-command after its completion");
+}
+
+/* An idle tracker must take ESC @ and a raster header as commands. */
+static void check_sees_commands(const fp_tracker_t *idle)
+{
+  static const uint8_t raster[] = { GS, 'v', '0', 0, 3, 0, 2, 0 };
+  fp_tracker_t         t = *idle;
+  fp_completion_t      c;
+
+  fp_tracker_feed(&t, "\x1b", 1);
+  ck_assert(fp_tracker_completion(&t, &c));
+  ck_assert_uint_eq(c.prefix_len, 1);
+  ck_assert_uint_eq(c.prefix[0], '@');
+  ck_assert_uint_eq(c.fill_count, 0);
+  fp_tracker_feed(&t, "@", 1);
+  ck_assert(!mid_command(&t));
+
+  fp_tracker_feed(&t, raster, sizeof(raster));
+  ck_assert(fp_tracker_completion(&t, &c));
+  ck_assert_uint_eq(c.prefix_len, 0);
+  ck_assert_uint_eq(c.fill_count, 6);
+  feed_fill(&t, 0, 6);
+  ck_assert(!mid_command(&t));
+}
+
+/* Expect the completion after `cut` bytes of `job` to be `prefix` then `fill` zeros. */
+static void expect_completion(const bytes_t *job, size_t cut, bytes_t prefix, uint64_t fill)
+{
+  fp_tracker_t    t = escpos_fed(job->data, cut);
+  fp_completion_t c;
+
+  ck_assert_msg(fp_tracker_completion(&t, &c), "not mid-command after %zu bytes", cut);
+  ck_assert_msg(c.prefix_len == prefix.len, "after %zu bytes: prefix of %zu bytes, expected %zu",
+                cut, c.prefix_len, prefix.len);
+  ck_assert_msg(!memcmp(c.prefix, prefix.data, prefix.len), "after %zu bytes: wrong prefix", cut);
+  ck_assert_msg(c.fill_count == fill, "after %zu bytes: fill %llu, expected %llu", cut,
+                (unsigned long long)c.fill_count, (unsigned long long)fill);
+  ck_assert_uint_eq(fp_completion_size(&c), prefix.len + fill);
+}
+
+/*
+ * Cut `job` after every offset: mid-command exactly inside [start, end)
+ * (after the first byte of the command, before its last), and the completion
+ * always returns the printer to text, where commands are seen again.
+ */
+static void check_every_cut(const bytes_t *job, size_t start, size_t end)
+{
+  for (size_t cut = 0; cut <= job->len; cut++)
+  {
+    fp_tracker_t t = escpos_fed(job->data, cut);
+    bool         inside = cut > start && cut < end;
+    bool         lone_dle = cut == start + 1 && (uint8_t)job->data[start] == DLE;
+
+    ck_assert_msg(mid_command(&t) == (inside && !lone_dle), "cut at %zu of [%zu, %zu): %s", cut,
+                  start, end, inside ? "should be mid-command" : "should be idle");
+    complete(&t);
+    check_sees_commands(&t);
+  }
+}
+
+/* A raster job: text, GS v 0 with 3 x 4 bytes of data that look like prefixes, text. */
+static const char raster_job[] = "Hi\n\x1dv0\x00\x03\x00\x04\x00"
+                                 "\x1b\x1d\x1c\x10\x1b@\x1d" "V\x00\x10\x04\x01"
+                                 "Bye\n";
+#define RASTER_START 3
+#define RASTER_DATA 11
+#define RASTER_END 23
+
+START_TEST(raster_cut_everywhere)
+{
+  bytes_t job = B(raster_job);
+
+  check_every_cut(&job, RASTER_START, RASTER_END);
+  /* header cuts: the missing header bytes, sized so that no data is owed unless known */
+  expect_completion(&job, RASTER_START + 1, (bytes_t)B("B\0"), 0);
+  expect_completion(&job, RASTER_START + 2, (bytes_t)B("0\0\0\0\0\0"), 0);
+  expect_completion(&job, RASTER_START + 3, (bytes_t)B("\0\0\0\0\0"), 0);
+  expect_completion(&job, RASTER_START + 4, (bytes_t)B("\0\0\0\0"), 0);
+  expect_completion(&job, RASTER_START + 5, (bytes_t)B("\0\0\0"), 0);
+  expect_completion(&job, RASTER_START + 6, (bytes_t)B("\0\0"), 0);
+  expect_completion(&job, RASTER_START + 7, (bytes_t)B("\0"), 12);
+  /* data cuts: white pixels for the rest */
+  for (size_t cut = RASTER_DATA; cut < RASTER_END; cut++)
+    expect_completion(&job, cut, (bytes_t)B(""), RASTER_END - cut);
+}
+END_TEST
+
+/* A bit-image job: ESC * 33 (24-dot) with 2 columns = 6 bytes, then ESC * 0 with 3 bytes. */
+static const char bit_image_job[] = "A\x1b*\x21\x02\x00\x1b\x1d\x10\x04\x1c\x1b"
+                                    "\x1b*\x00\x03\x00\x1d\x1b\x1d" "B";
+#define BITS_START 1
+#define BITS_DATA 6
+#define BITS_END 12
+#define BITS2_END 20
+
+START_TEST(bit_image_cut_everywhere)
+{
+  bytes_t job = B(bit_image_job);
+
+  bytes_t first = { bit_image_job, BITS_END };
+  bytes_t second = { bit_image_job + BITS_END, BITS2_END + 1 - BITS_END };
+
+  check_every_cut(&first, BITS_START, BITS_END);
+  check_every_cut(&second, 0, BITS2_END - BITS_END);
+  expect_completion(&job, BITS_START + 1, (bytes_t)B("@"), 0);
+  expect_completion(&job, BITS_START + 2, (bytes_t)B("\0\0\0"), 0);
+  expect_completion(&job, BITS_START + 3, (bytes_t)B("\0\0"), 0);
+  expect_completion(&job, BITS_START + 4, (bytes_t)B("\0"), 6);
+  for (size_t cut = BITS_DATA; cut < BITS_END; cut++)
+    expect_completion(&job, cut, (bytes_t)B(""), BITS_END - cut);
+  for (size_t cut = BITS_END + 5; cut < BITS2_END; cut++)
+    expect_completion(&job, cut, (bytes_t)B(""), BITS2_END - cut);
+  /* an m outside 0, 1, 32, 33 ends the command: nL is normal data */
+  {
+    fp_tracker_t t = escpos_fed("\x1b*\x05", 3);
+
+    ck_assert(!mid_command(&t));
+  }
+}
+END_TEST
+
+/*
+ * One complete command of each kind the tracker knows; parameters that can
+ * be anything are 0x1B/0x1D/0x1C/0x10 where possible, last where possible,
+ * so that taking one for a command prefix would leave the tracker busy.
+ */
+static const bytes_t catalogue[] = {
+  B("\x1b@"), B("\x1b!\x1b"), B("\x1b-\x1d"), B("\x1b" "2"), B("\x1b" "3\x1b"),
+  B("\x1b" "a\x1c"), B("\x1b" "d\x1b"), B("\x1b" "E\x10"), B("\x1bG\x1b"), B("\x1bJ\x1d"),
+  B("\x1bM\x1b"), B("\x1bR\x1b"), B("\x1bt\x1d"), B("\x1b{\x1b"), B("\x1bV\x1b"),
+  B("\x1b$\x1b\x1d"), B("\x1b\\\x1d\x1b"), B("\x1bp\x00\x1b\x1d"), B("\x1b \x1b"),
+  B("\x1b%\x1b"), B("\x1b?\x1b"), B("\x1b" "D\x08\x10\x1b\x1d\x00"), B("\x1b" "B\x1b\x1d"),
+  B("\x1bT\x1b"), B("\x1br\x1b"), B("\x1bU\x1b"), B("\x1b" "c3\x1b"), B("\x1b" "c5\x1d"),
+  B("\x1b=\x1b"), B("\x1bW\x1b\x1d\x1b\x1d\x1b\x1d\x1b\x1d"), B("\x1b" "e\x1b"),
+  B("\x1b*\x00\x02\x00\x1b\x1d"), B("\x1b*\x21\x01\x00\x1b\x1d\x1c"),
+  B("\x1b&\x03" "AB\x02\x1b\x1d\x1c\x10\x1b\x1d\x01\x1b\x1d\x1b"),
+  B("\x1b(A\x04\x00\x30\x1b\x1d\x1b"),
+  B("\x1d!\x1b"), B("\x1d" "B\x1d"), B("\x1dH\x1b"), B("\x1dh\x1d"), B("\x1dw\x1b"),
+  B("\x1d" "f\x1b"), B("\x1dI\x1b"), B("\x1dr\x1b"), B("\x1d" "a\x1b"), B("\x1d" "b\x1b"),
+  B("\x1dL\x1b\x1d"), B("\x1dW\x1d\x1b"), B("\x1dP\x1b\x1d"), B("\x1d$\x1b\x1d"),
+  B("\x1d\\\x1b\x1d"), B("\x1d^\x1b\x1d\x1b"), B("\x1d/\x1b"), B("\x1dT\x1b"),
+  B("\x1dg2\x00\x1b\x1d"), B("\x1dz0\x1b\x1d"), B("\x1dV\x00"), B("\x1dV\x31"),
+  B("\x1dV\x42\x1b"), B("\x1dk\x04" "A\x1b\x1d" "B\x00"), B("\x1dk\x45\x03\x1b\x1d\x1c"),
+  B("\x1dv0\x00\x02\x00\x02\x00\x1b\x1d\x10\x1b"), B("\x1d(k\x04\x00\x1b\x1d\x1c\x10"),
+  B("\x1d" "8L\x03\x00\x00\x00\x1b\x1d\x10"),
+  B("\x1d*\x01\x01\x1b\x1d\x1c\x10\x1b\x1d\x1c\x1b"), B("\x1d:"), B("\x1d" "c"),
+  B("\x1cp\x01\x1b"), B("\x1c!\x1b"), B("\x1c&"), B("\x1c."), B("\x1c-\x1b"),
+  B("\x1c?\x1b\x1d"), B("\x1c" "C\x1b"), B("\x1cS\x1b\x1d"), B("\x1cW\x1b"),
+  B("\x1c(A\x02\x00\x1b\x1d"),
+  B("\x1cq\x02\x01\x00\x01\x00\x1b\x1d\x1c\x10\x1b\x1d\x1c\x1b\x01\x00\x01\x00\x1b\x1d\x1c"
+    "\x10\x1b\x1d\x1c\x1d"),
+  B("\x10\x04\x01"), B("\x10\x04\x07\x1b"), B("\x10\x04\x08\x1d"), B("\x10\x05\x1b"),
+  B("\x10\x14\x01\x00\x1b"), B("\x10\x14\x02\x01\x08"), B("\x10\x14\x03\x1b\x1d\x1b\x1d\x1b"),
+  B("\x10\x14\x07\x1b"), B("\x10\x14\x08\x01\x03\x14\x01\x06\x02\x08"),
+  B("\x1bx"), B("\x1d\x7f"), B("\x1c\xff"),
+};
+
+#define CATALOGUE_SIZE (sizeof(catalogue) / sizeof(catalogue[0]))
+
+/* The catalogue entry `i` between two lines of text. */
+static size_t framed_command(size_t i, char *buf, size_t size)
+{
+  size_t len = 0;
+
+  ck_assert_uint_lt(catalogue[i].len + 8, size);
+  memcpy(buf, "ab\n", 3);
+  len = 3;
+  memcpy(buf + len, catalogue[i].data, catalogue[i].len);
+  len += catalogue[i].len;
+  memcpy(buf + len, "cd\n", 3);
+  return len + 3;
+}
+
+START_TEST(catalogue_cut_everywhere)
+{
+  char buf[64];
+
+  for (size_t i = 0; i < CATALOGUE_SIZE; i++)
+  {
+    bytes_t job = { buf, framed_command(i, buf, sizeof(buf)) };
+
+    check_every_cut(&job, 3, 3 + catalogue[i].len);
+  }
+}
+END_TEST
+
+START_TEST(prefix_valued_parameters)
+{
+  /* every catalogue command ends idle, even with 0x1B/0x1D as its last parameter */
+  for (size_t i = 0; i < CATALOGUE_SIZE; i++)
+  {
+    fp_tracker_t t = escpos_fed(catalogue[i].data, catalogue[i].len);
+
+    ck_assert_msg(!mid_command(&t), "catalogue entry %zu left the tracker mid-command", i);
+    check_sees_commands(&t);
+  }
+}
+END_TEST
+
+START_TEST(fixed_parameter_completions)
+{
+  /* a fixed-size header is completed by exactly its missing bytes */
+  static const struct
+  {
+    bytes_t  sent;
+    bytes_t  prefix;
+    uint64_t fill;
+  } cases[] = {
+    { B("\x1b!"), B("\0"), 0 },
+    { B("\x1b$"), B("\0\0"), 0 },
+    { B("\x1b$\x05"), B("\0"), 0 },
+    { B("\x1bp"), B("\0\0\0"), 0 },
+    { B("\x1b="), B("\x01"), 0 },
+    { B("\x1b" "c"), B("5\0"), 0 },
+    { B("\x1b" "c3"), B("\0"), 0 },
+    { B("\x1bW\x01\x02"), B("\0\0\0\0\0\0"), 0 },
+    { B("\x1d"), B("B\0"), 0 },
+    { B("\x1c"), B("."), 0 },
+    { B("\x1dV"), B("1"), 0 },
+    { B("\x1dV\x41"), B("\0"), 0 },
+    { B("\x1dg"), B("2\0\0\0"), 0 },
+    { B("\x1dz"), B("0\0\0"), 0 },
+    { B("\x10\x04"), B("\0"), 0 },
+    { B("\x10\x04\x07"), B("\0"), 0 },
+    { B("\x10\x05"), B("\0"), 0 },
+    { B("\x10\x14"), B("\0"), 0 },
+    { B("\x10\x14\x08\x01"), B("\0\0\0\0\0\0"), 0 },
+    { B("\x1dk\x41"), B("\0"), 0 },
+    { B("\x1d(k"), B("\0\0"), 0 },
+    { B("\x1b("), B("A\0\0"), 0 },
+    { B("\x1d" "8"), B("L\0\0\0\0"), 0 },
+    { B("\x1d*"), B("\0\0"), 0 },
+    { B("\x1cq"), B("\0"), 0 },
+    { B("\x1b&"), B("\x03\x20\x20"), 1 }, /* then x = 0 for the one character */
+    { B("\x1b*\x21\x05"), B("\0"), 15 },   /* nH = 0: 5 columns of 3 bytes */
+    { B("\x1dk"), B("\0"), 1 },              /* m = 0, then an empty barcode */
+  };
+
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+    expect_completion(&cases[i].sent, cases[i].sent.len, cases[i].prefix, cases[i].fill);
+}
+END_TEST
+
+START_TEST(records_complete_with_zeros)
+{
+  /* ESC & y c1 c2 then for each character x and y*x bytes */
+  bytes_t chars = B("\x1b&\x03" "AC\x02\x01\x02\x03\x04\x05\x06\x00\x01\x01\x02\x03");
+
+  expect_completion(&chars, 3, (bytes_t)B("  "), 1);      /* after y: c1 = c2 = ' ' */
+  expect_completion(&chars, 4, (bytes_t)B("A"), 1);       /* c2 = c1: one character, x = 0 */
+  expect_completion(&chars, 5, (bytes_t)B(""), 3);        /* three x bytes */
+  expect_completion(&chars, 6, (bytes_t)B(""), 6 + 2);    /* data, then two x = 0 */
+  expect_completion(&chars, 9, (bytes_t)B(""), 3 + 2);
+  expect_completion(&chars, 12, (bytes_t)B(""), 2);       /* the second x is next */
+  expect_completion(&chars, 13, (bytes_t)B(""), 1);       /* x = 0 sent: the third x */
+  expect_completion(&chars, 15, (bytes_t)B(""), 2);
+  check_every_cut(&chars, 0, chars.len);
+
+  /* FS q n then for each image xL xH yL yH and x*y*8 bytes */
+  {
+    char    buf[64] = "\x1cq\x02\x01\x00\x01\x00";
+    bytes_t images;
+
+    memset(buf + 7, 0x1b, 8);
+    memcpy(buf + 15, "\x01\x00\x01\x00", 4);
+    memset(buf + 19, 0x1d, 8);
+    images = (bytes_t){ buf, 27 };
+    expect_completion(&images, 2, (bytes_t)B("\0"), 0);   /* n = 0: no image */
+    expect_completion(&images, 3, (bytes_t)B(""), 8);     /* two zero-sized images */
+    expect_completion(&images, 4, (bytes_t)B("\0\0\0"), 4); /* x = 1, y = 0, then one more */
+    expect_completion(&images, 7, (bytes_t)B(""), 8 + 4);
+    expect_completion(&images, 15, (bytes_t)B(""), 4);
+    expect_completion(&images, 18, (bytes_t)B("\0"), 8);  /* x = 1, yL = 1, yH = 0: 8 bytes */
+    check_every_cut(&images, 0, images.len);
+  }
+}
+END_TEST
+
+START_TEST(nul_terminated_data)
+{
+  bytes_t barcode = B("\x1dk\x04" "AB\x1b\x1d\x00" "x");
+  bytes_t tabs = B("\x1b" "D\x08\x10\x00" "x");
+  char    many[40];
+
+  expect_completion(&barcode, 2, (bytes_t)B("\0"), 1); /* m = 0, then an empty barcode */
+  for (size_t cut = 3; cut < 8; cut++)
+    expect_completion(&barcode, cut, (bytes_t)B(""), 1);
+  check_every_cut(&barcode, 0, 8);
+  for (size_t cut = 2; cut < 5; cut++)
+    expect_completion(&tabs, cut, (bytes_t)B(""), 1);
+  check_every_cut(&tabs, 0, 5);
+
+  /* a tab list ends after 32 values even without NUL */
+  many[0] = ESC;
+  many[1] = 'D';
+  for (int i = 0; i < 32; i++)
+    many[2 + i] = (char)(i + 1);
+  {
+    fp_tracker_t t = escpos_fed(many, 33);
+
+    ck_assert(mid_command(&t));
+    fp_tracker_feed(&t, many + 33, 1);
+    ck_assert(!mid_command(&t));
+  }
+}
+END_TEST
+
+START_TEST(long_lengths)
+{
+  /* 65535 x 65535 raster and a 32-bit GS 8 L length: owed bytes beyond 32 bits of fill */
+  bytes_t      raster = B("\x1dv0\x00\xff\xff\xff\xff");
+  bytes_t      form = B("\x1d" "8L\x00\x00\x00\x01");
+  fp_tracker_t t = escpos_fed(raster.data, raster.len);
+
+  expect_completion(&raster, raster.len, (bytes_t)B(""), 65535ull * 65535ull);
+  expect_completion(&form, form.len, (bytes_t)B(""), 1ull << 24);
+  /* skipping the data is one step per feed, whatever its size */
+  feed_fill(&t, 0x1b, 65535ull * 65535ull - 1);
+  ck_assert(mid_command(&t));
+  fp_tracker_feed(&t, "\x1b", 1);
+  ck_assert(!mid_command(&t));
+  ck_assert_uint_eq(t.accepted, raster.len + 65535ull * 65535ull);
+}
+END_TEST
+
+START_TEST(text_is_not_mid_command)
+{
+  char         text[256];
+  fp_tracker_t t;
+
+  /* every byte value except the four prefixes is text */
+  for (int i = 0; i < 256; i++)
+    text[i] = (char)i;
+  text[ESC] = text[GS] = text[FS] = text[DLE] = 'x';
+  t = escpos_fed(text, sizeof(text));
+  ck_assert(!mid_command(&t));
+  /* unknown commands take no parameters */
+  t = escpos_fed("\x1bx\x1d\x01\x1c\x80", 6);
+  ck_assert(!mid_command(&t));
+  /* DLE before a non-real-time byte is not a command: the byte is processed normally */
+  t = escpos_fed("\x10" "A", 2);
+  ck_assert(!mid_command(&t));
+  t = escpos_fed("\x10\x1b", 2);
+  ck_assert(mid_command(&t));
+  t = escpos_fed("\x10\x10\x04", 3);
+  ck_assert(mid_command(&t));
+  /* a lone DLE needs no completion */
+  t = escpos_fed("\x10", 1);
+  ck_assert(!mid_command(&t));
+  check_sees_commands(&t);
+}
+END_TEST
+
+/* A long job: every catalogue command, the raster and bit-image jobs, text between. */
+static size_t build_mixed_job(uint8_t *buf, size_t size)
+{
+  size_t len = 0;
+
+  for (int round = 0; round < 3; round++)
+  {
+    for (size_t i = 0; i < CATALOGUE_SIZE; i++)
+    {
+      ck_assert_uint_lt(len + catalogue[i].len + 4, size);
+      memcpy(buf + len, catalogue[i].data, catalogue[i].len);
+      len += catalogue[i].len;
+      memcpy(buf + len, "txt\n", 4);
+      len += 4;
+    }
+    memcpy(buf + len, raster_job, sizeof(raster_job) - 1);
+    len += sizeof(raster_job) - 1;
+    memcpy(buf + len, bit_image_job, sizeof(bit_image_job) - 1);
+    len += sizeof(bit_image_job) - 1;
+  }
+  return len;
+}
+
+/* Compare two trackers: same accepted count, same state, same completion. */
+static void assert_same(const fp_tracker_t *a, const fp_tracker_t *b, size_t at)
+{
+  fp_completion_t ca, cb;
+  bool            ma = fp_tracker_completion(a, &ca);
+  bool            mb = fp_tracker_completion(b, &cb);
+
+  ck_assert_uint_eq(a->accepted, b->accepted);
+  ck_assert_msg(ma == mb, "mid-command differs at %zu", at);
+  ck_assert_msg(!memcmp(&ca, &cb, sizeof(ca)), "completion differs at %zu", at);
+  ck_assert_msg(!memcmp(a->state.bytes, b->state.bytes, fp_language_escpos.state_size),
+                "state differs at %zu", at);
+}
+
+START_TEST(split_feeds_are_equivalent)
+{
+  static uint8_t job[8192];
+  size_t         len = build_mixed_job(job, sizeof(job));
+  fp_tracker_t   whole = escpos_fed(job, len);
+  fp_tracker_t   bytewise = escpos_fed(NULL, 0);
+  fp_tracker_t   random = escpos_fed(NULL, 0);
+  uint32_t       seed = 12345;
+
+  /* one byte at a time, compared with one feed of the same prefix at every offset */
+  for (size_t i = 0; i < len; i++)
+  {
+    fp_tracker_feed(&bytewise, job + i, 1);
+    if (i % 7 == 0)
+    {
+      fp_tracker_t reference = escpos_fed(job, i + 1);
+
+      assert_same(&bytewise, &reference, i + 1);
+    }
+  }
+  assert_same(&bytewise, &whole, len);
+
+  /* random split sizes, including empty feeds */
+  for (size_t i = 0; i < len;)
+  {
+    size_t n;
+
+    seed = seed * 1103515245u + 12345u;
+    n = (seed >> 16) % 23;
+    if (n > len - i)
+      n = len - i;
+    fp_tracker_feed(&random, job + i, n);
+    i += n;
+  }
+  assert_same(&random, &whole, len);
+  ck_assert(!mid_command(&whole));
+}
+END_TEST
+
+START_TEST(registry)
+{
+  const fp_language_t *const *list = fp_language_list();
+  size_t                      n = 0;
+
+  ck_assert_ptr_eq(fp_language_find("escpos"), &fp_language_escpos);
+  ck_assert_ptr_eq(fp_language_find("ESCPOS"), &fp_language_escpos);
+  ck_assert_ptr_eq(fp_language_find("None"), &fp_language_none);
+  ck_assert_ptr_null(fp_language_find("pcl6"));
+  ck_assert_ptr_null(fp_language_find(NULL));
+  for (; list[n]; n++)
+  {
+    ck_assert_ptr_eq(fp_language_find(list[n]->name), list[n]);
+    ck_assert_uint_le(list[n]->state_size, FP_TRACKER_STATE_MAX);
+    ck_assert_ptr_nonnull(fp_preset_find(list[n]->reset_preset));
+  }
+  ck_assert_uint_eq(n, 2);
+  ck_assert_str_eq(fp_preset_find(fp_language_escpos.reset_preset)->language, "escpos");
+}
+END_TEST
+
+START_TEST(none_language)
+{
+  fp_tracker_t    t;
+  fp_completion_t c;
+
+  fp_tracker_init(&t, NULL);
+  ck_assert_ptr_eq(t.language, &fp_language_none);
+  fp_tracker_feed(&t, "\x1dv0\x00\x01\x00\x01\x00", 8);
+  ck_assert_uint_eq(t.accepted, 8);
+  memset(&c, 0xff, sizeof(c));
+  ck_assert(!fp_tracker_completion(&t, &c));
+  ck_assert_uint_eq(fp_completion_size(&c), 0);
+  ck_assert_uint_eq(c.prefix_len, 0);
+
+  /* a zeroed tracker behaves as "none" */
+  memset(&t, 0, sizeof(t));
+  fp_tracker_feed(&t, "abc", 3);
+  ck_assert(!fp_tracker_completion(&t, NULL));
+}
+END_TEST
+
+START_TEST(tracker_counts_and_clears)
+{
+  fp_tracker_t    t = escpos_fed("\x1dv0\x00\x02\x00\x02\x00", 8);
+  fp_completion_t c;
+
+  ck_assert_uint_eq(t.accepted, 8);
+  fp_tracker_feed(&t, "\x00\x00", 2);
+  fp_tracker_feed(&t, NULL, 0);
+  ck_assert_uint_eq(t.accepted, 10);
+  ck_assert(fp_tracker_completion(&t, &c));
+  ck_assert_uint_eq(fp_completion_size(&c), 2);
+  fp_tracker_feed(&t, "\x00\x00", 2);
+  memset(&c, 0xff, sizeof(c));
+  ck_assert(!fp_tracker_completion(&t, &c));
+  ck_assert_uint_eq(c.prefix_len, 0);
+  ck_assert_uint_eq(c.fill_count, 0);
+  /* re-initializing starts over */
+  fp_tracker_feed(&t, "\x1b", 1);
+  fp_tracker_init(&t, &fp_language_escpos);
+  ck_assert_uint_eq(t.accepted, 0);
+  ck_assert(!mid_command(&t));
+}
+END_TEST
+
+/* The suite. */
+static Suite *language_suite(void)
+{
+  Suite *s = suite_create("language");
+  TCase *wrappers = tcase_create("registry");
+  TCase *escpos = tcase_create("escpos");
+
+  tcase_add_test(wrappers, registry);
+  tcase_add_test(wrappers, none_language);
+  tcase_add_test(wrappers, tracker_counts_and_clears);
+  suite_add_tcase(s, wrappers);
+
+  tcase_set_timeout(escpos, 60);
+  tcase_add_test(escpos, raster_cut_everywhere);
+  tcase_add_test(escpos, bit_image_cut_everywhere);
+  tcase_add_test(escpos, catalogue_cut_everywhere);
+  tcase_add_test(escpos, prefix_valued_parameters);
+  tcase_add_test(escpos, fixed_parameter_completions);
+  tcase_add_test(escpos, records_complete_with_zeros);
+  tcase_add_test(escpos, nul_terminated_data);
+  tcase_add_test(escpos, long_lengths);
+  tcase_add_test(escpos, text_is_not_mid_command);
+  tcase_add_test(escpos, split_feeds_are_equivalent);
+  suite_add_tcase(s, escpos);
+  return s;
+}
+
+/* Run the suite; exit status 0 only when every test passed. */
+int main(void)
+{
+  SRunner *runner = srunner_create(language_suite());
+  int      failed;
+
+  srunner_run_all(runner, CK_NORMAL);
+  failed = srunner_ntests_failed(runner);
+  srunner_free(runner);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
