@@ -344,10 +344,10 @@ int fp_options_parse(const char *uri, fp_options_t *o, char *message, size_t siz
              o->usb_model, o->usb_serial);
   if (!o->language)
   {
-    /* Without language=, track the language of the reset preset when one is known. */
-    const fp_preset_t *preset = fp_preset_find(o->reset_spec);
+    /* Without language=, track the language of the reset presets when one is known. */
+    const char *language = fp_reset_language(o->reset_spec);
 
-    o->language = fp_language_find(preset && preset->language ? preset->language : "none");
+    o->language = fp_language_find(language ? language : "none");
   }
   return FP_OK;
 }

@@ -155,6 +155,13 @@ static int connect_device(fp_session_t *s, int budget_ms, int cancel_fd)
   }
 }
 
+/* Before dropping a broken connection, note how many accepted bytes may be lost with it. */
+static void note_in_doubt(fp_session_t *s)
+{
+  if (s->conn && s->transport->in_doubt)
+    s->in_doubt += s->transport->in_doubt(s->conn);
+}
+
 /* Close the connection to the device. */
 static void disconnect_device(fp_session_t *s)
 {
@@ -179,13 +186,33 @@ static int reconnect_device(fp_session_t *s)
   return connect_device(s, s->opts->retries * RECONNECT_WAIT_MS, -1);
 }
 
+/*
+ * The completion to send when bytes may have been lost with a broken
+ * connection: what the tracker reports, lengthened by the bytes in doubt when
+ * the language ignores surplus fill.  NULL when nothing is in doubt.
+ */
+static const fp_completion_t *doubtful_completion(fp_session_t *s, fp_completion_t *c)
+{
+  if (!s->in_doubt || !s->tracker.language || !s->tracker.language->surplus_fill_harmless)
+    return NULL;
+  memset(c, 0, sizeof(*c));
+  fp_tracker_completion(&s->tracker, c);
+  c->fill_count += s->in_doubt;
+  fp_log("DEBUG", "flushprinter: up to %" PRIu64 " bytes may have been lost with the "
+         "connection; padding that much more", s->in_doubt);
+  return c;
+}
+
 /* Run the flush engine, reconnecting once per allowed retry when the device drops. */
 static int send_flush(fp_session_t *s, const fp_completion_t *owed, const uint8_t *reset,
                       size_t reset_len, fp_flush_counts_t *total)
 {
-  int status = FP_ERROR_IO;
+  fp_completion_t widened;
+  int             status = FP_ERROR_IO;
 
   memset(total, 0, sizeof(*total));
+  if (!owed)
+    owed = doubtful_completion(s, &widened);
   for (int attempt = 0; attempt <= s->opts->retries; attempt++)
   {
     fp_flush_counts_t counts = { 0 };
@@ -199,9 +226,12 @@ static int send_flush(fp_session_t *s, const fp_completion_t *owed, const uint8_
     if (status == FP_OK)
       break;
     fp_log("WARNING", "Flush interrupted (%s); reconnecting", fp_strerror(status));
+    note_in_doubt(s);
     disconnect_device(s);
-    owed = NULL; /* the tracker has followed what was accepted */
+    owed = doubtful_completion(s, &widened); /* the tracker followed what was accepted */
   }
+  if (status == FP_OK)
+    s->in_doubt = 0;
   return status;
 }
 
@@ -537,6 +567,7 @@ static int finish_canceled(fp_session_t *s)
 static int finish_failed(fp_session_t *s, int failure)
 {
   s->failed = true;
+  note_in_doubt(s);
   fp_log("STATE", "+offline-report");
   fp_log("ERROR", "Printer failed after %" PRIu64 " bytes of the job (%s); the job will be "
          "retried according to the queue's error policy", s->accepted, fp_strerror(failure));

@@ -39,10 +39,11 @@ typedef struct fp_session_s
   fp_store_t           *store;
   fp_device_state_t     state;         /* the journal record as last written */
   fp_tracker_t          tracker;       /* parser state of the printer */
-  uint8_t               buf[16384];    /* job data read but not yet accepted */
+  uint8_t               buf[65536];    /* job data read but not yet accepted */
   size_t                buf_off, buf_len;
   bool                  input_eof;
   uint64_t              accepted;      /* job bytes the device accepted */
+  uint64_t              in_doubt;      /* accepted bytes maybe lost with a broken connection */
   bool                  journaled;     /* the journal says this job is streaming */
   bool                  failed;        /* a device write failed */
   bool                  connecting;    /* STATE: +connecting-to-device is set */

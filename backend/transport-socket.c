@@ -1,9 +1,11 @@
 /*
  * AppSocket/JetDirect transport: flushprinter+socket://HOST[:PORT]/.
  *
- * The send buffer is kept small so that a cancel stops the printer within
- * moments: what is in the kernel's queue still reaches the printer (and was
- * counted as accepted), but there is little of it.
+ * Unsent data in the kernel is kept small (TCP_NOTSENT_LOWAT) so that a cancel
+ * stops the printer within moments: what is queued still reaches the printer
+ * (and was counted as accepted), but beyond what the printer's own receive
+ * window holds there is little of it.  In-flight data stays bounded by the
+ * printer's window, so throughput is not limited.
  */
 
 #include "transport.h"
@@ -13,7 +15,7 @@
 #include <linux/sockios.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <linux/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,12 +27,15 @@
 #include "clock.h"
 #include "flushprinter.h"
 
-#define SEND_BUFFER      16384 /* bytes the kernel may hold for the printer */
+#define UNSENT_LIMIT     16384 /* unsent bytes the kernel may hold for the printer */
 #define CONNECT_TIMEOUT  10000 /* ms for one connection attempt */
+
+#define PEER_BUFFER_GUESS 65536 /* bytes a printer may have acknowledged but not read */
 
 struct fp_conn_s
 {
-  int fd;
+  int      fd;
+  uint64_t sent;   /* bytes handed to the kernel on this connection */
 };
 
 /* List the generic network entry, as the stock socket backend does. */
@@ -45,12 +50,12 @@ static int connect_one(const struct addrinfo *ai, int cancel_fd, int *canceled)
 {
   int       fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
                         ai->ai_protocol);
-  int       size = SEND_BUFFER, one = 1, err = 0;
+  int       unsent = UNSENT_LIMIT, one = 1, err = 0;
   socklen_t len = sizeof(err);
 
   if (fd < 0)
     return -errno;
-  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+  setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &unsent, sizeof(unsent));
   setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
   if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
     return fd;
@@ -115,9 +120,30 @@ static int socket_write(fp_conn_t *c, const uint8_t *buf, size_t len, size_t *ac
   ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 
   *accepted = n > 0 ? (size_t)n : 0;
+  c->sent += *accepted;
   if (n >= 0 || errno == EAGAIN || errno == EINTR)
     return FP_OK;
   return (errno == EPIPE || errno == ECONNRESET) ? FP_ERROR_BACKEND_GONE : FP_ERROR_IO;
+}
+
+/*
+ * Bytes possibly lost with a broken connection: those the printer never
+ * acknowledged, plus what it may have acknowledged into its buffer without
+ * reading (unknowable from here: bounded by a generous guess).
+ */
+static uint64_t socket_in_doubt(fp_conn_t *c)
+{
+  struct tcp_info info;
+  socklen_t       len = sizeof(info);
+  uint64_t        unacked = c->sent, acked;
+
+  memset(&info, 0, sizeof(info));
+  if (getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &info, &len) == 0
+      && len >= offsetof(struct tcp_info, tcpi_bytes_acked) + sizeof(info.tcpi_bytes_acked)
+      && info.tcpi_bytes_acked <= c->sent)
+    unacked = c->sent - info.tcpi_bytes_acked;
+  acked = c->sent - unacked;
+  return unacked + (acked < PEER_BUFFER_GUESS ? acked : PEER_BUFFER_GUESS);
 }
 
 /* Read back-channel data; end of stream means the printer closed the connection. */
@@ -191,6 +217,7 @@ const fp_transport_t fp_transport_socket = {
   .read = socket_read,
   .poll_fd = socket_poll_fd,
   .drain = socket_drain,
+  .in_doubt = socket_in_doubt,
   .device_id = socket_device_id,
   .soft_reset = socket_soft_reset,
   .close = socket_close,

@@ -51,6 +51,12 @@ typedef struct fp_transport_s
   /* The IEEE-1284 device ID; FP_ERROR_NOT_SUPPORTED when the device has none. */
   int (*device_id)(fp_conn_t *conn, char *buf, size_t size);
 
+  /*
+   * After a broken connection: how many bytes counted as accepted may never
+   * have reached the printer (NULL: none can be lost).
+   */
+  uint64_t (*in_doubt)(fp_conn_t *conn);
+
   /* Printer-class soft reset; FP_ERROR_NOT_SUPPORTED when not applicable. */
   int (*soft_reset)(fp_conn_t *conn);
 

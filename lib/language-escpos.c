@@ -524,4 +524,5 @@ const fp_language_t fp_language_escpos = {
   .init = escpos_init,
   .feed = escpos_feed,
   .completion = escpos_completion,
+  .surplus_fill_harmless = true, /* NUL is ignored outside commands */
 };

@@ -33,6 +33,12 @@ typedef struct fp_language_s
   void      (*feed)(void *state, const uint8_t *data, size_t len);
   /* true when mid-command; fills `out` (zeroed by the caller) with the completion */
   bool      (*completion)(const void *state, fp_completion_t *out);
+  /*
+   * true when surplus fill bytes are ignored by an idle printer (NUL in
+   * ESC/POS), so that a completion may safely be lengthened when bytes were
+   * lost with a broken connection and the exact count is in doubt.
+   */
+  bool        surplus_fill_harmless;
 } fp_language_t;
 
 #define FP_TRACKER_STATE_MAX 64

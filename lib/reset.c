@@ -145,16 +145,27 @@ static bool is_word(const char *s, size_t len)
   return true;
 }
 
+/* The preset names joined by ", ", for messages. */
+static const char *preset_names(void)
+{
+  static char names[128];
+
+  if (!names[0])
+    for (const fp_preset_t *p = presets; p->name; p++)
+      snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+               names[0] ? ", " : "", p->name);
+  return names;
+}
+
 /*
  * Classify a spec as a '+'-joined list of presets: 1 when every part is a
- * preset, 0 when it is not a preset list, FP_ERROR_SYNTAX when it names a
- * preset next to an unknown word (a misspelt preset, not text).
+ * preset, 0 when it is text, FP_ERROR_SYNTAX when every part is a plain word
+ * but one is no preset (a misspelt preset; literal text needs "text:").
  */
 static int classify_presets(parser_t *p, size_t *total)
 {
   const char *s = p->spec;
   bool        all_known = true;
-  bool        any_known = false;
   bool        all_words = true;
   const char *unknown = NULL;
   size_t      unknown_len = 0;
@@ -169,7 +180,6 @@ static int classify_presets(parser_t *p, size_t *total)
 
     if (preset)
     {
-      any_known = true;
       *total += preset->len;
     }
     else
@@ -188,9 +198,10 @@ static int classify_presets(parser_t *p, size_t *total)
   }
   if (all_known)
     return 1;
-  if (any_known && all_words && strchr(p->spec, '+'))
-    return fail(p, "unknown preset '%.*s' at offset %zu", (int)unknown_len, unknown,
-                (size_t)(unknown - p->spec));
+  if (all_words)
+    return fail(p, "unknown preset '%.*s' at offset %zu (presets: %s; write literal text as "
+                "text:%.*s)", (int)unknown_len, unknown, (size_t)(unknown - p->spec),
+                preset_names(), (int)unknown_len, unknown);
   return 0;
 }
 
@@ -292,11 +303,10 @@ static int parse_escape(parser_t *p, size_t i)
               show_byte((unsigned char)s[1], name), i);
 }
 
-/* Parse C-style text: printable ASCII as is, backslash escapes decoded. */
-static int parse_text(parser_t *p)
+/* Parse C-style text from offset `i`: printable ASCII as is, backslash escapes decoded. */
+static int parse_text(parser_t *p, size_t i)
 {
   const char *s = p->spec;
-  size_t      i = 0;
 
   while (s[i])
   {
@@ -330,6 +340,7 @@ int fp_reset_parse(const char *spec, uint8_t **bytes, size_t *len, char *message
   parser_t p = { spec, NULL, 0, message, message_size };
   size_t   preset_total = 0;
   bool     hex = spec && !strncasecmp(spec, "hex:", 4);
+  bool     text = spec && !strncasecmp(spec, "text:", 5);
   size_t   size;
   int      status;
   int      kind;
@@ -347,7 +358,7 @@ int fp_reset_parse(const char *spec, uint8_t **bytes, size_t *len, char *message
   if (!*spec)
     return fail(&p, "empty reset specification (use 'none' to send nothing)");
 
-  kind = hex ? 0 : classify_presets(&p, &preset_total);
+  kind = hex || text ? 0 : classify_presets(&p, &preset_total);
   if (kind < 0)
     return kind;
   size = kind ? preset_total : strlen(spec);
@@ -366,7 +377,7 @@ int fp_reset_parse(const char *spec, uint8_t **bytes, size_t *len, char *message
       status = fail(&p, "no bytes after 'hex:' at offset 4 (use 'none' to send nothing)");
   }
   else
-    status = parse_text(&p);
+    status = parse_text(&p, text ? 5 : 0);
 
   if (status != FP_OK)
   {
@@ -376,4 +387,24 @@ int fp_reset_parse(const char *spec, uint8_t **bytes, size_t *len, char *message
   *bytes = p.out;
   *len = p.len;
   return FP_OK;
+}
+
+/* The tracker language of the first preset in `spec` that has one, or NULL. */
+const char *fp_reset_language(const char *spec)
+{
+  if (!spec || !strncasecmp(spec, "hex:", 4) || !strncasecmp(spec, "text:", 5))
+    return NULL;
+  for (const char *s = spec;;)
+  {
+    const char        *name;
+    size_t             len;
+    size_t             step = next_part(s, &name, &len);
+    const fp_preset_t *preset = find_part(name, len);
+
+    if (preset && preset->language)
+      return preset->language;
+    if (!s[step])
+      return NULL;
+    s += step + 1;
+  }
 }

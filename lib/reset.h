@@ -25,4 +25,7 @@ const fp_preset_t *fp_preset_find(const char *name);
 /* All presets, terminated by an entry whose name is NULL. */
 const fp_preset_t *fp_preset_list(void);
 
+/* The tracker language of the first preset in `spec` that has one, or NULL. */
+const char *fp_reset_language(const char *spec);
+
 #endif /* FP_RESET_H */

@@ -155,9 +155,11 @@ START_TEST(text_escapes)
   parse_ok("\\n\\r\\t\\a\\b\\f\\v\\\\", "\n\r\t\a\b\f\v\\", 8);
   parse_ok("Hello, world! ~", "Hello, world! ~", 15);
   parse_ok("\\e%-12345X@PJL", "\x1b%-12345X@PJL", 13);
-  /* text that merely contains '+' or looks like words is text */
-  parse_ok("a+b", "a+b", 3);
-  parse_ok("escpos2", "escpos2", 7);
+  /* a bare word must be a preset (catches typos); literal words need "text:" */
+  parse_ok("text:a+b", "a+b", 3);
+  parse_ok("text:N", "N", 1);
+  parse_ok("TEXT:\\e@", "\x1b@", 2);
+  parse_ok("text:escpos2", "escpos2", 7);
 }
 END_TEST
 
@@ -184,8 +186,11 @@ static const struct
   { "@\\x", "invalid escape '\\x' at offset 1: the end is not a hex digit" },
   { "\\777", "octal escape '\\777' at offset 0 is larger than 255" },
   { "\\\x01", "invalid escape: '\\' followed by 0x01 at offset 0" },
-  { "pjl+pcx", "unknown preset 'pcx' at offset 4" },
-  { "escpso+pcl", "unknown preset 'escpso' at offset 0" },
+  { "pjl+pcx", "unknown preset 'pcx' at offset 4 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:pcx)" },
+  { "escpso+pcl", "unknown preset 'escpso' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:escpso)" },
+  { "escpoz", "unknown preset 'escpoz' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:escpoz)" },
+  { "a+b", "unknown preset 'a' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:a)" },
+  { "text:\\q", "invalid escape '\\q' at offset 5" },
 };
 
 START_TEST(syntax_error_messages)

@@ -1,0 +1,145 @@
+"""flushprinter benchmark: figures measured side by side in one run.
+
+1. Throughput: the same large ESC/POS job pushed to a loopback sink by our
+   backend (ESC/POS tracker and journal on), by the stock CUPS socket backend,
+   and by a raw copy (socat); MB/s and ratios, median of several rounds.
+2. Cancel-to-reset latency: SIGTERM to the backend mid-image, until the reset
+   (ESC @) is parsed by the printer emulator; median and worst over many runs.
+
+Usage: python3 bench/bench.py [BUILDDIR] [--rounds N] [--cancels N]
+"""
+
+import argparse
+import os
+import random
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def sink():
+    """A socat sink on 127.0.0.1 that discards one stream; returns (process, port)."""
+    proc = subprocess.Popen(["socat", "-d", "-d", "-u", "TCP-LISTEN:0,bind=127.0.0.1",
+                             "OPEN:/dev/null"], stderr=subprocess.PIPE, text=True)
+    for line in proc.stderr:                     # "... listening on AF=2 127.0.0.1:PORT"
+        if "listening on" in line:
+            port = int(line.rsplit(":", 1)[1])
+            break
+    else:
+        raise SystemExit("socat did not start")
+    return proc, port
+
+
+def timed_send(kind, job_path, size, statedir):
+    """Seconds for `kind` to deliver the job to a fresh sink (until the sink has it all)."""
+    proc, port = sink()
+    env = dict(os.environ, FLUSHPRINTER_STATEDIR=statedir)
+    if kind == "flushprinter":
+        uri = "flushprinter+socket://127.0.0.1:%d/?reset=escpos" % port
+        argv = [uri, "1", "bench", "bench", "1", "", job_path]
+        cmd, env["DEVICE_URI"] = os.path.join(fptest.BUILDDIR, "backend", "flushprinter"), uri
+    elif kind == "stock":
+        uri = "socket://127.0.0.1:%d/?waiteof=false" % port
+        argv = [uri, "1", "bench", "bench", "1", "", job_path]
+        cmd, env["DEVICE_URI"] = "/usr/lib/cups/backend/socket", uri
+    else:
+        argv = ["socat", "-u", "OPEN:%s" % job_path, "TCP:127.0.0.1:%d" % port]
+        cmd = shutil.which("socat")
+    start = time.perf_counter()
+    sender = subprocess.Popen(argv, executable=cmd, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    sender.wait(300)
+    proc.wait(300)                      # the sink exits at end of stream
+    elapsed = time.perf_counter() - start
+    if sender.returncode != 0:
+        raise SystemExit("%s failed with %d" % (kind, sender.returncode))
+    return elapsed
+
+
+def throughput(workdir, rounds):
+    job = scenario.banded_receipt("bench", bands=4000)           # 74 MB
+    path = os.path.join(workdir, "job")
+    with open(path, "wb") as f:
+        f.write(job)
+    kinds = ["raw copy (socat)", "stock socket", "flushprinter"]
+    keys = {"raw copy (socat)": "raw", "stock socket": "stock", "flushprinter": "flushprinter"}
+    times = {k: [] for k in kinds}
+    for r in range(rounds):
+        for k in kinds:                                           # interleaved: fair to each
+            if k == "stock socket" and not os.path.exists("/usr/lib/cups/backend/socket"):
+                continue
+            times[k].append(timed_send(keys[k], path, len(job),
+                                       os.path.join(workdir, "state")))
+    print("\n1. Throughput: %.1f MB ESC/POS job to a loopback sink, median of %d rounds"
+          % (len(job) / 1e6, rounds))
+    rate = {}
+    for k in kinds:
+        if times[k]:
+            rate[k] = len(job) / statistics.median(times[k]) / 1e6
+            print("   %-18s %8.1f MB/s" % (k, rate[k]))
+    ours = rate["flushprinter"]
+    for k in kinds[:-1]:
+        if k in rate:
+            print("   flushprinter / %-16s %.2f" % (k, ours / rate[k]))
+
+
+def latency(workdir, runs):
+    statedir = os.path.join(workdir, "state-latency")
+    samples = []
+    emu = fptest.Emulator(workdir, "--rate", 1000000)
+    try:
+        for i in range(runs):
+            job = os.path.join(workdir, "cancel-%d" % i)
+            with open(job, "wb") as f:
+                f.write(scenario.banded_receipt("cancel", bands=200))
+            uri = "flushprinter+socket://127.0.0.1:%d/?reset=escpos&idle=0" % emu.port
+            env = dict(os.environ, DEVICE_URI=uri, FLUSHPRINTER_STATEDIR=statedir)
+            fds = {0: os.open(os.devnull, os.O_RDONLY), 1: os.open(os.devnull, os.O_WRONLY)}
+            p = fptest.Process(fptest.BACKEND, [uri, str(i + 1), "b", "b", "1", "", job], env,
+                               fds, "backend")
+            for fd in fds.values():
+                os.close(fd)
+            emu.wait_event("first-byte", conn=i + 1)
+            time.sleep(0.05 + random.random() * 0.3)
+            t0 = time.time()
+            p.signal(signal.SIGTERM)
+            reset = emu.wait_event("reset", after=t0, timeout=30)
+            samples.append(reset.t - t0)
+            p.wait(30)
+    finally:
+        emu.stop()
+    samples.sort()
+    print("\n2. Cancel-to-reset latency (SIGTERM to ESC @ parsed by the printer), %d runs,"
+          " printer at 1 MB/s:" % runs)
+    print("   median %.1f ms, 90th percentile %.1f ms, worst %.1f ms" % (
+        statistics.median(samples) * 1000, samples[int(len(samples) * 0.9) - 1] * 1000,
+        samples[-1] * 1000))
+
+
+def main():
+    global fptest, scenario
+    parser = argparse.ArgumentParser()
+    parser.add_argument("builddir", nargs="?", default=os.path.join(TOP, "build", "main"))
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--cancels", type=int, default=50)
+    args = parser.parse_args()
+    os.environ["FP_BUILDDIR"] = os.path.abspath(args.builddir)
+    sys.path.insert(0, os.path.join(TOP, "tests", "behaviour"))
+    import fptest
+    import scenario
+    work = tempfile.mkdtemp(prefix="flushprinter-bench-")
+    try:
+        throughput(work, args.rounds)
+        latency(work, args.cancels)
+    finally:
+        shutil.rmtree(work, True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,382 @@
+"""Harness for flushprinter's behaviour tests.
+
+Runs the real backend (and filter) binaries the way cupsd does -- argv,
+DEVICE_URI, job data on stdin or as argv[6], back channel on fd 3, side
+channel on fd 4, messages on stderr -- against the printer emulator
+(tests/fp-emulator) on 127.0.0.1.  Every process a test starts is stopped
+by the test's cleanup, failures included.
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+BUILDDIR = os.environ.get("FP_BUILDDIR") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", ".."))
+SRCDIR = os.environ.get("FP_SRCDIR") or BUILDDIR
+BACKEND = os.path.join(BUILDDIR, "backend", "flushprinter")
+FILTER = os.path.join(BUILDDIR, "filter", "flushprinter")
+EMULATOR = os.path.join(BUILDDIR, "tests", "fp-emulator")
+LIBRARY = os.path.join(BUILDDIR, "lib", ".libs", "libflushprinter.so")
+
+# CUPS backend exit codes (<cups/backend.h>).
+CUPS_BACKEND_OK, CUPS_BACKEND_FAILED, CUPS_BACKEND_STOP = 0, 1, 4
+
+# Side-channel commands and statuses.
+SC_SOFT_RESET, SC_DRAIN_OUTPUT, SC_GET_BIDI, SC_GET_DEVICE_ID = 1, 2, 3, 4
+SC_GET_STATE, SC_SNMP_GET, SC_SNMP_GET_NEXT, SC_GET_CONNECTED = 5, 6, 7, 8
+SC_FLUSH = 0x46
+SC_OK, SC_IO_ERROR, SC_TIMEOUT, SC_NO_RESPONSE = 1, 2, 3, 4
+SC_BAD_MESSAGE, SC_TOO_BIG, SC_NOT_IMPLEMENTED = 5, 6, 7
+
+
+# ---------------------------------------------------------------- ESC/POS jobs
+
+def text(*lines):
+    """ESC/POS text lines."""
+    return b"".join(line.encode() + b"\n" for line in lines)
+
+
+def raster(width_bytes, height, pixel=0xAA):
+    """A GS v 0 raster block whose pixels are never 0x00 (so padding shows)."""
+    header = b"\x1dv0\x00" + struct.pack("<HH", width_bytes, height)
+    return header + bytes([pixel]) * (width_bytes * height)
+
+
+def receipt(name, rows=200, width=72):
+    """A receipt: initialize, a title line, a raster logo, a closing line."""
+    return b"\x1b@" + text("BEGIN " + name) + raster(width, rows) + text("END " + name)
+
+
+# ---------------------------------------------------------------- emulator log
+
+EVENT = re.compile(r'T=(?P<t>[0-9.]+) C=(?P<c>\d+) (?P<event>[\w-]+)(?P<rest>.*)$')
+FIELD = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)')
+
+
+class Event:
+    """One emulator log line."""
+
+    def __init__(self, line):
+        m = EVENT.match(line)
+        if not m:
+            raise ValueError("not an emulator event: %r" % line)
+        self.t = float(m.group("t"))
+        self.conn = int(m.group("c"))
+        self.name = m.group("event")
+        self.fields = {}
+        for key, value in FIELD.findall(m.group("rest")):
+            if value.startswith('"'):
+                value = value[1:-1].encode().decode("unicode_escape")
+            self.fields[key] = value
+
+    def __getitem__(self, key):
+        value = self.fields[key]
+        return int(value) if re.fullmatch(r"-?\d+", value) else value
+
+    def get(self, key, default=None):
+        return self[key] if key in self.fields else default
+
+    def __repr__(self):
+        return "<%s C=%d %s>" % (self.name, self.conn, self.fields)
+
+
+# ---------------------------------------------------------------- processes
+
+class Process:
+    """A child process with chosen descriptors and collected stderr lines."""
+
+    def __init__(self, path, argv, env, fds, name):
+        self.name = name
+        self.lines = []
+        self.cond = threading.Condition()
+        read_end, write_end = os.pipe()
+        actions = [(os.POSIX_SPAWN_DUP2, write_end, 2)]
+        for target, fd in fds.items():
+            actions.append((os.POSIX_SPAWN_DUP2, fd, target))
+        self.started = time.time()
+        self.pid = os.posix_spawn(path, argv, env, file_actions=actions)
+        os.close(write_end)
+        self.returncode = None
+        self.ended = None
+        self.reader = threading.Thread(target=self._read, args=(read_end,), daemon=True)
+        self.reader.start()
+
+    def _read(self, fd):
+        with os.fdopen(fd, "rb") as stream:
+            for raw in stream:
+                line = raw.decode(errors="replace").rstrip("\n")
+                with self.cond:
+                    self.lines.append((time.time(), line))
+                    self.cond.notify_all()
+        with self.cond:
+            self.cond.notify_all()
+
+    def wait_line(self, pattern, timeout=10):
+        """The first stderr line matching `pattern` (regex); fails after `timeout`."""
+        rx = re.compile(pattern)
+        end = time.time() + timeout
+        with self.cond:
+            while True:
+                for t, line in self.lines:
+                    if rx.search(line):
+                        return line
+                left = end - time.time()
+                if left <= 0 or (self.returncode is not None and not self.reader.is_alive()):
+                    raise AssertionError("%s: no line matching %r in %.1f s; stderr:\n%s" % (
+                        self.name, pattern, timeout, self.stderr()))
+                self.cond.wait(min(left, 0.1))
+                self.poll()
+
+    def line_time(self, pattern):
+        """When the first line matching `pattern` arrived, or None."""
+        rx = re.compile(pattern)
+        with self.cond:
+            for t, line in self.lines:
+                if rx.search(line):
+                    return t
+        return None
+
+    def stderr(self):
+        with self.cond:
+            return "\n".join(line for _, line in self.lines)
+
+    def poll(self):
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.ended = time.time()
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout=20):
+        end = time.time() + timeout
+        while self.poll() is None:
+            if time.time() > end:
+                raise AssertionError("%s still running after %.1f s; stderr:\n%s" % (
+                    self.name, timeout, self.stderr()))
+            time.sleep(0.01)
+        self.reader.join(2)
+        return self.returncode
+
+    def signal(self, sig):
+        if self.poll() is None:
+            os.kill(self.pid, sig)
+
+    def kill(self):
+        if self.poll() is None:
+            os.kill(self.pid, signal.SIGKILL)
+            self.wait(10)
+
+
+class Emulator:
+    """tests/fp-emulator on 127.0.0.1 (or a FIFO) with its event log."""
+
+    def __init__(self, tmpdir, *args, fifo=None):
+        self.log_path = os.path.join(tmpdir, "emulator-%d.log" % id(self))
+        port_file = os.path.join(tmpdir, "emulator-%d.port" % id(self))
+        argv = [EMULATOR, "--log", self.log_path]
+        argv += ["--fifo", fifo] if fifo else ["--listen", "127.0.0.1:0", "--port-file", port_file]
+        argv += [str(a) for a in args]
+        self.proc = Process(EMULATOR, argv, dict(os.environ), {}, "emulator")
+        self.port = None
+        if not fifo:
+            end = time.time() + 10
+            while not os.path.exists(port_file):
+                if time.time() > end or self.proc.poll() is not None:
+                    raise AssertionError("emulator did not start: " + self.proc.stderr())
+                time.sleep(0.01)
+            with open(port_file) as f:
+                self.port = int(f.read())
+
+    def events(self, name=None):
+        try:
+            with open(self.log_path) as f:
+                lines = [l for l in f.read().splitlines() if l.startswith("T=")]
+        except FileNotFoundError:
+            return []
+        events = [Event(l) for l in lines]
+        return [e for e in events if name is None or e.name == name]
+
+    def wait_event(self, name, timeout=10, after=None, **fields):
+        """The first event `name` (at or after time `after`) whose fields match."""
+        end = time.time() + timeout
+        while True:
+            for e in self.events(name):
+                if (after is None or e.t >= after) and all(str(e.conn if k == "conn" else e.get(k)) == str(v)
+                       for k, v in fields.items()):
+                    return e
+            if time.time() > end:
+                raise AssertionError("no emulator event %s %s in %.1f s; log:\n%s" % (
+                    name, fields, timeout, self.log_text()))
+            time.sleep(0.01)
+
+    def texts(self, conn=None):
+        return [e["text"] for e in self.events("text") if conn is None or e.conn == conn]
+
+    def log_text(self):
+        try:
+            with open(self.log_path) as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def stop(self):
+        self.proc.signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except AssertionError:
+            self.proc.kill()
+
+
+class SideChannel:
+    """The filters' end of the CUPS side channel."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+
+    def send_raw(self, data):
+        self.sock.sendall(data)
+
+    def send(self, command, data=b"", status=0):
+        self.sock.sendall(struct.pack(">BBH", command, status, len(data)) + data)
+
+    def receive(self, timeout=5):
+        """One whole reply (command, status, data), framed by its length."""
+        end = time.time() + timeout
+        while True:
+            if len(self.buf) >= 4:
+                command, status, length = struct.unpack(">BBH", self.buf[:4])
+                if len(self.buf) >= 4 + length:
+                    data = self.buf[4:4 + length]
+                    self.buf = self.buf[4 + length:]
+                    return command, status, data
+            left = end - time.time()
+            if left <= 0:
+                raise AssertionError("no side-channel reply in %.1f s" % timeout)
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(65540)
+            except socket.timeout:
+                continue
+            if not chunk:
+                raise AssertionError("side channel closed by the backend")
+            self.buf += chunk
+
+    def request(self, command, data=b"", timeout=5):
+        self.send(command, data)
+        return self.receive(timeout)
+
+
+class Backend:
+    """The backend binary run as cupsd runs it, for one job."""
+
+    def __init__(self, uri, statedir, job_id=1, spool_file=None, argv0=None):
+        self.uri = uri
+        env = dict(os.environ, DEVICE_URI=uri, FLUSHPRINTER_STATEDIR=statedir,
+                   CUPS_SERVERBIN=os.path.join(BUILDDIR, "backend"))
+        fds = {}
+        self.stdin = None
+        if spool_file is None:
+            read_end, self.stdin = os.pipe()
+            fds[0] = read_end
+        else:
+            fds[0] = os.open(os.devnull, os.O_RDONLY)
+        fds[1] = os.open(os.devnull, os.O_WRONLY)
+        self.back_read, back_write = os.pipe()
+        fds[3] = back_write
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        fds[4] = theirs.fileno()
+        self.side = SideChannel(ours)
+        # argv[0] as cupsd sets it: the device URI
+        argv = [argv0 or uri, str(job_id), "tester", "test job", "1", ""]
+        if spool_file is not None:
+            argv.append(spool_file)
+        self.proc = Process(BACKEND, argv, env, fds, "backend")
+        for target, fd in fds.items():
+            if target != 4:
+                os.close(fd)
+        theirs.close()
+
+    def write(self, data):
+        """Feed job data as a filter would (blocks while the pipe is full)."""
+        view = memoryview(data)
+        while view:
+            try:
+                n = os.write(self.stdin, view)
+            except BrokenPipeError:
+                return False
+            view = view[n:]
+        return True
+
+    def write_async(self, data):
+        t = threading.Thread(target=self.write, args=(data,), daemon=True)
+        t.start()
+        return t
+
+    def close_input(self):
+        if self.stdin is not None:
+            os.close(self.stdin)
+            self.stdin = None
+
+    def cleanup(self):
+        self.proc.kill()
+        self.close_input()
+        self.side.sock.close()
+        os.close(self.back_read)
+
+
+class TestCase(unittest.TestCase):
+    """A test with a temp dir, a state dir, and automatic cleanup of processes."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="fptest-")
+        self.statedir = os.path.join(self.tmp, "state")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
+    def emulator(self, *args, fifo=None):
+        emu = Emulator(self.tmp, *args, fifo=fifo)
+        self.addCleanup(emu.stop)
+        return emu
+
+    def backend(self, uri, **kwargs):
+        b = Backend(uri, self.statedir, **kwargs)
+        self.addCleanup(b.cleanup)
+        return b
+
+    def spool(self, data, name="job"):
+        path = os.path.join(self.tmp, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+    def socket_uri(self, emu, query=""):
+        return "flushprinter+socket://127.0.0.1:%d/%s" % (emu.port, "?" + query if query else "")
+
+    def assertCleanImages(self, emu):
+        """Every image the printer completed took only its own job's bytes."""
+        for e in emu.events("image-end"):
+            self.assertEqual(e["swallowed"], 0, "image swallowed another job's bytes: %r\n%s" % (
+                e, emu.log_text()))
+
+
+def free_port():
+    """A loopback port nobody listens on (bound, then released)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def main():
+    unittest.main(module="__main__", verbosity=2)

@@ -1,0 +1,184 @@
+/*
+ * Unit tests for the backend's device URI parser (backend/options.c).
+ */
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../backend/options.h"
+#include "flushprinter.h"
+
+/* Parse `uri`, expecting success. */
+static fp_options_t parse_ok(const char *uri)
+{
+  fp_options_t o;
+  char         message[512] = "";
+
+  ck_assert_msg(fp_options_parse(uri, &o, message, sizeof(message)) == FP_OK, "%s: %s", uri,
+                message);
+  return o;
+}
+
+/* Parse `uri`, expecting a syntax error whose message contains `needle`. */
+static void parse_bad(const char *uri, const char *needle)
+{
+  fp_options_t o;
+  char         message[512] = "";
+
+  ck_assert_int_eq(fp_options_parse(uri, &o, message, sizeof(message)), FP_ERROR_SYNTAX);
+  ck_assert_msg(strstr(message, needle), "message for %s was '%s', expected '%s'", uri, message,
+                needle);
+}
+
+START_TEST(socket_with_port_and_options)
+{
+  fp_options_t o = parse_ok("flushprinter+socket://Printer.local:9101/?reset=escpos&idle=2000"
+                            "&grace=250&timeout=5000&contimeout=100&retries=2");
+
+  ck_assert_str_eq(o.scheme, "socket");
+  ck_assert_str_eq(o.host, "Printer.local");
+  ck_assert_int_eq(o.port, 9101);
+  ck_assert_int_eq(o.idle_ms, 2000);
+  ck_assert_int_eq(o.grace_ms, 250);
+  ck_assert_int_eq(o.timeout_ms, 5000);
+  ck_assert_int_eq(o.contimeout_ms, 100);
+  ck_assert_int_eq(o.retries, 2);
+  ck_assert_uint_eq(o.reset_len, 2);
+  ck_assert_int_eq(o.reset[0], 0x1b);
+  ck_assert_int_eq(o.reset[1], '@');
+  /* reset=escpos implies the ESC/POS tracker */
+  ck_assert_str_eq(o.language->name, "escpos");
+  ck_assert_str_eq(o.device_key, "socket://printer.local:9101");
+  fp_options_free(&o);
+}
+END_TEST
+
+START_TEST(socket_defaults)
+{
+  fp_options_t o = parse_ok("flushprinter+socket://10.0.0.5");
+
+  ck_assert_int_eq(o.port, 9100);
+  ck_assert_uint_eq(o.reset_len, 0);
+  ck_assert_str_eq(o.language->name, "none");
+  ck_assert_int_eq(o.idle_ms, 1000);
+  fp_options_free(&o);
+
+  /* CUPS 2.4 needs "/" before "?"; we accept both spellings */
+  o = parse_ok("flushprinter+socket://10.0.0.5:9100?idle=5");
+  ck_assert_int_eq(o.idle_ms, 5);
+  fp_options_free(&o);
+}
+END_TEST
+
+START_TEST(socket_ipv6_literal)
+{
+  fp_options_t o = parse_ok("flushprinter+socket://[::1]:9200/");
+
+  ck_assert_str_eq(o.host, "::1");
+  ck_assert_int_eq(o.port, 9200);
+  fp_options_free(&o);
+
+  /* joined presets: the tracker comes from the one that has a language */
+  o = parse_ok("flushprinter+socket://h/?reset=pjl%2Bescpos");
+  ck_assert_str_eq(o.language->name, "escpos");
+  ck_assert_uint_eq(o.reset_len, 9 + 2);
+  fp_options_free(&o);
+}
+END_TEST
+
+START_TEST(file_paths)
+{
+  fp_options_t o = parse_ok("flushprinter+file:/dev/usb/lp0?reset=hex:1b40&language=escpos");
+
+  ck_assert_str_eq(o.path, "/dev/usb/lp0");
+  ck_assert_str_eq(o.device_key, "file:/dev/usb/lp0");
+  ck_assert_uint_eq(o.reset_len, 2);
+  fp_options_free(&o);
+
+  o = parse_ok("flushprinter+file:///tmp/a%20b");
+  ck_assert_str_eq(o.path, "/tmp/a b");
+  fp_options_free(&o);
+}
+END_TEST
+
+START_TEST(usb_uri)
+{
+  fp_options_t o = parse_ok("flushprinter+usb://EPSON/TM-T20%20II?serial=X1&softreset=no");
+
+  ck_assert_str_eq(o.usb_make, "EPSON");
+  ck_assert_str_eq(o.usb_model, "TM-T20 II");
+  ck_assert_str_eq(o.usb_serial, "X1");
+  ck_assert_int_eq(o.soft_reset, 0);
+  ck_assert_str_eq(o.device_key, "usb://EPSON/TM-T20 II?serial=X1");
+  fp_options_free(&o);
+}
+END_TEST
+
+START_TEST(percent_encoded_reset)
+{
+  /* "\e@" encoded in the URI */
+  fp_options_t o = parse_ok("flushprinter+socket://h/?reset=%5Ce%40");
+
+  ck_assert_uint_eq(o.reset_len, 2);
+  ck_assert_int_eq(o.reset[0], 0x1b);
+  ck_assert_int_eq(o.reset[1], '@');
+  fp_options_free(&o);
+}
+END_TEST
+
+START_TEST(errors_name_the_culprit)
+{
+  parse_bad("socket://h:9100/", "does not start with flushprinter+");
+  parse_bad("flushprinter+lpd://h/", "unknown scheme 'flushprinter+lpd'");
+  parse_bad("flushprinter+socket://h/?colour=red", "unknown option 'colour'");
+  parse_bad("flushprinter+socket://h/?idle=abc", "option 'idle' needs a whole number");
+  parse_bad("flushprinter+socket://h/?idle=-5", "option 'idle'");
+  parse_bad("flushprinter+socket://h/?timeout=99999999999", "option 'timeout'");
+  parse_bad("flushprinter+socket://h/?reset=hex:1g", "option 'reset=hex:1g'");
+  parse_bad("flushprinter+socket://h/?language=klingon", "unknown printer language 'klingon'");
+  parse_bad("flushprinter+socket://h/?idle", "malformed option 'idle'");
+  parse_bad("flushprinter+socket://h/?idle=%zz", "malformed option");
+  parse_bad("flushprinter+socket://h:0/", "bad port");
+  parse_bad("flushprinter+socket://h:70000/", "bad port");
+  parse_bad("flushprinter+socket://:9100/", "bad host");
+  parse_bad("flushprinter+file:relative/path", "bad path");
+  parse_bad("flushprinter+usb://EPSON", "bad device");
+  parse_bad("flushprinter+socket://h/?softreset=maybe", "option 'softreset'");
+}
+END_TEST
+
+START_TEST(uri_decode)
+{
+  char out[8];
+
+  ck_assert_int_eq(fp_uri_decode("a%41", 4, out, sizeof(out)), FP_OK);
+  ck_assert_str_eq(out, "aA");
+  ck_assert_int_eq(fp_uri_decode("%4", 2, out, sizeof(out)), FP_ERROR_SYNTAX);
+  ck_assert_int_eq(fp_uri_decode("%00", 3, out, sizeof(out)), FP_ERROR_SYNTAX);
+  ck_assert_int_eq(fp_uri_decode("abcdefgh", 8, out, sizeof(out)), FP_ERROR_SYNTAX);
+}
+END_TEST
+
+int main(void)
+{
+  Suite   *suite = suite_create("options");
+  TCase   *tc = tcase_create("parse");
+  SRunner *runner;
+  int      failed;
+
+  tcase_add_test(tc, socket_with_port_and_options);
+  tcase_add_test(tc, socket_defaults);
+  tcase_add_test(tc, socket_ipv6_literal);
+  tcase_add_test(tc, file_paths);
+  tcase_add_test(tc, usb_uri);
+  tcase_add_test(tc, percent_encoded_reset);
+  tcase_add_test(tc, errors_name_the_culprit);
+  tcase_add_test(tc, uri_decode);
+  suite_add_tcase(suite, tc);
+  runner = srunner_create(suite);
+  srunner_run_all(runner, CK_NORMAL);
+  failed = srunner_ntests_failed(runner);
+  srunner_free(runner);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
