@@ -406,8 +406,11 @@ static stream_end_t stream_job(fp_session_t *s, int *failure)
     fp_serve_expire(s);
     if (fp_session_canceled(s))
       return STREAM_CANCELED;
-    if (n > 0 && (pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) && !pump_back_channel(s))
+    if (n > 0 && (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))
+        && (!pump_back_channel(s)
+            || (!s->transport->read && (pfd[2].revents & (POLLHUP | POLLERR)))))
     {
+      /* A hang-up on a write-only device would otherwise wake poll() forever. */
       fp_log("ERROR", "The printer closed the connection");
       *failure = FP_ERROR_BACKEND_GONE;
       return STREAM_FAILED;
@@ -605,9 +608,11 @@ static int finish_done(fp_session_t *s)
   return CUPS_BACKEND_OK;
 }
 
-/* Release everything the session holds. */
+/* Release everything the session holds; withdraw a state reason left set. */
 static void session_free(fp_session_t *s)
 {
+  if (s->connecting)
+    fp_log("STATE", "-connecting-to-device");
   disconnect_device(s);
   if (s->store)
     fp_store_close(s->store);

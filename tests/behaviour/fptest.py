@@ -167,6 +167,12 @@ class Process:
         self.reader.join(2)
         return self.returncode
 
+    def cpu_seconds(self):
+        """User + system CPU time the process has used so far."""
+        with open("/proc/%d/stat" % self.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def signal(self, sig):
         if self.poll() is None:
             os.kill(self.pid, sig)

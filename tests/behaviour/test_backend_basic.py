@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import time
 
 import fptest
 from fptest import BACKEND, CUPS_BACKEND_FAILED, CUPS_BACKEND_OK, CUPS_BACKEND_STOP
@@ -90,6 +91,17 @@ class WholeJobs(fptest.TestCase):
         job = fptest.receipt("one")
         b = self.backend("flushprinter+file:%s?reset=escpos" % fifo, spool_file=self.spool(job))
         self.check_receipt_printed(emu, b, job)
+
+    def test_idle_backend_uses_no_cpu(self):
+        emu = self.emulator()
+        b = self.backend(self.socket_uri(emu, "reset=escpos"))
+        b.write(b"\x1b@" + fptest.text("HELLO"))
+        emu.wait_event("text", text="HELLO")
+        before = b.proc.cpu_seconds()
+        time.sleep(1.5)                     # waiting for more job data from the filter
+        self.assertLess(b.proc.cpu_seconds() - before, 0.05)
+        b.close_input()
+        self.assertEqual(b.proc.wait(), CUPS_BACKEND_OK)
 
     def test_file_scheme_into_a_plain_file(self):
         out = os.path.join(self.tmp, "out.prn")

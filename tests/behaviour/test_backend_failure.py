@@ -1,6 +1,8 @@
 """A printer that fails mid-job: the job is never reported done, the printer is
 flushed on reconnect, and the retried job prints whole and clean."""
 
+import os
+
 import fptest
 from fptest import CUPS_BACKEND_FAILED, CUPS_BACKEND_OK
 
@@ -48,6 +50,16 @@ class PrinterFailsMidJob(fptest.TestCase):
         b.proc.wait_line(r"^ERROR: The printer accepted nothing for 1000 ms", timeout=15)
         self.check_failed_and_flushed(emu, b)
         self.retry_prints_whole(emu, job)
+
+    def test_device_gone_while_idle_is_a_failure_not_a_spin(self):
+        fifo = os.path.join(self.tmp, "lp0")
+        emu = self.emulator(fifo=fifo)
+        b = self.backend("flushprinter+file:%s?reset=escpos&retries=0" % fifo)
+        b.write(b"\x1b@" + fptest.text("HELLO"))
+        emu.wait_event("text", text="HELLO")
+        emu.stop()                          # the device's reader goes away
+        self.assertEqual(b.proc.wait(15), CUPS_BACKEND_FAILED, b.proc.stderr())
+        b.proc.wait_line(r"^ERROR: The printer closed the connection")
 
     def test_unreachable_printer_fails_after_contimeout_without_losing_the_job(self):
         port = fptest.free_port()
