@@ -139,6 +139,40 @@ class CancelBeforeData(fptest.TestCase):
         self.assertEqual([e.conn for e in emu.events("open")], [1])
 
 
+class TwoQueuesOneDevice(fptest.TestCase):
+    """cupsd does not serialize two queues with one device URI; the backend does."""
+
+    def test_second_queue_waits_for_the_device(self):
+        emu = self.emulator("--rate", 200000)
+        first = self.backend(self.socket_uri(emu, "reset=escpos"),
+                             spool_file=self.spool(fptest.receipt("first", rows=2000), "a"))
+        emu.wait_event("image-begin")
+        second = self.backend(self.socket_uri(emu, "reset=escpos&idle=300"), job_id=7,
+                              spool_file=self.spool(fptest.receipt("second"), "b"))
+        second.proc.wait_line(r"^INFO: Waiting for the printer: another job is using it")
+        self.assertEqual(first.proc.wait(30), CUPS_BACKEND_OK)
+        self.assertEqual(second.proc.wait(30), CUPS_BACKEND_OK)
+        self.assertEqual(emu.texts(), ["BEGIN first", "END first", "BEGIN second", "END second"])
+        self.assertGreaterEqual(emu.wait_event("first-byte", conn=2).t,
+                                emu.wait_event("close", conn=1).t)
+        self.assertCleanImages(emu)
+
+    def test_cancel_on_one_queue_holds_the_other_for_the_window(self):
+        emu = self.emulator("--rate", RATE)
+        first = self.backend(self.socket_uri(emu, "reset=escpos&idle=%d" % IDLE),
+                             spool_file=self.spool(fptest.receipt("first", rows=1000), "a"))
+        emu.wait_event("image-begin")
+        first.proc.signal(signal.SIGTERM)
+        first.proc.wait_line(r"^INFO: Printer flushed")
+        armed = first.proc.line_time(r"^INFO: Printer flushed")
+        other = self.backend(self.socket_uri(emu, "reset=escpos"), job_id=8,
+                             spool_file=self.spool(b"\x1b@" + fptest.text("OTHER QUEUE"), "b"))
+        self.assertEqual(other.proc.wait(30), CUPS_BACKEND_OK, other.proc.stderr())
+        self.assertGreaterEqual(emu.wait_event("first-byte", conn=2).t, armed + IDLE / 1000 - 0.05)
+        emu.wait_event("text", text="OTHER QUEUE")
+        self.assertCleanImages(emu)
+
+
 class DirtyJournal(fptest.TestCase):
 
     def test_sigkill_mid_image_is_flushed_by_the_next_job(self):
