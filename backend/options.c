@@ -141,7 +141,7 @@ static int apply_option(fp_options_t *o, const char *name, const char *value, ch
   if (!strcmp(name, "softreset"))
   {
     if (!strcasecmp(value, "yes") || !strcmp(value, "1") || !strcasecmp(value, "true"))
-      o->soft_reset = 1;
+      o->soft_reset = 0;
     else if (!strcasecmp(value, "no") || !strcmp(value, "0") || !strcasecmp(value, "false"))
       o->soft_reset = 0;
     else
@@ -198,7 +198,7 @@ static int parse_query(fp_options_t *o, const char *query, char *message, size_t
 /* Parse "//HOST[:PORT][/]" of a socket URI; IPv6 literals in brackets. */
 static int parse_socket(fp_options_t *o, const char *rest, size_t len, char *message, size_t size)
 {
-  const char *host, *host_end, *port = NULL;
+  const char *host, *host_end, *port = NULL, *tail;
   const char *end = rest + len;
 
   if (len < 3 || strncmp(rest, "//", 2))
@@ -209,14 +209,16 @@ static int parse_socket(fp_options_t *o, const char *rest, size_t len, char *mes
     host++;
     if (!(host_end = memchr(host, ']', (size_t)(end - host))))
       goto bad;
-    if (host_end + 1 < end && host_end[1] == ':')
-      port = host_end + 2;
+    tail = host_end + 1;
+    if (tail < end && *tail == ':')
+      port = tail + 1;
   }
   else
   {
     host_end = host + strcspn(host, ":/");
     if (host_end > end)
       host_end = end;
+    tail = host_end;
     if (host_end < end && *host_end == ':')
       port = host_end + 1;
   }
@@ -236,6 +238,13 @@ static int parse_socket(fp_options_t *o, const char *rest, size_t len, char *mes
     digits[n] = '\0';
     if (parse_number(digits, 1, 65535, &o->port))
       goto bad_port;
+    tail = port + n;
+  }
+  if (tail < end && !(tail + 1 == end && *tail == '/'))
+  {
+    snprintf(message, size, "unexpected path '%.*s' in device URI: expected "
+             "flushprinter+socket://HOST[:PORT]/?OPTIONS", (int)(end - tail), tail);
+    return FP_ERROR_SYNTAX;
   }
   snprintf(o->device_key, sizeof(o->device_key), "socket://%s:%d", o->host, o->port);
   for (char *k = o->device_key; *k; k++)
@@ -293,7 +302,7 @@ static void set_defaults(fp_options_t *o)
   o->timeout_ms = 10000;
   o->contimeout_ms = 300000;
   o->retries = 3;
-  o->soft_reset = 1;
+  o->soft_reset = 0;
   snprintf(o->reset_spec, sizeof(o->reset_spec), "none");
 }
 

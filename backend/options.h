@@ -3,7 +3,8 @@
  *   flushprinter+socket://HOST[:PORT]/?OPTIONS
  *   flushprinter+file:PATH?OPTIONS
  *   flushprinter+usb://MAKE/MODEL?serial=SN&OPTIONS
- * OPTIONS: reset= idle= grace= timeout= contimeout= retries= language=
+ * OPTIONS: reset= language= idle= grace= timeout= contimeout= retries=
+ * softreset= (and serial= for usb).
  */
 
 #ifndef FP_OPTIONS_H
@@ -33,7 +34,7 @@ typedef struct fp_options_s
   int                  timeout_ms;      /* a device write may stall this long */
   int                  contimeout_ms;   /* keep trying to reach the device this long */
   int                  retries;         /* reconnect attempts after a failed write */
-  int                  soft_reset;      /* USB: send the printer-class SOFT_RESET on a flush */
+  int                  soft_reset;      /* also send the device's soft reset after a flush */
   char                 device_key[FP_DEVICE_KEY_MAX]; /* names the device in the state store */
 } fp_options_t;
 

@@ -17,6 +17,7 @@
 
 #define REPLY_TIMEOUT_MS  1000
 #define FLUSH_BUFFER_MAX  (16u << 20) /* largest flush buffer a filter may send */
+#define FLUSH_IDLE_MAX    3600000     /* longest quiet window a filter may ask for (= idle=) */
 
 /* Send one reply; a filter that stopped listening is not our problem. */
 static void reply(fp_session_t *s, uint8_t command, uint8_t status, const void *data, size_t len)
@@ -84,7 +85,8 @@ static int flush_end(fp_session_t *s, uint8_t *counts)
   fp_log("DEBUG", "flushprinter: filter flush request: %zu bytes, idle %u ms", s->flush_len,
          s->flush_idle);
   status = fp_session_flush(s, s->flush_buf, s->flush_len,
-                            s->flush_idle > INT32_MAX ? INT32_MAX : (int)s->flush_idle, &result);
+                            s->flush_idle > FLUSH_IDLE_MAX ? FLUSH_IDLE_MAX : (int)s->flush_idle,
+                            &result);
   fp_put_be64(counts, result.written);
   fp_put_be64(counts + 8, result.padding);
   fp_put_be32(counts + 16, (uint32_t)result.idle_ms);
@@ -207,11 +209,16 @@ void fp_serve_side_channel(fp_session_t *s)
   }
 }
 
-/* Answer a partial message stuck too long with BAD_MESSAGE; true if one was. */
+/*
+ * Answer a partial message stuck too long with BAD_MESSAGE, under its own
+ * command byte so that the filter waiting for it gets an answer it accepts.
+ */
 bool fp_serve_expire(fp_session_t *s)
 {
+  uint8_t command = s->sc->have ? s->sc->buf[0] : 0;
+
   if (s->job.side_fd < 0 || !fp_sc_reader_expire(s->sc, FP_SERVE_STALE_MS))
     return false;
-  reply(s, 0, FP_SC_STATUS_BAD_MESSAGE, NULL, 0);
+  reply(s, command, FP_SC_STATUS_BAD_MESSAGE, NULL, 0);
   return true;
 }

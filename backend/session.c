@@ -132,8 +132,8 @@ static int connect_device(fp_session_t *s, int budget_ms, int cancel_fd)
     status = s->transport->open(s->opts, cancel_fd, &s->conn, message, sizeof(message));
     if (status == FP_OK)
     {
-      if (s->connecting)
-        fp_log("STATE", "-connecting-to-device");
+      /* Withdraw reasons this or an earlier job set while the printer was away. */
+      fp_log("STATE", "-connecting-to-device,offline-report");
       s->connecting = false;
       fp_log("INFO", "Connected to the printer");
       return FP_OK;
@@ -575,10 +575,7 @@ static int finish_failed(fp_session_t *s, int failure)
   fp_log("ERROR", "Printer failed after %" PRIu64 " bytes of the job (%s); the job will be "
          "retried according to the queue's error policy", s->accepted, fp_strerror(failure));
   if (reconnect_device(s) == FP_OK)
-  {
-    fp_log("STATE", "-offline-report");
     fp_session_flush(s, s->opts->reset, s->opts->reset_len, s->opts->idle_ms, NULL);
-  }
   else
     fp_log("ERROR", "Printer still unreachable; the next job flushes it first");
   disconnect_device(s);

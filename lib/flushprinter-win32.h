@@ -79,8 +79,9 @@ BOOL WritePrinter(HANDLE hPrinter, LPVOID pBuf, DWORD cbBuf, LPDWORD pcWritten);
 /*
  * Send `cbBuf` bytes of `pBuf` to clear the printer and keep the port idle
  * for `cSleep` ms.  Only after WritePrinter() failed, once per job; otherwise
- * fails with ERROR_INVALID_HANDLE.  `*pcWritten` gets the bytes the printer
- * accepted.
+ * fails with ERROR_INVALID_HANDLE.  A NULL `pBuf` with a non-zero `cbBuf`
+ * fails with ERROR_INVALID_PARAMETER.  `*pcWritten` gets the bytes the
+ * printer accepted.
  */
 BOOL FlushPrinter(HANDLE hPrinter, LPVOID pBuf, DWORD cbBuf, LPDWORD pcWritten, DWORD cSleep);
 

@@ -97,8 +97,10 @@ int fp_job_write(fp_job_t *job, const void *buf, size_t len, size_t *written);
  * FlushPrinter: send `len` bytes of `buf` (NULL only when `len` is 0) to
  * bring the printer out of a transient state, then keep the port idle for
  * `idle_ms` milliseconds (0: no quiet window).  Blocks until the backend has
- * written the buffer and armed the window, at most the job's timeout.
- * Allowed once per job, and only after a write failed.
+ * written the buffer and armed the window, at most the job's timeout.  With a
+ * stock backend (route FP_ROUTE_SOFT_RESET) it then also sleeps `idle_ms`
+ * itself, so that the filter keeps the queue busy.  Allowed once per job, and
+ * only after a write failed.
  */
 int fp_job_flush(fp_job_t *job, const void *buf, size_t len, uint32_t idle_ms,
                  fp_flush_result_t *result);
@@ -110,10 +112,12 @@ const char *fp_job_message(const fp_job_t *job);
 int fp_uri_is_flushprinter(const char *uri);
 
 /*
- * Reset specifications: a preset name ("escpos", "pcl", "pjl", "zpl",
- * "escp", "dymo", "epl", "none"), "hex:1b40", or C-style text ("\e@",
- * "\x1b@", "\033@").  On success `*bytes` is malloc'ed (free() it).  On a
- * syntax error `message` (if not NULL) names the offending character.
+ * Reset specifications: preset names ("escpos", "pcl", "pjl", "zpl", "escp",
+ * "dymo", "epl", "none") joined by '+', "hex:1b40", or "text:" followed by
+ * C-style text ("text:\e@", "\x1b", "\033").  A spec made only of plain
+ * words must name presets, so a misspelt preset is an error.  On success
+ * `*bytes` is malloc'ed (free() it).  On a syntax error `message` (if not
+ * NULL) names the offending character and its offset.
  */
 int fp_reset_parse(const char *spec, uint8_t **bytes, size_t *len,
                    char *message, size_t message_size);

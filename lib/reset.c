@@ -376,6 +376,8 @@ int fp_reset_parse(const char *spec, uint8_t **bytes, size_t *len, char *message
     if (status == FP_OK && !p.len)
       status = fail(&p, "no bytes after 'hex:' at offset 4 (use 'none' to send nothing)");
   }
+  else if (text && !spec[5])
+    status = fail(&p, "no text after 'text:' at offset 5 (use 'none' to send nothing)");
   else
     status = parse_text(&p, text ? 5 : 0);
 

@@ -142,6 +142,8 @@ START_TEST(errors_name_the_culprit)
   parse_bad("flushprinter+socket://h:0/", "bad port");
   parse_bad("flushprinter+socket://h:70000/", "bad port");
   parse_bad("flushprinter+socket://:9100/", "bad host");
+  parse_bad("flushprinter+socket://h:9100/queue?idle=5", "unexpected path '/queue'");
+  parse_bad("flushprinter+socket://[::1]x/", "unexpected path 'x/'");
   parse_bad("flushprinter+file:relative/path", "bad path");
   parse_bad("flushprinter+usb://EPSON", "bad device");
   parse_bad("flushprinter+socket://h/?softreset=maybe", "option 'softreset'");

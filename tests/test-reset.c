@@ -188,6 +188,7 @@ static const struct
   { "\\\x01", "invalid escape: '\\' followed by 0x01 at offset 0" },
   { "pjl+pcx", "unknown preset 'pcx' at offset 4 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:pcx)" },
   { "escpso+pcl", "unknown preset 'escpso' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:escpso)" },
+  { "text:", "no text after 'text:' at offset 5 (use 'none' to send nothing)" },
   { "escpoz", "unknown preset 'escpoz' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:escpoz)" },
   { "a+b", "unknown preset 'a' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:a)" },
   { "text:\\q", "invalid escape '\\q' at offset 5" },

@@ -38,7 +38,7 @@ class SideChannel(fptest.TestCase):
         self.assertEqual(b.side.request(SC_GET_CONNECTED), (SC_GET_CONNECTED, SC_OK, b"\x01"))
         # A header that promises data which never comes is dropped after a while.
         b.side.send_raw(b"\x05\x00\x10")
-        self.assertEqual(b.side.receive()[1], SC_BAD_MESSAGE)
+        self.assertEqual(b.side.receive(), (SC_GET_STATE, SC_BAD_MESSAGE, b""))
         self.assertEqual(b.side.request(SC_GET_CONNECTED), (SC_GET_CONNECTED, SC_OK, b"\x01"))
         b.close_input()
         self.assertEqual(b.proc.wait(), CUPS_BACKEND_OK)
