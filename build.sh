@@ -35,10 +35,16 @@ build() {
   ( cd "$dir" && { [ -f config.status ] || "$top/configure" -q "$@"; } && make -s -j"$(nproc)" )
 }
 
-# Sum automake's "# PASS:"/"# FAIL:" counts from the test-suite logs of a build.
+# Count test cases (not programs) in the test logs of the given build dirs:
+# Check's "Checks: N, Failures: F, Errors: E" and unittest's "Ran N tests" /
+# "FAILED (failures=F, errors=E)".  Prints "PASSED FAILED".
 count() {
-  awk '/^# (PASS|XPASS):/ {p += $3} /^# (FAIL|ERROR|XFAIL):/ {f += $3} END {print p+0, f+0}' \
-    "$@" 2>/dev/null || echo "0 0"
+  find "$@" -path '*/tests/*' -name '*.log' -print0 2>/dev/null | xargs -0 -r awk '
+    /^[0-9]+%: Checks: / { gsub(",", ""); n += $3; f += $5 + $7 }
+    /^Ran [0-9]+ tests? in / { n += $2 }
+    /^FAILED \(/ { if (match($0, /failures=[0-9]+/)) f += substr($0, RSTART + 9, RLENGTH - 9)
+                   if (match($0, /errors=[0-9]+/)) f += substr($0, RSTART + 7, RLENGTH - 7) }
+    END { print n - f, f + 0 }'
 }
 
 case "${1:-}" in
@@ -64,7 +70,7 @@ case "${1:-}" in
     echo "== make distcheck"
     make -C build/main -s distcheck >build/distcheck.log 2>&1 \
       || { tail -50 build/distcheck.log; status=1; }
-    read -r passed failed < <(count build/main/test-suite.log build/asan/test-suite.log)
+    read -r passed failed < <(count build/main build/asan)
     [ $status -eq 0 ] || [ "$failed" -gt 0 ] || failed=1
     echo "$passed passed, $failed failed"
     exit $status
