@@ -15,6 +15,7 @@
 
 #include "flushprinter.h"
 #include "reset.h"
+#include "text.h"
 
 #define SCHEME_PREFIX "flushprinter+"
 
@@ -33,43 +34,6 @@ static const ms_option_t ms_options[] = {
   { "contimeout", offsetof(fp_options_t, contimeout_ms), 0, 7 * 24 * 3600 * 1000 },
   { "retries", offsetof(fp_options_t, retries), 0, 100 },
 };
-
-/* Value of one hex digit, or -1. */
-static int hex_value(int c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  c = tolower(c);
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  return -1;
-}
-
-/* Decode %XX escapes of `in` into `out`; FP_ERROR_SYNTAX if malformed or too long. */
-int fp_uri_decode(const char *in, size_t in_len, char *out, size_t size)
-{
-  size_t o = 0;
-
-  for (size_t i = 0; i < in_len; i++)
-  {
-    int c = (unsigned char)in[i];
-
-    if (c == '%')
-    {
-      if (i + 2 >= in_len || hex_value(in[i + 1]) < 0 || hex_value(in[i + 2]) < 0)
-        return FP_ERROR_SYNTAX;
-      c = hex_value(in[i + 1]) * 16 + hex_value(in[i + 2]);
-      if (c == 0)
-        return FP_ERROR_SYNTAX;
-      i += 2;
-    }
-    if (o + 1 >= size)
-      return FP_ERROR_SYNTAX;
-    out[o++] = (char)c;
-  }
-  out[o] = '\0';
-  return FP_OK;
-}
 
 /* Parse a whole decimal number within [min, max]. */
 static int parse_number(const char *text, int min, int max, int *value)
@@ -141,7 +105,7 @@ static int apply_option(fp_options_t *o, const char *name, const char *value, ch
   if (!strcmp(name, "softreset"))
   {
     if (!strcasecmp(value, "yes") || !strcmp(value, "1") || !strcasecmp(value, "true"))
-      o->soft_reset = 0;
+      o->soft_reset = 1;
     else if (!strcasecmp(value, "no") || !strcmp(value, "0") || !strcasecmp(value, "false"))
       o->soft_reset = 0;
     else
@@ -181,8 +145,8 @@ static int parse_query(fp_options_t *o, const char *query, char *message, size_t
       p++;
       continue;
     }
-    if (!eq || fp_uri_decode(p, (size_t)(eq - p), name, sizeof(name))
-        || fp_uri_decode(eq + 1, (size_t)(end - eq - 1), value, sizeof(value)))
+    if (!eq || fp_percent_decode(p, (size_t)(eq - p), name, sizeof(name))
+        || fp_percent_decode(eq + 1, (size_t)(end - eq - 1), value, sizeof(value)))
     {
       snprintf(message, size, "malformed option '%.*s' in the device URI (expected name=value)",
                (int)(end - p), p);
@@ -222,7 +186,8 @@ static int parse_socket(fp_options_t *o, const char *rest, size_t len, char *mes
     if (host_end < end && *host_end == ':')
       port = host_end + 1;
   }
-  if (host_end == host || fp_uri_decode(host, (size_t)(host_end - host), o->host, sizeof(o->host)))
+  if (host_end == host
+      || fp_percent_decode(host, (size_t)(host_end - host), o->host, sizeof(o->host)))
     goto bad;
   o->port = 9100;
   if (port)
@@ -267,7 +232,7 @@ static int parse_file(fp_options_t *o, const char *rest, size_t len, char *messa
     rest += 2;
     len -= 2;
   }
-  if (len == 0 || *rest != '/' || fp_uri_decode(rest, len, o->path, sizeof(o->path)))
+  if (len == 0 || *rest != '/' || fp_percent_decode(rest, len, o->path, sizeof(o->path)))
   {
     snprintf(message, size, "bad path in device URI: expected flushprinter+file:/ABSOLUTE/PATH");
     return FP_ERROR_SYNTAX;
@@ -282,9 +247,9 @@ static int parse_usb(fp_options_t *o, const char *rest, size_t len, char *messag
   const char *make = rest + 2, *slash;
 
   if (len < 4 || strncmp(rest, "//", 2) || !(slash = memchr(make, '/', len - 2))
-      || fp_uri_decode(make, (size_t)(slash - make), o->usb_make, sizeof(o->usb_make))
-      || fp_uri_decode(slash + 1, (size_t)(rest + len - slash - 1), o->usb_model,
-                       sizeof(o->usb_model))
+      || fp_percent_decode(make, (size_t)(slash - make), o->usb_make, sizeof(o->usb_make))
+      || fp_percent_decode(slash + 1, (size_t)(rest + len - slash - 1), o->usb_model,
+                           sizeof(o->usb_model))
       || !o->usb_make[0] || !o->usb_model[0])
   {
     snprintf(message, size, "bad device in URI: expected flushprinter+usb://MAKE/MODEL?serial=SN");

@@ -47,7 +47,4 @@ int fp_options_parse(const char *uri, fp_options_t *options, char *message, size
 /* Release what fp_options_parse() allocated. */
 void fp_options_free(fp_options_t *options);
 
-/* Decode %XX escapes of `in` into `out`; FP_ERROR_SYNTAX if malformed or too long. */
-int fp_uri_decode(const char *in, size_t in_len, char *out, size_t size);
-
 #endif /* FP_OPTIONS_H */

@@ -6,6 +6,7 @@
 
 #include "flushprinter.h"
 #include "reset.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -95,18 +96,6 @@ static const char *show_byte(unsigned char c, char buf[8])
   else
     snprintf(buf, 8, "0x%02x", c);
   return buf;
-}
-
-/* Value of hex digit `c`, or -1. */
-static int hex_value(int c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
 }
 
 /* Length of the '+'-separated part starting at `s`, and its bounds without spaces. */
@@ -237,13 +226,13 @@ static int parse_hex(parser_t *p, size_t i)
 
     if (strchr(" \t\r\n", s[i]))
       continue;
-    if ((hi = hex_value((unsigned char)s[i])) < 0)
+    if ((hi = fp_hex_value((unsigned char)s[i])) < 0)
       return fail(p, "%s at offset %zu is not a hex digit", show_byte((unsigned char)s[i], name),
                   i);
     if (!s[i + 1] || strchr(" \t\r\n", s[i + 1]))
       return fail(p, "odd number of hex digits: %s at offset %zu has no second digit",
                   show_byte((unsigned char)s[i], name), i);
-    if ((lo = hex_value((unsigned char)s[i + 1])) < 0)
+    if ((lo = fp_hex_value((unsigned char)s[i + 1])) < 0)
       return fail(p, "%s at offset %zu is not a hex digit",
                   show_byte((unsigned char)s[i + 1], name), i + 1);
     p->out[p->len++] = (uint8_t)(hi << 4 | lo);
@@ -280,8 +269,8 @@ static int parse_escape(parser_t *p, size_t i)
     }
   if (s[1] == 'x')
   {
-    for (n = 2; n < 4 && hex_value((unsigned char)s[n]) >= 0; n++)
-      value = value << 4 | (unsigned)hex_value((unsigned char)s[n]);
+    for (n = 2; n < 4 && fp_hex_value((unsigned char)s[n]) >= 0; n++)
+      value = value << 4 | (unsigned)fp_hex_value((unsigned char)s[n]);
     if (n == 2)
       return fail(p, "invalid escape '\\x' at offset %zu: %s is not a hex digit", i,
                   s[2] ? show_byte((unsigned char)s[2], name) : "the end");

@@ -29,6 +29,7 @@
 
 #include "clock.h"
 #include "flushprinter.h"
+#include "text.h"
 
 #define SLOT_SIZE      512
 #define SLOT_COUNT     2
@@ -100,74 +101,10 @@ static uint32_t crc32_ieee(const void *data, size_t len)
   return ~crc;
 }
 
-/* Value of hex digit `c`, or -1. */
-static int hex_value(char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-/* Percent-encode `in` (RFC 3986 unreserved characters stay); false if it does not fit. */
-static bool percent_encode(const char *in, char *out, size_t size)
-{
-  static const char digits[] = "0123456789ABCDEF";
-  size_t            n = 0;
-
-  for (; *in; in++)
-  {
-    unsigned char c = (unsigned char)*in;
-    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                 || c == '-' || c == '.' || c == '_' || c == '~';
-
-    if (n + (plain ? 1 : 3) >= size)
-      return false;
-    if (plain)
-      out[n++] = (char)c;
-    else
-    {
-      out[n++] = '%';
-      out[n++] = digits[c >> 4];
-      out[n++] = digits[c & 15];
-    }
-  }
-  out[n] = '\0';
-  return true;
-}
-
-/* Decode percent-encoded `in`; false if malformed, if it has NUL, or if it does not fit. */
-static bool percent_decode(const char *in, char *out, size_t size)
-{
-  size_t n = 0;
-
-  for (; *in; in++)
-  {
-    int c = (unsigned char)*in;
-
-    if (c == '%')
-    {
-      int hi = hex_value(in[1]), lo = hi < 0 ? -1 : hex_value(in[2]);
-
-      if (lo < 0 || (c = hi * 16 + lo) == 0)
-        return false;
-      in += 2;
-    }
-    if (n + 1 >= size)
-      return false;
-    out[n++] = (char)c;
-  }
-  out[n] = '\0';
-  return true;
-}
-
 /* How records spell `key`: percent-encoded, or "#" + a second hash when that is too long. */
 static void make_key_field(const char *key, char out[KEY_FIELD_MAX + 1])
 {
-  if (!percent_encode(key, out, KEY_FIELD_MAX + 1))
+  if (fp_percent_encode(key, out, KEY_FIELD_MAX + 1) != FP_OK)
     snprintf(out, KEY_FIELD_MAX + 1, "#%016" PRIx64, fnv1a64(key, true));
 }
 
@@ -188,7 +125,7 @@ static bool hex_decode(const char *in, uint8_t *out, size_t max, size_t *len)
     return false;
   for (size_t i = 0; i < n / 2; i++)
   {
-    int hi = hex_value(in[2 * i]), lo = hex_value(in[2 * i + 1]);
+    int hi = fp_hex_value(in[2 * i]), lo = fp_hex_value(in[2 * i + 1]);
 
     if (hi < 0 || lo < 0)
       return false;
@@ -250,7 +187,7 @@ static int format_record(const record_t *record, uint8_t slot[SLOT_SIZE])
 
   if (!memchr(st->language, '\0', sizeof(st->language))
       || st->owed.prefix_len > FP_COMPLETION_PREFIX_MAX
-      || !percent_encode(st->language, language, sizeof(language)))
+      || fp_percent_encode(st->language, language, sizeof(language)) != FP_OK)
     return FP_ERROR_INVALID_ARGUMENT;
   hex_encode(st->owed.prefix, st->owed.prefix_len, prefix);
 
@@ -329,18 +266,18 @@ static bool parse_record(const uint8_t slot[SLOT_SIZE], record_t *record)
       || !(v = field(tokens, count, "pid")) || !parse_i64(v, INT_MIN, INT_MAX, &pid)
       || !(v = field(tokens, count, "accepted")) || !parse_u64(v, &st->accepted)
       || !(v = field(tokens, count, "language"))
-      || !percent_decode(v, st->language, sizeof(st->language))
+      || fp_percent_decode(v, strlen(v), st->language, sizeof(st->language)) != FP_OK
       || !(v = field(tokens, count, "owed_prefix"))
       || !hex_decode(v, st->owed.prefix, FP_COMPLETION_PREFIX_MAX, &st->owed.prefix_len)
       || !(v = field(tokens, count, "owed_fill")) || !parse_u64(v, &st->owed.fill_count)
-      || !(v = field(tokens, count, "fill_byte")) || strlen(v) != 2 || hex_value(v[0]) < 0
-      || hex_value(v[1]) < 0)
+      || !(v = field(tokens, count, "fill_byte")) || strlen(v) != 2
+      || fp_hex_value(v[0]) < 0 || fp_hex_value(v[1]) < 0)
     return false;
   st->quiet_until = quiet_until;
   st->dirty = dirty != 0;
   st->job_id = (int)job;
   st->pid = (int)pid;
-  st->owed.fill_byte = (uint8_t)(hex_value(v[0]) * 16 + hex_value(v[1]));
+  st->owed.fill_byte = (uint8_t)(fp_hex_value(v[0]) * 16 + fp_hex_value(v[1]));
   return true;
 }
 

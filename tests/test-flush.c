@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check-main.h"
 #include "flush.h"
 #include "flushprinter.h"
 #include "language.h"
@@ -331,11 +332,5 @@ static Suite *flush_suite(void)
 /* Run the suite; exit status 0 only when every test passed. */
 int main(void)
 {
-  SRunner *runner = srunner_create(flush_suite());
-  int      failed;
-
-  srunner_run_all(runner, CK_NORMAL);
-  failed = srunner_ntests_failed(runner);
-  srunner_free(runner);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return fp_run_suite(flush_suite());
 }

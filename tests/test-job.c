@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check-main.h"
 #include "clock.h"
 #include "flushprinter-win32.h"
 #include "flushprinter.h"
@@ -785,11 +786,5 @@ static Suite *job_suite(void)
 /* Run the suite; exit status 0 only if every test passed. */
 int main(void)
 {
-  SRunner *runner = srunner_create(job_suite());
-  int failed;
-
-  srunner_run_all(runner, CK_NORMAL);
-  failed = srunner_ntests_failed(runner);
-  srunner_free(runner);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return fp_run_suite(job_suite());
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check-main.h"
 #include "language.h"
 #include "reset.h"
 
@@ -596,11 +597,5 @@ static Suite *language_suite(void)
 /* Run the suite; exit status 0 only when every test passed. */
 int main(void)
 {
-  SRunner *runner = srunner_create(language_suite());
-  int      failed;
-
-  srunner_run_all(runner, CK_NORMAL);
-  failed = srunner_ntests_failed(runner);
-  srunner_free(runner);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return fp_run_suite(language_suite());
 }

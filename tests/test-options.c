@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../backend/options.h"
+#include "check-main.h"
 #include "flushprinter.h"
 
 /* Parse `uri`, expecting success. */
@@ -112,6 +113,13 @@ START_TEST(usb_uri)
   ck_assert_int_eq(o.soft_reset, 0);
   ck_assert_str_eq(o.device_key, "usb://EPSON/TM-T20 II?serial=X1");
   fp_options_free(&o);
+
+  o = parse_ok("flushprinter+usb://EPSON/TM?serial=X1&softreset=yes");
+  ck_assert_int_eq(o.soft_reset, 1);
+  fp_options_free(&o);
+  o = parse_ok("flushprinter+file:/dev/usb/lp0");
+  ck_assert_int_eq(o.soft_reset, 0); /* off unless asked for */
+  fp_options_free(&o);
 }
 END_TEST
 
@@ -150,24 +158,11 @@ START_TEST(errors_name_the_culprit)
 }
 END_TEST
 
-START_TEST(uri_decode)
+/* The options suite: parsing of every scheme, options, and error messages. */
+static Suite *options_suite(void)
 {
-  char out[8];
-
-  ck_assert_int_eq(fp_uri_decode("a%41", 4, out, sizeof(out)), FP_OK);
-  ck_assert_str_eq(out, "aA");
-  ck_assert_int_eq(fp_uri_decode("%4", 2, out, sizeof(out)), FP_ERROR_SYNTAX);
-  ck_assert_int_eq(fp_uri_decode("%00", 3, out, sizeof(out)), FP_ERROR_SYNTAX);
-  ck_assert_int_eq(fp_uri_decode("abcdefgh", 8, out, sizeof(out)), FP_ERROR_SYNTAX);
-}
-END_TEST
-
-int main(void)
-{
-  Suite   *suite = suite_create("options");
-  TCase   *tc = tcase_create("parse");
-  SRunner *runner;
-  int      failed;
+  Suite *s = suite_create("options");
+  TCase *tc = tcase_create("parse");
 
   tcase_add_test(tc, socket_with_port_and_options);
   tcase_add_test(tc, socket_defaults);
@@ -176,11 +171,12 @@ int main(void)
   tcase_add_test(tc, usb_uri);
   tcase_add_test(tc, percent_encoded_reset);
   tcase_add_test(tc, errors_name_the_culprit);
-  tcase_add_test(tc, uri_decode);
-  suite_add_tcase(suite, tc);
-  runner = srunner_create(suite);
-  srunner_run_all(runner, CK_NORMAL);
-  failed = srunner_ntests_failed(runner);
-  srunner_free(runner);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+/* Run the suite; exit status 0 only when every test passed. */
+int main(void)
+{
+  return fp_run_suite(options_suite());
 }

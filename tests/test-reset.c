@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check-main.h"
 #include "flushprinter.h"
 #include "language.h"
 #include "reset.h"
@@ -272,11 +273,5 @@ static Suite *reset_suite(void)
 /* Run the suite; exit status 0 only when every test passed. */
 int main(void)
 {
-  SRunner *runner = srunner_create(reset_suite());
-  int      failed;
-
-  srunner_run_all(runner, CK_NORMAL);
-  failed = srunner_ntests_failed(runner);
-  srunner_free(runner);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return fp_run_suite(reset_suite());
 }

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check-main.h"
 #include "clock.h"
 #include "flushprinter.h"
 #include "sidechannel.h"
@@ -363,11 +364,5 @@ static Suite *sidechannel_suite(void)
 /* Run the suite; exit status 0 only if every test passed. */
 int main(void)
 {
-  SRunner *runner = srunner_create(sidechannel_suite());
-  int      failed;
-
-  srunner_run_all(runner, CK_NORMAL);
-  failed = srunner_ntests_failed(runner);
-  srunner_free(runner);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return fp_run_suite(sidechannel_suite());
 }

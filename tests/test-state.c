@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check-main.h"
 #include "clock.h"
 #include "flushprinter.h"
 #include "state.h"
@@ -655,9 +656,8 @@ static Suite *state_suite(void)
 /* Run the suite in a temporary directory; exit status 0 only if every test passed. */
 int main(void)
 {
-  SRunner    *runner = srunner_create(state_suite());
   const char *tmp = getenv("TMPDIR");
-  int         failed;
+  int         status;
 
   snprintf(root, sizeof(root), "%s/test-state-XXXXXX", tmp && *tmp ? tmp : "/tmp");
   if (mkdtemp(root) == NULL)
@@ -665,9 +665,7 @@ int main(void)
     perror(root);
     return EXIT_FAILURE;
   }
-  srunner_run_all(runner, CK_NORMAL);
-  failed = srunner_ntests_failed(runner);
-  srunner_free(runner);
+  status = fp_run_suite(state_suite());
   remove_tree(root);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return status;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "check-main.h"
 #include "clock.h"
 #include "flushprinter.h"
 
@@ -47,20 +48,21 @@ START_TEST(realtime_clock_is_the_epoch_in_ms)
 }
 END_TEST
 
-int main(void)
+/* The util suite: error messages and clocks. */
+static Suite *util_suite(void)
 {
-  Suite   *suite = suite_create("util");
-  TCase   *tc = tcase_create("util");
-  SRunner *runner;
-  int      failed;
+  Suite *s = suite_create("util");
+  TCase *tc = tcase_create("util");
 
   tcase_add_test(tc, every_status_has_its_own_message);
   tcase_add_test(tc, monotonic_clock_advances_and_deadlines_clamp);
   tcase_add_test(tc, realtime_clock_is_the_epoch_in_ms);
-  suite_add_tcase(suite, tc);
-  runner = srunner_create(suite);
-  srunner_run_all(runner, CK_NORMAL);
-  failed = srunner_ntests_failed(runner);
-  srunner_free(runner);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+/* Run the suite; exit status 0 only when every test passed. */
+int main(void)
+{
+  return fp_run_suite(util_suite());
 }

@@ -67,6 +67,16 @@ class LibraryFlush(fptest.TestCase):
         b.proc.signal(signal.SIGTERM)
         lib.fp_job_cancel(job)
 
+    def cancel_mid_image(self, emu, b, job):
+        """Write a big receipt in the background and cancel once its image is under
+        way; the outcome of that write."""
+        thread, outcome = self.write_in_background(job, fptest.receipt("lib", rows=4000))
+        emu.wait_event("image-begin")
+        time.sleep(0.3)
+        self.cancel(b, job)
+        thread.join(10)
+        return outcome
+
     def test_flush_is_refused_before_a_failed_write(self):
         emu, b, job = self.start()
         self.assertEqual(lib.fp_job_write(job, b"\x1b@HI\n", 5, None), FP_OK)
@@ -85,11 +95,7 @@ class LibraryFlush(fptest.TestCase):
 
     def test_cancel_then_flush_sends_the_callers_buffer_with_exact_counts(self):
         emu, b, job = self.start()
-        thread, outcome = self.write_in_background(job, fptest.receipt("lib", rows=4000))
-        emu.wait_event("image-begin")
-        time.sleep(0.3)
-        self.cancel(b, job)
-        thread.join(10)
+        outcome = self.cancel_mid_image(emu, b, job)
         self.assertEqual(outcome["status"], FP_ERROR_CANCELED)
         self.assertEqual(lib.fp_job_write(job, b"more", 4, None), FP_ERROR_CANCELED)
 
@@ -116,11 +122,7 @@ class LibraryFlush(fptest.TestCase):
 
     def test_null_zero_flush_still_completes_the_command(self):
         emu, b, job = self.start()
-        thread, outcome = self.write_in_background(job, fptest.receipt("lib", rows=4000))
-        emu.wait_event("image-begin")
-        time.sleep(0.3)
-        self.cancel(b, job)
-        thread.join(10)
+        self.cancel_mid_image(emu, b, job)
         result = Result()
         self.assertEqual(lib.fp_job_flush(job, None, 0, 0, ctypes.byref(result)), FP_OK)
         self.assertEqual(result.written, 0)
