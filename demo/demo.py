@@ -1,6 +1,7 @@
-"""flushprinter demonstration: the same canceled receipt through the stock CUPS
-socket backend and through flushprinter, against the built-in printer
-emulator on 127.0.0.1.  Usage: python3 demo/demo.py BUILDDIR"""
+"""flushprinter demonstration: on a private CUPS scheduler, with the built-in
+printer emulator as the printer, print a long receipt, cancel it mid-transfer
+and print the next one -- through the stock CUPS socket backend and through
+flushprinter, side by side.  Usage: python3 demo/demo.py BUILDDIR"""
 
 import os
 import shutil
@@ -9,31 +10,38 @@ import tempfile
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.environ["FP_BUILDDIR"] = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else TOP)
+os.environ.setdefault("FP_SRCDIR", TOP)
 sys.path.insert(0, os.path.join(TOP, "tests", "behaviour"))
 
-import scenario  # noqa: E402
+import cupsd      # noqa: E402
+import scenario   # noqa: E402
 
 
 def show(title, outcome):
     print("\n== " + title)
     for t, sentence in outcome.timeline:
-        print("  %+8.3f s  %s" % (t, sentence))
+        print("  %s  %s" % ("%+8.3f s" % t if t is not None else " " * 10, sentence))
 
 
 def main():
-    print("A receipt printer (emulated: ESC/POS, 1 MB/s, 8 kB input buffer) gets a 7 MB\n"
-          "banded image; the job is canceled 0.5 s in, then the next receipt is printed.")
+    why = cupsd.available()
+    if why:
+        print("demo needs a private cupsd: " + why)
+        return 1
+    print("A receipt printer (emulated: ESC/POS, 1 MB/s, 8 kB input buffer) on a private cupsd\n"
+          "gets a 7 MB banded image; `cancel` 0.5 s in, then `lp` of the next receipt.")
     work = tempfile.mkdtemp(prefix="flushprinter-demo-")
+    cups = cupsd.Cupsd()
     try:
-        stock = scenario.run(work, "stock") if os.path.exists(scenario.STOCK_SOCKET) else None
-        ours = scenario.run(work, "flushprinter")
+        stock = (scenario.run_cupsd(work, "stock", cups)
+                 if os.path.exists(scenario.STOCK_SOCKET) else None)
+        ours = scenario.run_cupsd(work, "flushprinter", cups)
     finally:
+        cups.stop()
         shutil.rmtree(work, True)
     if stock:
-        show("stock CUPS socket backend (%s)" % scenario.STOCK_SOCKET, stock)
-    else:
-        print("\n(stock CUPS socket backend not installed: comparison skipped)")
-    show("flushprinter+socket://...?reset=escpos&idle=2000", ours)
+        show("queue on the stock CUPS socket backend: socket://127.0.0.1:PORT", stock)
+    show("queue on flushprinter+socket://127.0.0.1:PORT/?reset=escpos&idle=2000", ours)
     print("\nverdict:")
     if stock:
         print("  stock CUPS:   " + stock.verdict)

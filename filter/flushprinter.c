@@ -7,6 +7,11 @@
  * Configuration: the PPD keywords *FlushPrinterReset and *FlushPrinterIdle,
  * overridden by the job options flushprinter-reset and flushprinter-idle.
  *
+ * Wrapper mode: with *FlushPrinterWrap: "DRIVER" in the PPD, the filter runs
+ * the stock driver filter DRIVER (from $CUPS_SERVERBIN/filter) as a child with
+ * the same arguments and carries its output through libflushprinter, so that
+ * an unchanged stock driver gains flush-on-cancel.
+ *
  * Usage: flushprinter job-id user title copies options [file]
  */
 
@@ -15,10 +20,12 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cups/cups.h>
@@ -39,12 +46,13 @@ typedef struct setting_s
   const char *origin; /* e.g. "flushprinter-idle option" */
 } setting_t;
 
-/* What to send when a write fails. */
+/* What to send when a write fails, and which driver to wrap. */
 typedef struct filter_config_s
 {
   uint8_t *reset;     /* reset buffer (malloc'ed, may be NULL when empty) */
   size_t   reset_len;
   uint32_t idle_ms;   /* quiet window */
+  char    *wrap;      /* stock driver filter to run and carry (malloc'ed), or NULL */
 } filter_config_t;
 
 /* Replace `setting` with a copy of `value` (if not NULL) from `origin`; false if out of memory. */
@@ -62,8 +70,8 @@ static bool setting_set(setting_t *setting, const char *value, const char *origi
   return true;
 }
 
-/* Read *FlushPrinterReset and *FlushPrinterIdle from the PPD in $PPD; false if out of memory. */
-static bool read_ppd_settings(setting_t *reset, setting_t *idle)
+/* Read *FlushPrinterReset, *FlushPrinterIdle, *FlushPrinterWrap from $PPD; false if out of memory. */
+static bool read_ppd_settings(setting_t *reset, setting_t *idle, setting_t *wrap)
 {
   const char *path = getenv("PPD");
   ppd_file_t *ppd;
@@ -84,6 +92,8 @@ static bool read_ppd_settings(setting_t *reset, setting_t *idle)
     ok = setting_set(reset, attr->value, "*FlushPrinterReset in the PPD");
   if ((attr = ppdFindAttr(ppd, "FlushPrinterIdle", NULL)) != NULL)
     ok = setting_set(idle, attr->value, "*FlushPrinterIdle in the PPD") && ok;
+  if ((attr = ppdFindAttr(ppd, "FlushPrinterWrap", NULL)) != NULL)
+    ok = setting_set(wrap, attr->value, "*FlushPrinterWrap in the PPD") && ok;
   ppdClose(ppd);
 #pragma GCC diagnostic pop
   return ok;
@@ -132,14 +142,14 @@ static int parse_settings(const setting_t *reset, const setting_t *idle, filter_
 /* Build the configuration from the defaults, the PPD and the job `options`. */
 static int load_config(const char *options, filter_config_t *config)
 {
-  setting_t reset = {NULL, NULL}, idle = {NULL, NULL};
+  setting_t reset = {NULL, NULL}, idle = {NULL, NULL}, wrap = {NULL, NULL};
   cups_option_t *parsed = NULL;
   int num_parsed, result = -1;
   bool ok;
 
   ok = setting_set(&reset, FILTER_DEFAULT_RESET, "default reset");
   ok = setting_set(&idle, FILTER_DEFAULT_IDLE, "default idle time") && ok;
-  ok = ok && read_ppd_settings(&reset, &idle);
+  ok = ok && read_ppd_settings(&reset, &idle, &wrap);
   num_parsed = cupsParseOptions(options, 0, &parsed);
   ok = ok && setting_set(&reset, cupsGetOption("flushprinter-reset", num_parsed, parsed),
                          "flushprinter-reset option");
@@ -151,6 +161,15 @@ static int load_config(const char *options, filter_config_t *config)
     result = parse_settings(&reset, &idle, config);
   else
     fputs("ERROR: flushprinter: out of memory\n", stderr);
+  if (result == 0 && wrap.value && (strchr(wrap.value, '/') || !wrap.value[0]))
+  {
+    fprintf(stderr, "ERROR: flushprinter: bad %s \"%s\": expected the name of a filter in "
+            "$CUPS_SERVERBIN/filter\n", wrap.origin, wrap.value);
+    result = -1;
+  }
+  config->wrap = result == 0 ? wrap.value : NULL;
+  if (!config->wrap)
+    free(wrap.value);
   free(reset.value);
   free(idle.value);
   return result;
@@ -173,9 +192,10 @@ static void wait_input(fp_job_t *job, int in)
 /*
  * Copy `in` to the job until end of file.  An fp_status_t from the first
  * failed write (a cancel seen while waiting for input, or an end of input
- * after a cancel, counts as one), or FILTER_READ_FAILED after ERROR:.
+ * after a cancel, counts as one), or FILTER_READ_FAILED after ERROR:.  A
+ * wrapped driver (`driver` > 0) is told of the cancel at once.
  */
-static int copy_input(fp_job_t *job, int in)
+static int copy_input(fp_job_t *job, int in, pid_t driver)
 {
   static uint8_t buf[FILTER_CHUNK];
 
@@ -186,7 +206,11 @@ static int copy_input(fp_job_t *job, int in)
 
     wait_input(job, in);
     if (fp_job_canceled(job))
+    {
+      if (driver > 0)
+        kill(driver, SIGTERM); /* cupsd knows only us: pass the cancel on */
       return fp_job_write(job, NULL, 0, NULL);
+    }
     got = read(in, buf, sizeof(buf));
     if (got < 0 && errno == EINTR)
       continue;
@@ -215,9 +239,64 @@ static int copy_job(fp_job_t *job, int in, int copies)
               strerror(errno));
       return FILTER_READ_FAILED;
     }
-    status = copy_input(job, in);
+    status = copy_input(job, in, 0);
   }
   return status;
+}
+
+/*
+ * Start the stock driver `name` from $CUPS_SERVERBIN/filter with our
+ * arguments, reading `in`, its output on a pipe; the pipe's read end, or -1
+ * after ERROR:.  The driver makes the copies itself.
+ */
+static int start_driver(const char *name, char *argv[], int in, pid_t *pid)
+{
+  const char                *serverbin = getenv("CUPS_SERVERBIN");
+  char                       path[1024];
+  int                        out[2], status;
+  posix_spawn_file_actions_t actions;
+
+  snprintf(path, sizeof(path), "%s/filter/%s", serverbin ? serverbin : "/usr/lib/cups", name);
+  if (pipe2(out, O_CLOEXEC))
+  {
+    fprintf(stderr, "ERROR: flushprinter: cannot make a pipe for %s: %s\n", name,
+            strerror(errno));
+    return -1;
+  }
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in, STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  status = posix_spawn(pid, path, &actions, NULL, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(out[1]);
+  if (status)
+  {
+    fprintf(stderr, "ERROR: flushprinter: cannot run the wrapped driver %s: %s\n", path,
+            strerror(status));
+    close(out[0]);
+    return -1;
+  }
+  fprintf(stderr, "DEBUG: flushprinter: wrapping %s (PID %d)\n", path, (int)*pid);
+  return out[0];
+}
+
+/* Wait for the wrapped driver; false (after ERROR:) when it failed on its own. */
+static bool driver_succeeded(const char *name, pid_t pid, bool canceled)
+{
+  int status;
+
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return false;
+  if (canceled || (WIFEXITED(status) && WEXITSTATUS(status) == 0))
+    return true;
+  if (WIFEXITED(status))
+    fprintf(stderr, "ERROR: flushprinter: the wrapped driver %s failed with status %d\n", name,
+            WEXITSTATUS(status));
+  else
+    fprintf(stderr, "ERROR: flushprinter: the wrapped driver %s died of signal %d\n", name,
+            WTERMSIG(status));
+  return false;
 }
 
 /* After a failed write: send the configured flush, log it, and return the exit code. */
@@ -263,10 +342,11 @@ static int open_input(int argc, char *argv[])
   return fd;
 }
 
-/* Copy the job to the backend, flushing after a failed write; returns the exit code. */
-static int run_job(const filter_config_t *config, int in, int copies)
+/* Copy the job (or the wrapped driver's output) to the backend, flushing after a failed write. */
+static int run_job(const filter_config_t *config, int in, int copies, char *argv[])
 {
   fp_job_t *job = NULL;
+  pid_t driver = 0;
   int status, exit_code = 0;
 
   if ((status = fp_job_open(NULL, &job)) != FP_OK || (status = fp_job_catch_sigterm(job)) != FP_OK)
@@ -279,7 +359,19 @@ static int run_job(const filter_config_t *config, int in, int copies)
           config->reset_len, config->idle_ms,
           fp_uri_is_flushprinter(NULL) ? "backend" : "soft-reset");
 
-  status = copy_job(job, in, copies > 0 ? copies : 1);
+  if (config->wrap)
+  {
+    int driven = start_driver(config->wrap, argv, in, &driver);
+
+    status = driven < 0 ? FILTER_READ_FAILED : copy_input(job, driven, driver);
+    if (driven >= 0)
+      close(driven);
+    if (driver > 0 && !driver_succeeded(config->wrap, driver, fp_job_canceled(job))
+        && status == FP_OK)
+      status = FILTER_READ_FAILED;
+  }
+  else
+    status = copy_job(job, in, copies > 0 ? copies : 1);
   if (status == FILTER_READ_FAILED)
     exit_code = 1;
   else if (status != FP_OK)
@@ -291,7 +383,7 @@ static int run_job(const filter_config_t *config, int in, int copies)
 /* Filter entry point: check the arguments, configure, run the job. */
 int main(int argc, char *argv[])
 {
-  filter_config_t config = {NULL, 0, 0};
+  filter_config_t config = {NULL, 0, 0, NULL};
   int in = -1, exit_code = 1;
 
   if (argc < 6 || argc > 7)
@@ -301,9 +393,10 @@ int main(int argc, char *argv[])
   }
   /* Copies are made only from a named file, which can be read again. */
   if (load_config(argv[5], &config) == 0 && (in = open_input(argc, argv)) >= 0)
-    exit_code = run_job(&config, in, in == STDIN_FILENO ? 1 : atoi(argv[4]));
+    exit_code = run_job(&config, in, in == STDIN_FILENO ? 1 : atoi(argv[4]), argv);
   if (in > STDIN_FILENO)
     close(in);
   free(config.reset);
+  free(config.wrap);
   return exit_code;
 }

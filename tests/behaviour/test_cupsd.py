@@ -1,0 +1,214 @@
+"""Through a real (private) cupsd: lpinfo, lpadmin, lp, cancel, cancel -x, two
+queues on one device, a printer that goes away -- with the emulator as the
+printer."""
+
+import os
+import time
+import unittest
+
+import cupsd
+import fptest
+
+RATE = 40000
+IDLE = 1500
+NEXT = b"\x1b@" + fptest.text("NEXT RECEIPT")
+
+
+@unittest.skipIf(cupsd.available(), cupsd.available())
+class Scheduler(fptest.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.cups = cupsd.Cupsd(extra_conf="JobRetryInterval 1")
+        self.addCleanup(self.cups.stop)
+
+    def uri(self, emu, query="reset=escpos&idle=%d" % IDLE):
+        return "flushprinter+socket://127.0.0.1:%d/?%s" % (emu.port, query)
+
+    def raw_queue(self, name, emu, query="reset=escpos&idle=%d" % IDLE):
+        self.cups.add_queue(name, self.uri(emu, query), "-m", "raw")
+
+    def print_file(self, queue, data, name="job", *options):
+        return self.cups.submit(queue, self.spool(data, name), *options)
+
+    def assertLogged(self, pattern):
+        self.assertIsNotNone(self.cups.logged(pattern), "cupsd logged nothing like %r" % pattern)
+
+    def assertNotStopped(self, queue):
+        state, reasons, message = self.cups.printer_state(queue)
+        self.assertNotEqual(state, "stopped", (reasons, message))
+        self.assertNotIn("paused", reasons)
+
+    # 1
+    def test_lpinfo_lists_the_backend_and_lpadmin_makes_a_working_queue(self):
+        self.assertIn("network flushprinter+socket", self.cups.run("lpinfo", "-v").stdout)
+        emu = self.emulator()
+        self.raw_queue("receipt", emu)
+        self.assertIn("receipt accepting requests", self.cups.run("lpstat", "-a").stdout)
+        job = self.print_file("receipt", fptest.receipt("one"))
+        self.assertEqual(self.cups.wait_job(job), "completed")
+        self.assertEqual(emu.texts(), ["BEGIN one", "END one"])
+        self.assertNotStopped("receipt")
+
+    # 2
+    def test_cancel_on_a_raw_queue_completes_resets_and_holds_the_next_job(self):
+        emu = self.emulator("--rate", RATE)
+        self.raw_queue("receipt", emu)
+        big = self.print_file("receipt", fptest.receipt("canceled", rows=4000), "big")
+        emu.wait_event("image-begin")
+        time.sleep(0.3)
+        self.cups.run("cancel", "receipt-%d" % big)
+        nxt = self.print_file("receipt", NEXT, "next")     # right after the cancel
+        # While the port is quiet, lpstat shows why nothing prints.
+        end, message = time.time() + 10, ""
+        while "quiet" not in message and time.time() < end:
+            message = self.cups.printer_state("receipt")[2]
+            time.sleep(0.02)
+        self.assertIn("Printer port quiet for", message)
+        self.assertEqual(self.cups.wait_job(nxt), "completed")
+        self.assertEqual(self.cups.ipp_job_state(big), "canceled")
+        image = emu.wait_event("image-end")
+        self.assertEqual((image.conn, image["swallowed"]), (1, 0))
+        self.assertGreater(image["zeros"], 0)
+        reset = emu.wait_event("reset", after=image.t)
+        self.assertEqual(reset.conn, 1)
+        first = emu.wait_event("first-byte", conn=2)
+        self.assertGreaterEqual(first.t, reset.t + IDLE / 1000 - 0.25)
+        emu.wait_event("text", text="NEXT RECEIPT")
+        self.assertNotIn("END canceled", emu.texts())
+        self.assertCleanImages(emu)
+        self.assertNotStopped("receipt")
+
+    # 3
+    def test_driver_queue_uses_the_filters_own_flush(self):
+        emu = self.emulator("--rate", RATE)
+        ppd = os.path.join(fptest.SRCDIR, "filter", "flushprinter-escpos.ppd")
+        self.cups.add_queue("driver", self.uri(emu, "reset=escpos&idle=5000&grace=3000"),
+                            "-P", ppd)
+        job = self.print_file("driver", fptest.receipt("driven", rows=4000), "big",
+                              "-o", "document-format=text/plain",
+                              "-o", "flushprinter-reset=hex:1b4046494c5445520a",  # ESC @ FILTER LF
+                              "-o", "flushprinter-idle=700")
+        emu.wait_event("image-begin")
+        time.sleep(0.3)
+        self.cups.run("cancel", "driver-%d" % job)
+        self.assertEqual(self.cups.wait_job(job), "canceled")
+        image = emu.wait_event("image-end")
+        self.assertEqual(image["swallowed"], 0)
+        emu.wait_event("text", text="FILTER")              # the filter's buffer, not the queue's
+        self.assertLogged(r"flushprinter: flushed written=9 padding=%d idle=700 route=backend"
+                          % image["zeros"])
+        self.assertLogged(r"Printer flushed: %d padding bytes, 9 reset bytes; port quiet for "
+                          r"700 ms" % image["zeros"])
+        self.assertNotStopped("driver")
+
+    # 5
+    def test_purge_mid_job_still_protects_the_next_job(self):
+        emu = self.emulator("--rate", RATE)
+        self.raw_queue("receipt", emu)
+        big = self.print_file("receipt", fptest.receipt("purged", rows=4000), "big")
+        emu.wait_event("image-begin")
+        time.sleep(0.3)
+        self.cups.run("cancel", "-x", "receipt-%d" % big)
+        nxt = self.print_file("receipt", NEXT, "next")
+        self.assertEqual(self.cups.wait_job(nxt), "completed")
+        self.check_completed_by_padding_only(emu)
+        emu.wait_event("text", text="NEXT RECEIPT")
+        self.assertNotStopped("receipt")
+
+    def check_completed_by_padding_only(self, emu):
+        """The interrupted image was completed with white padding only -- by the
+        backend itself (SIGTERM first) or by the next job's recovery (SIGKILL)."""
+        image = emu.wait_event("image-end")
+        self.assertGreater(image["zeros"], 0)
+        self.assertIn(image["swallowed"], (0, image["zeros"]), image)
+        self.assertTrue(self.cups.logged(r"Printer flushed: %d padding" % image["zeros"]) or
+                        self.cups.logged(r"Job \d+ was interrupted after \d+ bytes"))
+        self.assertGreaterEqual(emu.wait_event("reset", after=image.t).t, image.t)
+
+    def test_modifying_the_printer_mid_job_restarts_it_clean(self):
+        emu = self.emulator("--rate", RATE)
+        self.raw_queue("receipt", emu)
+        job = self.print_file("receipt", fptest.receipt("modified", rows=2000), "big")
+        emu.wait_event("image-begin")
+        time.sleep(0.3)
+        # A new device URI makes cupsd stop the job at once and requeue it.
+        self.cups.run("lpadmin", "-p", "receipt", "-v",
+                      self.uri(emu, "reset=escpos&idle=%d&retries=2" % IDLE))
+        self.assertEqual(self.cups.wait_job(job, timeout=90), "completed")
+        self.check_completed_by_padding_only(emu)
+        self.assertIn("END modified", emu.texts())
+        last = emu.events("image-end")[-1]
+        self.assertEqual((last["swallowed"], last["zeros"]), (0, 0))
+        self.assertNotStopped("receipt")
+
+    # 6
+    def test_two_queues_on_one_device_share_the_quiet_window(self):
+        emu = self.emulator("--rate", RATE)
+        self.raw_queue("first", emu)
+        self.raw_queue("second", emu)
+        big = self.print_file("first", fptest.receipt("first", rows=4000), "big")
+        emu.wait_event("image-begin")
+        time.sleep(0.3)
+        self.cups.run("cancel", "first-%d" % big)
+        other = self.print_file("second", NEXT, "next")
+        self.assertEqual(self.cups.wait_job(other), "completed")
+        reset = emu.wait_event("reset", after=emu.wait_event("image-end").t)
+        self.assertGreaterEqual(emu.wait_event("first-byte", conn=2).t,
+                                reset.t + IDLE / 1000 - 0.25)
+        emu.wait_event("text", text="NEXT RECEIPT")
+        self.assertCleanImages(emu)
+
+    # 7
+    def printer_goes_away_mid_job(self, policy):
+        emu = self.emulator("--close-after", "60000@1", "--rate", 200000)
+        self.raw_queue("receipt", emu, "reset=escpos&idle=300&timeout=1000&retries=1")
+        self.cups.run("lpadmin", "-p", "receipt", "-o", "printer-error-policy=" + policy)
+        job = self.print_file("receipt", fptest.receipt("flaky", rows=3000), "big")
+        emu.wait_event("close", conn=1)                   # the printer dropped the job
+        return emu, job
+
+    def check_printed_whole(self, emu, job):
+        self.assertEqual(self.cups.wait_job(job, timeout=60), "completed")
+        self.assertEqual(emu.texts()[-2:], ["BEGIN flaky", "END flaky"])
+        last = emu.events("image-end")[-1]
+        self.assertEqual((last["swallowed"], last["zeros"]), (0, 0))
+        self.assertLogged(r"Printer failed after \d+ bytes of the job")
+
+    def test_printer_gone_mid_job_with_stop_printer_policy(self):
+        emu, job = self.printer_goes_away_mid_job("stop-printer")
+        end = time.time() + 30
+        while self.cups.printer_state("receipt")[0] != "stopped" and time.time() < end:
+            time.sleep(0.05)
+        state, reasons, message = self.cups.printer_state("receipt")
+        self.assertEqual(state, "stopped")
+        self.assertLogged(r"Printer failed after \d+ bytes of the job")
+        self.assertNotEqual(self.cups.ipp_job_state(job), "completed")
+        self.cups.run("cupsenable", "receipt")            # the administrator restarts it
+        self.check_printed_whole(emu, job)
+
+    def test_printer_gone_mid_job_with_retry_job_policy(self):
+        emu, job = self.printer_goes_away_mid_job("retry-job")
+        self.check_printed_whole(emu, job)                # retried after JobRetryInterval
+        self.assertNotStopped("receipt")
+
+    # 8
+    def test_no_signal_ever_leaves_the_queue_stopped(self):
+        emu = self.emulator("--rate", RATE)
+        self.raw_queue("receipt", emu, "reset=escpos&idle=200")
+        for delay in (0.0, 0.05, 0.3, 0.8):
+            job = self.print_file("receipt", fptest.receipt("c%d" % (delay * 100), rows=2000),
+                                  "j%d" % (delay * 100))
+            time.sleep(delay)
+            self.cups.run("cancel", "receipt-%d" % job)
+            self.cups.wait_job(job)
+            self.assertNotStopped("receipt")
+        nxt = self.print_file("receipt", NEXT, "next")
+        self.assertEqual(self.cups.wait_job(nxt), "completed")
+        emu.wait_event("text", text="NEXT RECEIPT")
+        self.assertCleanImages(emu)
+        self.assertNotStopped("receipt")
+
+
+if __name__ == "__main__":
+    fptest.main()
