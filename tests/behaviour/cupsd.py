@@ -67,9 +67,13 @@ class Cupsd:
             os.makedirs(os.path.join(b, d), exist_ok=True)
         os.chmod(os.path.join(b, "spool"), 0o710)
         os.chmod(os.path.join(b, "spool/temp"), 0o1770)
+        ours = {"backend/flushprinter+socket", "backend/flushprinter+file",
+                "filter/flushprinter"}
         for sub in ("backend", "filter", "driver", "daemon", "monitor", "notifier"):
             for path in glob.glob(os.path.join(SYSTEM_SERVERBIN, sub, "*")):
-                os.symlink(path, os.path.join(b, "bin", sub, os.path.basename(path)))
+                name = sub + "/" + os.path.basename(path)
+                if name not in ours:   # an installed flushprinter is not this build's
+                    os.symlink(path, os.path.join(b, "bin", name))
         for path in glob.glob(os.path.join(SYSTEM_DATADIR, "*")):
             os.symlink(path, os.path.join(b, "share", os.path.basename(path)))
         for scheme in ("flushprinter+socket", "flushprinter+file"):

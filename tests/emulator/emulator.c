@@ -1,16 +1,18 @@
 /*
- * emulator.c: fp-emulator, a cheap ESC/POS receipt printer for the tests and
- * the demo.
+ * emulator.c: fp-emulator, a cheap ESC/POS receipt printer (or a DYMO
+ * LabelWriter) for the tests and the demo.
  *
  * It shows what happens to a printer when a job is cut off in the middle of a
  * raster command: the printer's parser state outlives the connection, so the
  * next job's bytes are consumed as pixels of the aborted image unless the
- * sender completes the command (e.g. with 0x00 bytes) and sends ESC @.
+ * sender completes the command (e.g. with 0x00 bytes) and sends ESC @ (DYMO:
+ * at least 85 ESC bytes, then ESC @).
  *
  * Usage:
  *   fp-emulator [--listen ADDR:PORT] [--fifo PATH] [--port-file FILE] [--log FILE]
- *               [--buffer BYTES] [--rate BYTES_PER_SEC] [--stall-after N[@CONN]]
- *               [--resume-after MS] [--close-after N[@CONN]] [--refuse-first N]
+ *               [--language escpos|dymo] [--buffer BYTES] [--rate BYTES_PER_SEC]
+ *               [--stall-after N[@CONN]] [--resume-after MS] [--close-after N[@CONN]]
+ *               [--refuse-first N]
  *
  *   --listen ADDR:PORT   AppSocket (JetDirect) server; ADDR must be a loopback
  *                        address (127.x.x.x, [::1] or localhost); PORT 0 picks a
@@ -21,6 +23,9 @@
  *   --port-file FILE     once ready, write the TCP port (0 with --fifo) and '\n'
  *                        to FILE atomically (temporary file + rename).
  *   --log FILE           event log (default stderr), truncated at start.
+ *   --language L         the printer's command language: escpos (default, the
+ *                        model in escpos-model.c) or dymo (a DYMO LabelWriter,
+ *                        dymo-model.c).
  *   --buffer BYTES       SO_RCVBUF (FIFO: pipe size) and largest read (4096).
  *   --rate BPS           drain at most BPS bytes per second (0: no limit); a token
  *                        bucket refilled while poll() waits, so senders feel
@@ -33,7 +38,7 @@
  *
  * Connections are numbered from 1 in accept order, refused ones included, and
  * are served one at a time (the others wait in the listen backlog). The
- * ESC/POS model (escpos-model.c) keeps its state across connections.
+ * language model keeps its state across connections.
  * SIGUSR1 power-cycles the printer (parser state reset); SIGTERM and SIGINT
  * log the summary and exit 0.
  *
@@ -42,21 +47,31 @@
  *   listen addr=<a> port=<p> | listen fifo=<path>     (C=0, at start)
  *   open / refused / first-byte / close bytes=<n>
  *   text text="<line>"       printable ASCII as is, \" \\ and \xHH otherwise
- *   image-begin cmd=gsv0|escstar bytes=<k> width=<w> height=<h>
+ *   image-begin cmd=gsv0|escstar|label bytes=<k> width=<w> height=<h>
  *                            gsv0: w = bytes per row, h = rows;
- *                            escstar: w = columns, h = 8 or 24 dots
+ *                            escstar: w = columns, h = 8 or 24 dots;
+ *                            label (dymo: a label's raster lines, from the first
+ *                            SYN/ETB line to ESC E/G or ESC @): w = bytes per
+ *                            line (ESC D), h = label length in dot lines (ESC L,
+ *                            0 if unset), k = w * h (most the label can take)
  *   image-end owner=<A> bytes=<k> zeros=<z> swallowed=<s>
+ *                            dymo: k = data bytes received after SYN/ETB
  *   swallowed from=<B> owner=<A> n=<n>   (C=B) B's bytes went into A's
  *                            command; logged when the command ends or when B
  *                            ends, whichever is first
  *   pending owner=<A> cmd=<hex> remaining=<n>   a connection involved in
  *                            A's unfinished command ended
  *   reset (ESC @) / clear-buffers (DLE DC4 8) / cut / unknown cmd=<hex>
+ *   label feed=full|short lines=<n> skipped=<m>   dymo: ESC E / ESC G ended a
+ *                            label of n SYN/ETB lines and m lines skipped (ESC f)
+ *   ignored n=<n>            dymo: bytes outside any command, ignored
  *   stall bytes=<n> / resume / power-cycle
  *   summary connections=<n> bytes=<n> texts=<n> images=<n> swallowed=<n> resets=<n>
+ *                            (dymo: texts=0)
  * C= is the connection whose byte caused the event (0: none).
  */
 
+#include "dymo-model.h"
 #include "escpos-model.h"
 
 #include <arpa/inet.h>
@@ -83,6 +98,29 @@
 #define LOG_LINE_MAX 8192
 #define LISTEN_BACKLOG 16
 #define NS_PER_SEC 1000000000LL
+#define HEX_MAX 64 /* command bytes shown in the log, as hex digits */
+
+/* The counters the summary reports, whatever the language. */
+struct model_counts
+{
+  uint64_t texts;
+  uint64_t images;
+  uint64_t swallowed;
+  uint64_t resets;
+};
+
+/* A printer language: its parser model behind one interface. */
+struct language
+{
+  const char *name;
+  void *(*create)(void);
+  void (*destroy)(void *model);
+  void (*feed)(void *model, unsigned conn, const unsigned char *buf, size_t len);
+  void (*conn_end)(void *model, unsigned conn);
+  void (*power_cycle)(void *model);
+  void (*finish)(void *model);
+  void (*counts)(const void *model, struct model_counts *out);
+};
 
 /* A byte count on one connection, for --stall-after and --close-after. */
 struct trigger
@@ -99,6 +137,7 @@ struct options
   const char *fifo;
   const char *port_file;
   const char *log;
+  const struct language *language;
   size_t buffer;
   uint64_t rate;
   struct trigger stall;
@@ -119,7 +158,7 @@ enum close_how
 struct emulator
 {
   struct options opt;
-  ep_model_t *model;
+  void *model; /* the language's model */
   unsigned char *buf;
   int idle_fd;          /* listening socket, or the FIFO before a writer shows up */
   int conn_fd;          /* the connection being read, or -1 */
@@ -220,7 +259,48 @@ static void hex_bytes(const unsigned char *s, size_t len, char *out, size_t outs
   out[o] = '\0';
 }
 
-/* Turns the model's events into log lines. */
+/* Logs the start of a raster image. */
+static void log_image_begin(unsigned conn, const char *cmd, uint64_t bytes, unsigned width,
+                            unsigned height)
+{
+  log_event(conn, "image-begin cmd=%s bytes=%" PRIu64 " width=%u height=%u", cmd, bytes, width,
+            height);
+}
+
+/* Logs the end of a raster image. */
+static void log_image_end(unsigned conn, unsigned owner, uint64_t bytes, uint64_t zeros,
+                          uint64_t swallowed)
+{
+  log_event(conn, "image-end owner=%u bytes=%" PRIu64 " zeros=%" PRIu64 " swallowed=%" PRIu64,
+            owner, bytes, zeros, swallowed);
+}
+
+/* Logs that `n` bytes of connection `conn` went into `owner`'s command. */
+static void log_swallowed(unsigned conn, unsigned owner, uint64_t n)
+{
+  log_event(conn, "swallowed from=%u owner=%u n=%" PRIu64, conn, owner, n);
+}
+
+/* Logs an unknown command. */
+static void log_unknown(unsigned conn, const unsigned char *cmd, size_t len)
+{
+  char hex[2 * HEX_MAX + 1];
+
+  hex_bytes(cmd, len, hex, sizeof(hex));
+  log_event(conn, "unknown cmd=%s", hex);
+}
+
+/* Logs that a connection involved in `owner`'s unfinished command ended. */
+static void log_pending(unsigned conn, unsigned owner, const unsigned char *cmd, size_t len,
+                        uint64_t remaining)
+{
+  char hex[2 * HEX_MAX + 1];
+
+  hex_bytes(cmd, len, hex, sizeof(hex));
+  log_event(conn, "pending owner=%u cmd=%s remaining=%" PRIu64, owner, hex, remaining);
+}
+
+/* Turns the ESC/POS model's events into log lines. */
 static void on_model_event(void *ctx, const ep_event_t *ev)
 {
   char text[4 * EP_LINE_MAX + 1];
@@ -232,16 +312,13 @@ static void on_model_event(void *ctx, const ep_event_t *ev)
       log_event(ev->conn, "text text=\"%s\"", text);
       break;
     case EP_EV_IMAGE_BEGIN:
-      log_event(ev->conn, "image-begin cmd=%s bytes=%" PRIu64 " width=%u height=%u", ev->cmd,
-                ev->bytes, ev->width, ev->height);
+      log_image_begin(ev->conn, ev->cmd, ev->bytes, ev->width, ev->height);
       break;
     case EP_EV_IMAGE_END:
-      log_event(ev->conn, "image-end owner=%u bytes=%" PRIu64 " zeros=%" PRIu64
-                " swallowed=%" PRIu64, ev->owner, ev->bytes, ev->zeros, ev->swallowed);
+      log_image_end(ev->conn, ev->owner, ev->bytes, ev->zeros, ev->swallowed);
       break;
     case EP_EV_SWALLOWED:
-      log_event(ev->conn, "swallowed from=%u owner=%u n=%" PRIu64, ev->conn, ev->owner,
-                ev->bytes);
+      log_swallowed(ev->conn, ev->owner, ev->bytes);
       break;
     case EP_EV_RESET:
       log_event(ev->conn, "reset");
@@ -253,16 +330,148 @@ static void on_model_event(void *ctx, const ep_event_t *ev)
       log_event(ev->conn, "cut");
       break;
     case EP_EV_UNKNOWN:
-      hex_bytes(ev->data, ev->len, text, sizeof(text));
-      log_event(ev->conn, "unknown cmd=%s", text);
+      log_unknown(ev->conn, ev->data, ev->len);
       break;
     case EP_EV_PENDING:
-      hex_bytes(ev->data, ev->len, text, sizeof(text));
-      log_event(ev->conn, "pending owner=%u cmd=%s remaining=%" PRIu64, ev->owner, text,
-                ev->bytes);
+      log_pending(ev->conn, ev->owner, ev->data, ev->len, ev->bytes);
       break;
   }
 }
+
+/* Turns the DYMO model's events into log lines. */
+static void on_dymo_event(void *ctx, const dm_event_t *ev)
+{
+  switch (ev->type)
+  {
+    case DM_EV_IMAGE_BEGIN:
+      log_image_begin(ev->conn, "label", ev->bytes, ev->width, ev->height);
+      break;
+    case DM_EV_IMAGE_END:
+      log_image_end(ev->conn, ev->owner, ev->bytes, ev->zeros, ev->swallowed);
+      break;
+    case DM_EV_SWALLOWED:
+      log_swallowed(ev->conn, ev->owner, ev->bytes);
+      break;
+    case DM_EV_LABEL:
+      log_event(ev->conn, "label feed=%s lines=%" PRIu64 " skipped=%" PRIu64,
+                ev->short_feed ? "short" : "full", ev->lines, ev->skipped);
+      break;
+    case DM_EV_RESET:
+      log_event(ev->conn, "reset");
+      break;
+    case DM_EV_UNKNOWN:
+      log_unknown(ev->conn, ev->data, ev->len);
+      break;
+    case DM_EV_IGNORED:
+      log_event(ev->conn, "ignored n=%" PRIu64, ev->bytes);
+      break;
+    case DM_EV_PENDING:
+      log_pending(ev->conn, ev->owner, ev->data, ev->len, ev->bytes);
+      break;
+  }
+}
+
+/* ESC/POS: creates the model. */
+static void *escpos_create(void)
+{
+  return ep_model_new(on_model_event, NULL);
+}
+
+/* ESC/POS: frees the model. */
+static void escpos_destroy(void *model)
+{
+  ep_model_free(model);
+}
+
+/* ESC/POS: parses bytes from connection `conn`. */
+static void escpos_feed(void *model, unsigned conn, const unsigned char *buf, size_t len)
+{
+  ep_model_feed(model, conn, buf, len);
+}
+
+/* ESC/POS: connection `conn` ended. */
+static void escpos_conn_end(void *model, unsigned conn)
+{
+  ep_model_conn_end(model, conn);
+}
+
+/* ESC/POS: power cycle. */
+static void escpos_power_cycle(void *model)
+{
+  ep_model_power_cycle(model);
+}
+
+/* ESC/POS: reports what is left before the summary. */
+static void escpos_finish(void *model)
+{
+  ep_model_finish(model);
+}
+
+/* ESC/POS: the summary's counters. */
+static void escpos_counts(const void *model, struct model_counts *out)
+{
+  const ep_stats_t *st = ep_model_stats(model);
+
+  out->texts = st->texts;
+  out->images = st->images;
+  out->swallowed = st->swallowed;
+  out->resets = st->resets;
+}
+
+/* DYMO: creates the model. */
+static void *dymo_create(void)
+{
+  return dm_model_new(on_dymo_event, NULL);
+}
+
+/* DYMO: frees the model. */
+static void dymo_destroy(void *model)
+{
+  dm_model_free(model);
+}
+
+/* DYMO: parses bytes from connection `conn`. */
+static void dymo_feed(void *model, unsigned conn, const unsigned char *buf, size_t len)
+{
+  dm_model_feed(model, conn, buf, len);
+}
+
+/* DYMO: connection `conn` ended. */
+static void dymo_conn_end(void *model, unsigned conn)
+{
+  dm_model_conn_end(model, conn);
+}
+
+/* DYMO: power cycle. */
+static void dymo_power_cycle(void *model)
+{
+  dm_model_power_cycle(model);
+}
+
+/* DYMO: reports what is left before the summary. */
+static void dymo_finish(void *model)
+{
+  dm_model_finish(model);
+}
+
+/* DYMO: the summary's counters (a label printer prints no text). */
+static void dymo_counts(const void *model, struct model_counts *out)
+{
+  const dm_stats_t *st = dm_model_stats(model);
+
+  out->texts = 0;
+  out->images = st->images;
+  out->swallowed = st->swallowed;
+  out->resets = st->resets;
+}
+
+/* The languages --language chooses from; the first is the default. */
+static const struct language languages[] = {
+  {"escpos", escpos_create, escpos_destroy, escpos_feed, escpos_conn_end, escpos_power_cycle,
+   escpos_finish, escpos_counts},
+  {"dymo", dymo_create, dymo_destroy, dymo_feed, dymo_conn_end, dymo_power_cycle, dymo_finish,
+   dymo_counts},
+};
 
 /* Monotonic time in nanoseconds. */
 static int64_t now_ns(void)
@@ -277,11 +486,12 @@ static int64_t now_ns(void)
 static void usage(FILE *out)
 {
   fputs("Usage: fp-emulator [--listen ADDR:PORT | --fifo PATH] [--port-file FILE]\n"
-        "                   [--log FILE] [--buffer BYTES] [--rate BYTES_PER_SEC]\n"
-        "                   [--stall-after N[@CONN]] [--resume-after MS]\n"
-        "                   [--close-after N[@CONN]] [--refuse-first N]\n"
-        "An ESC/POS receipt printer emulator for tests (loopback only).\n"
-        "Default --listen " DEFAULT_LISTEN ", --buffer 4096, log to stderr.\n"
+        "                   [--log FILE] [--language escpos|dymo] [--buffer BYTES]\n"
+        "                   [--rate BYTES_PER_SEC] [--stall-after N[@CONN]]\n"
+        "                   [--resume-after MS] [--close-after N[@CONN]] [--refuse-first N]\n"
+        "An ESC/POS receipt printer (or DYMO LabelWriter) emulator for tests\n"
+        "(loopback only).\n"
+        "Default --listen " DEFAULT_LISTEN ", --language escpos, --buffer 4096, log to stderr.\n"
         "SIGUSR1: power cycle; SIGTERM/SIGINT: log a summary and exit.\n",
         out);
 }
@@ -335,6 +545,17 @@ static void parse_trigger(const char *name, const char *s, struct trigger *t)
   t->set = 1;
 }
 
+/* The language called `name`; dies if there is none. */
+static const struct language *find_language(const char *name)
+{
+  size_t i;
+
+  for (i = 0; i < sizeof(languages) / sizeof(languages[0]); i++)
+    if (strcmp(languages[i].name, name) == 0)
+      return &languages[i];
+  die("bad --language value '%s' (escpos or dymo)", name);
+}
+
 /* Parses the command line into `o`. */
 static void parse_options(int argc, char **argv, struct options *o)
 {
@@ -343,6 +564,7 @@ static void parse_options(int argc, char **argv, struct options *o)
     {"fifo", required_argument, NULL, 'f'},
     {"port-file", required_argument, NULL, 'p'},
     {"log", required_argument, NULL, 'L'},
+    {"language", required_argument, NULL, 'g'},
     {"buffer", required_argument, NULL, 'b'},
     {"rate", required_argument, NULL, 'r'},
     {"stall-after", required_argument, NULL, 's'},
@@ -355,6 +577,7 @@ static void parse_options(int argc, char **argv, struct options *o)
   int c;
 
   memset(o, 0, sizeof(*o));
+  o->language = &languages[0];
   o->buffer = DEFAULT_BUFFER;
   o->resume_ms = -1;
   while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
@@ -372,6 +595,9 @@ static void parse_options(int argc, char **argv, struct options *o)
         break;
       case 'L':
         o->log = optarg;
+        break;
+      case 'g':
+        o->language = find_language(optarg);
         break;
       case 'b':
         o->buffer = (size_t)option_u64("--buffer", optarg, MAX_BUFFER);
@@ -557,7 +783,7 @@ static void replace_fifo(struct emulator *e)
 /* Ends the current connection. */
 static void conn_close(struct emulator *e, enum close_how how)
 {
-  ep_model_conn_end(e->model, e->conn);
+  e->opt.language->conn_end(e->model, e->conn);
   log_event(e->conn, "close bytes=%" PRIu64, e->conn_bytes);
   close(e->conn_fd);
   e->conn_fd = -1;
@@ -696,7 +922,7 @@ static void conn_read(struct emulator *e)
   e->total_bytes += (uint64_t)n;
   if (e->opt.rate > 0)
     e->tokens -= (double)n;
-  ep_model_feed(e->model, e->conn, e->buf, (size_t)n);
+  e->opt.language->feed(e->model, e->conn, e->buf, (size_t)n);
   check_triggers(e);
 }
 
@@ -788,7 +1014,7 @@ static void run(struct emulator *e, const sigset_t *wait_mask)
     if (power_cycle_requested)
     {
       power_cycle_requested = 0;
-      ep_model_power_cycle(e->model);
+      e->opt.language->power_cycle(e->model);
       log_event(e->conn_fd >= 0 ? e->conn : 0, "power-cycle");
     }
     check_resume(e);
@@ -812,7 +1038,7 @@ int main(int argc, char **argv)
 {
   struct emulator e;
   sigset_t wait_mask;
-  const ep_stats_t *st;
+  struct model_counts st;
 
   memset(&e, 0, sizeof(e));
   e.idle_fd = -1;
@@ -826,7 +1052,7 @@ int main(int argc, char **argv)
       die("%s: %s", e.opt.log, strerror(errno));
   }
   e.buf = malloc(e.opt.buffer);
-  e.model = ep_model_new(on_model_event, &e);
+  e.model = e.opt.language->create();
   if (e.buf == NULL || e.model == NULL)
     die("out of memory");
   e.refill_at = now_ns();
@@ -840,16 +1066,16 @@ int main(int argc, char **argv)
 
   if (e.conn_fd >= 0)
     conn_close(&e, CLOSE_EXIT);
-  ep_model_finish(e.model);
-  st = ep_model_stats(e.model);
+  e.opt.language->finish(e.model);
+  e.opt.language->counts(e.model, &st);
   log_event(0, "summary connections=%u bytes=%" PRIu64 " texts=%" PRIu64 " images=%" PRIu64
-            " swallowed=%" PRIu64 " resets=%" PRIu64, e.nconn, e.total_bytes, st->texts,
-            st->images, st->swallowed, st->resets);
+            " swallowed=%" PRIu64 " resets=%" PRIu64, e.nconn, e.total_bytes, st.texts,
+            st.images, st.swallowed, st.resets);
   if (e.idle_fd >= 0)
     close(e.idle_fd);
   if (e.fifo_created)
     unlink(e.opt.fifo);
-  ep_model_free(e.model);
+  e.opt.language->destroy(e.model);
   free(e.buf);
   return 0;
 }
