@@ -152,12 +152,17 @@ PassEnv FLUSHPRINTER_STATEDIR
         return os.path.join(self.base, "flushprinter")
 
     def env(self):
-        return dict(os.environ, CUPS_SERVER=self.server)
+        """Client environment: this cupsd's Unix socket (ipptool uses 127.0.0.1:PORT)."""
+        return dict(os.environ, CUPS_SERVER=os.path.join(self.base, "sock"))
 
     def run(self, *argv, check=True, timeout=60):
         """Run a CUPS client command against this cupsd; CompletedProcess (text)."""
-        out = subprocess.run(list(argv), env=self.env(), capture_output=True, text=True,
-                             timeout=timeout)
+        for attempt in range(3):
+            out = subprocess.run(list(argv), env=self.env(), capture_output=True, text=True,
+                                 timeout=timeout)
+            if "Unable to connect to server" not in out.stderr:
+                break
+            time.sleep(0.2)     # a client's transient connect failure: try again
         if check and out.returncode != 0:
             raise AssertionError("%s failed (%d): %s%s" % (" ".join(argv), out.returncode,
                                                            out.stdout, out.stderr))

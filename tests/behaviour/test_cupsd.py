@@ -3,6 +3,7 @@ queues on one device, a printer that goes away -- with the emulator as the
 printer."""
 
 import os
+import subprocess
 import time
 import unittest
 
@@ -101,6 +102,55 @@ class Scheduler(fptest.TestCase):
         self.assertLogged(r"Printer flushed: %d padding bytes, 9 reset bytes; port quiet for "
                           r"700 ms" % image["zeros"])
         self.assertNotStopped("driver")
+
+    # 4
+    def wrapped_dymo_queue(self, emu):
+        """A DYMO queue on CUPS's own rastertolabel, wrapped by flushprinter-wrap-ppd."""
+        stock = subprocess.run(["/usr/lib/cups/daemon/cups-driverd", "cat",
+                                "drv:///sample.drv/dymo.ppd"], capture_output=True,
+                               check=True).stdout
+        wrapped = subprocess.run([os.path.join(fptest.SRCDIR, "filter", "flushprinter-wrap-ppd"),
+                                  "-r", "dymo", "-i", "600"], input=stock, capture_output=True,
+                                 check=True).stdout
+        self.assertIn(b'*FlushPrinterWrap: "rastertolabel"', wrapped)
+        self.cups.add_queue("labels", self.uri(emu, "reset=dymo&idle=600&grace=3000"),
+                            "-P", self.spool(wrapped, "labels.ppd"))
+        # a 1-bit image: 200 x 400 dots of a grey pattern
+        return self.spool(b"P4\n200 400\n" + b"\xaa" * (25 * 400), "label.pbm")
+
+    def test_wrapper_mode_gives_a_stock_driver_flush_on_cancel(self):
+        emu = self.emulator("--language", "dymo", "--rate", 20000)
+        label = self.wrapped_dymo_queue(emu)
+        job = self.cups.submit("labels", label, "-n", "30", "-o", "PageSize=w54h144")
+        emu.wait_event("image-begin", timeout=30)
+        time.sleep(0.3)
+        canceled_at = time.time()
+        self.cups.run("cancel", "labels-%d" % job)
+        self.assertEqual(self.cups.wait_job(job), "canceled")
+        # The unchanged driver's output was cut mid-label; our filter's reset
+        # followed on the same connection, so nothing was left pending.
+        reset = emu.wait_event("reset", after=canceled_at)
+        self.assertEqual(reset.conn, 1)
+        emu.wait_event("close", conn=1)
+        self.assertEqual([e for e in emu.events("pending") if e.conn == 1], [])
+        self.assertLogged(r"flushprinter: wrapping .*/filter/rastertolabel")
+        self.assertLogged(r"flushprinter: flushed written=102 padding=0 idle=600 route=backend")
+        nxt = self.cups.submit("labels", label, "-o", "PageSize=w54h144")
+        self.assertEqual(self.cups.wait_job(nxt, timeout=60), "completed")
+        emu.wait_event("close", conn=2, timeout=30)
+        labels = [e for e in emu.events("image-end") if e.conn == 2]
+        self.assertTrue(labels)
+        self.assertEqual([e["swallowed"] for e in labels], [0] * len(labels))
+        self.assertNotStopped("labels")
+
+    def test_wrapped_driver_prints_whole_jobs(self):
+        emu = self.emulator("--language", "dymo")
+        label = self.wrapped_dymo_queue(emu)
+        job = self.cups.submit("labels", label, "-n", "3", "-o", "PageSize=w54h144")
+        self.assertEqual(self.cups.wait_job(job, timeout=60), "completed")
+        emu.wait_event("close", conn=1, timeout=30)
+        self.assertEqual(len(emu.events("label")), 3)
+        self.assertEqual([e["swallowed"] for e in emu.events("image-end")], [0, 0, 0])
 
     # 5
     def test_purge_mid_job_still_protects_the_next_job(self):
