@@ -45,6 +45,15 @@ def run(workdir, kind, rate=1000000, idle_ms=2000, cancel_after=0.5, statedir=No
         emu.stop()
 
 
+def _write_jobs(workdir):
+    """Spool files of the long receipt to cancel and of the next receipt."""
+    paths = (os.path.join(workdir, "long-receipt"), os.path.join(workdir, "next-receipt"))
+    for path, data in zip(paths, (banded_receipt("long"), b"\x1b@" + fptest.text(NEXT_TEXT))):
+        with open(path, "wb") as f:
+            f.write(data)
+    return paths
+
+
 def _start(procs, kind, port, idle_ms, statedir, job_id, spool):
     if kind == "stock":
         path, uri = STOCK_SOCKET, "socket://127.0.0.1:%d" % port
@@ -63,12 +72,7 @@ def _start(procs, kind, port, idle_ms, statedir, job_id, spool):
 
 def _run(emu, procs, workdir, kind, idle_ms, cancel_after, statedir):
     out = Outcome()
-    first = os.path.join(workdir, "long-receipt")
-    second = os.path.join(workdir, "next-receipt")
-    with open(first, "wb") as f:
-        f.write(banded_receipt("long"))
-    with open(second, "wb") as f:
-        f.write(b"\x1b@" + fptest.text(NEXT_TEXT))
+    first, second = _write_jobs(workdir)
 
     job1 = _start(procs, kind, emu.port, idle_ms, statedir, 1, first)
     emu.wait_event("image-begin")
@@ -132,12 +136,7 @@ def run_cupsd(workdir, kind, cups, rate=1000000, idle_ms=2000, cancel_after=0.5)
         else:
             uri = "flushprinter+socket://127.0.0.1:%d/?reset=escpos&idle=%d" % (emu.port, idle_ms)
         cups.add_queue(queue, uri, "-m", "raw")
-        first = os.path.join(workdir, "long-receipt")
-        second = os.path.join(workdir, "next-receipt")
-        with open(first, "wb") as f:
-            f.write(banded_receipt("long"))
-        with open(second, "wb") as f:
-            f.write(b"\x1b@" + fptest.text(NEXT_TEXT))
+        first, second = _write_jobs(workdir)
         job1 = cups.submit(queue, first)
         emu.wait_event("image-begin", timeout=30)
         time.sleep(cancel_after)

@@ -23,6 +23,10 @@ class Scheduler(fptest.TestCase):
         self.cups = cupsd.Cupsd(extra_conf="JobRetryInterval 1")
         self.addCleanup(self.cups.stop)
 
+    def emulator(self, *args, **kwargs):
+        self.emu = super().emulator(*args, **kwargs)
+        return self.emu
+
     def uri(self, emu, query="reset=escpos&idle=%d" % IDLE):
         return "flushprinter+socket://127.0.0.1:%d/?%s" % (emu.port, query)
 
@@ -31,6 +35,14 @@ class Scheduler(fptest.TestCase):
 
     def print_file(self, queue, data, name="job", *options):
         return self.cups.submit(queue, self.spool(data, name), *options)
+
+    def cancel_mid_image(self, queue, name, *cancel_options):
+        """Print a big receipt on `queue`, cancel it 0.3 s into its image; the job id."""
+        job = self.print_file(queue, fptest.receipt(name, rows=4000), "big")
+        self.emu.wait_event("image-begin")
+        time.sleep(0.3)
+        self.cups.run("cancel", *cancel_options, "%s-%d" % (queue, job))
+        return job
 
     def assertLogged(self, pattern):
         self.assertIsNotNone(self.cups.logged(pattern), "cupsd logged nothing like %r" % pattern)
@@ -55,10 +67,7 @@ class Scheduler(fptest.TestCase):
     def test_cancel_on_a_raw_queue_completes_resets_and_holds_the_next_job(self):
         emu = self.emulator("--rate", RATE)
         self.raw_queue("receipt", emu)
-        big = self.print_file("receipt", fptest.receipt("canceled", rows=4000), "big")
-        emu.wait_event("image-begin")
-        time.sleep(0.3)
-        self.cups.run("cancel", "receipt-%d" % big)
+        big = self.cancel_mid_image("receipt", "canceled")
         nxt = self.print_file("receipt", NEXT, "next")     # right after the cancel
         # While the port is quiet, lpstat shows why nothing prints.
         end, message = time.time() + 10, ""
@@ -156,10 +165,7 @@ class Scheduler(fptest.TestCase):
     def test_purge_mid_job_still_protects_the_next_job(self):
         emu = self.emulator("--rate", RATE)
         self.raw_queue("receipt", emu)
-        big = self.print_file("receipt", fptest.receipt("purged", rows=4000), "big")
-        emu.wait_event("image-begin")
-        time.sleep(0.3)
-        self.cups.run("cancel", "-x", "receipt-%d" % big)
+        self.cancel_mid_image("receipt", "purged", "-x")
         nxt = self.print_file("receipt", NEXT, "next")
         self.assertEqual(self.cups.wait_job(nxt), "completed")
         self.check_completed_by_padding_only(emu)
@@ -197,10 +203,7 @@ class Scheduler(fptest.TestCase):
         emu = self.emulator("--rate", RATE)
         self.raw_queue("first", emu)
         self.raw_queue("second", emu)
-        big = self.print_file("first", fptest.receipt("first", rows=4000), "big")
-        emu.wait_event("image-begin")
-        time.sleep(0.3)
-        self.cups.run("cancel", "first-%d" % big)
+        self.cancel_mid_image("first", "first")
         other = self.print_file("second", NEXT, "next")
         self.assertEqual(self.cups.wait_job(other), "completed")
         reset = emu.wait_event("reset", after=emu.wait_event("image-end").t)
