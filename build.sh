@@ -11,7 +11,7 @@ top=$PWD
 # Debian packages the build, the tests, the demo and the benchmark need.
 PACKAGES="autoconf automake libtool pkg-config make gcc clang libclang-rt-14-dev
   libcups2-dev cups cups-daemon cups-client cups-ipp-utils cups-filters libusb-1.0-0-dev check
-  python3 socat umockdev libumockdev-dev"
+  python3 socat valgrind umockdev libumockdev-dev"
 
 install_packages() {
   local missing=()
