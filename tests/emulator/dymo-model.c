@@ -13,26 +13,20 @@
  *
  * The raster lines of one label, from its first line to ESC E / ESC G (or
  * ESC @), are reported as one image. A line from another connection ends the
- * image and begins a new one.
- *
- * Every byte is attributed to the connection it came on. A byte consumed
- * inside a command that another connection began is "swallowed": counted per
- * victim connection and reported when the command ends or the victim's
- * connection ends, whichever comes first.
+ * image and begins a new one. The bytes other connections send into a command
+ * or a line are counted by model-common.c.
  */
 
 #include "dymo-model.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #define SYN 0x16
 #define ETB 0x17
 #define ESC 0x1b
 
-#define PARAM_MAX 2    /* the longest command takes 2 parameter bytes */
-#define FOREIGN_MAX 64 /* victim connections tracked per command before reporting early */
-#define RUN_MASK 0x7f  /* ETB data byte: run length - 1 */
+#define PARAM_MAX 2   /* the longest command takes 2 parameter bytes */
+#define RUN_MASK 0x7f /* ETB data byte: run length - 1 */
 
 /* Where the parser is. */
 enum mode
@@ -44,6 +38,8 @@ enum mode
   MODE_PACKED  /* consuming the run-length bytes of an ETB line */
 };
 
+typedef struct dm_model dm_model_t;
+
 typedef void (*command_fn)(dm_model_t *m, unsigned conn);
 
 /* One known ESC command: command byte, parameter count, handler. */
@@ -54,31 +50,18 @@ struct command
   command_fn fn; /* NULL: a setting the model does not track */
 };
 
-/* Bytes one victim connection lost to the current command. */
-struct foreign
-{
-  unsigned conn;
-  uint64_t n;
-};
-
 struct dm_model
 {
-  dm_event_fn emit;
-  void *ctx;
-  dm_stats_t stats;
+  mc_core_t core;              /* first: events, counters, owner, swallowed bytes */
 
   unsigned bytes_per_line;     /* ESC D */
   unsigned label_length;       /* ESC L, in dot lines (0: not set) */
 
   enum mode mode;
   const struct command *cmd;   /* the ESC command being parsed (MODE_PARAMS) */
-  unsigned char head[2];       /* ESC and its command byte, or SYN / ETB */
-  unsigned owner;              /* the connection that sent head[0] */
   unsigned char param[PARAM_MAX];
   size_t nparam;               /* parameter bytes received */
   uint64_t remaining;          /* MODE_LINE: data bytes left; MODE_PACKED: dots left */
-  struct foreign foreign[FOREIGN_MAX];
-  size_t nforeign;             /* victims not reported yet */
 
   uint64_t lines;              /* raster lines on the current label */
   uint64_t skipped;            /* lines skipped with ESC f on the current label */
@@ -124,35 +107,12 @@ static const struct command commands[] = {
   {'z', 0, NULL},               /* 136 dpi */
 };
 
-/* Sends an event to the callback. */
-static void emit(dm_model_t *m, const dm_event_t *ev)
-{
-  if (m->emit)
-    m->emit(m->ctx, ev);
-}
-
-/* Sends an event that carries only a type, a connection, a count and optional bytes. */
-static void emit_simple(dm_model_t *m, dm_event_type_t type, unsigned conn, uint64_t bytes,
-                        const unsigned char *data, size_t len)
-{
-  dm_event_t ev;
-
-  memset(&ev, 0, sizeof(ev));
-  ev.type = type;
-  ev.conn = conn;
-  ev.owner = m->owner;
-  ev.bytes = bytes;
-  ev.data = data;
-  ev.len = len;
-  emit(m, &ev);
-}
-
 /* Reports the ignored bytes counted so far. */
 static void flush_ignored(dm_model_t *m)
 {
   if (m->ignored == 0)
     return;
-  emit_simple(m, DM_EV_IGNORED, m->ignored_conn, m->ignored, NULL, 0);
+  mc_emit_simple(&m->core, MC_EV_IGNORED, m->ignored_conn, m->ignored, NULL, 0);
   m->ignored = 0;
 }
 
@@ -163,72 +123,30 @@ static void note_ignored(dm_model_t *m, unsigned conn)
     flush_ignored(m);
   m->ignored_conn = conn;
   m->ignored++;
-  m->stats.ignored++;
+  m->core.stats.ignored++;
 }
 
-/* Reports one victim's swallowed bytes. */
-static void report_foreign(dm_model_t *m, const struct foreign *f)
-{
-  dm_event_t ev;
-
-  memset(&ev, 0, sizeof(ev));
-  ev.type = DM_EV_SWALLOWED;
-  ev.conn = f->conn;
-  ev.owner = m->owner;
-  ev.bytes = f->n;
-  emit(m, &ev);
-}
-
-/* Reports every victim not reported yet. */
-static void flush_foreign(dm_model_t *m)
-{
-  size_t i;
-
-  for (i = 0; i < m->nforeign; i++)
-    report_foreign(m, &m->foreign[i]);
-  m->nforeign = 0;
-}
-
-/* Attributes `n` bytes of the current command to `conn`; counts them if foreign. */
+/* Attributes `n` bytes to `conn`; the swallowed bytes of a raster line also count for the image. */
 static void count_bytes(dm_model_t *m, unsigned conn, uint64_t n)
 {
-  struct foreign *last;
-
-  if (conn == m->owner || n == 0)
-    return;
-  m->stats.swallowed += n;
-  if (m->mode == MODE_LINE || m->mode == MODE_PACKED)
+  if (mc_count_bytes(&m->core, conn, n) && (m->mode == MODE_LINE || m->mode == MODE_PACKED))
     m->image_swallowed += n;
-  last = m->nforeign ? &m->foreign[m->nforeign - 1] : NULL;
-  if (last && last->conn == conn)
-  {
-    last->n += n;
-    return;
-  }
-  if (m->nforeign == FOREIGN_MAX)
-    flush_foreign(m);
-  m->foreign[m->nforeign].conn = conn;
-  m->foreign[m->nforeign].n = n;
-  m->nforeign++;
 }
 
 /* Starts a command (ESC) or a raster line (SYN, ETB) on its first byte. */
 static void begin_command(dm_model_t *m, unsigned conn, unsigned char first)
 {
+  mc_begin_command(&m->core, conn, first);
   m->mode = MODE_PREFIX;
   m->cmd = NULL;
-  m->head[0] = first;
-  m->head[1] = 0;
-  m->owner = conn;
   m->nparam = 0;
   m->remaining = 0;
-  m->nforeign = 0;
 }
 
 /* Ends the current command and returns to the idle level. */
 static void end_command(dm_model_t *m)
 {
-  flush_foreign(m);
+  mc_flush_foreign(&m->core);
   m->mode = MODE_IDLE;
   m->cmd = NULL;
 }
@@ -236,41 +154,22 @@ static void end_command(dm_model_t *m)
 /* Opens the label's raster image for `conn`'s lines. */
 static void begin_image(dm_model_t *m, unsigned conn)
 {
-  dm_event_t ev;
-
   m->image = 1;
   m->image_owner = conn;
   m->image_bytes = 0;
   m->zeros = 0;
   m->image_swallowed = 0;
-  m->stats.images++;
-  memset(&ev, 0, sizeof(ev));
-  ev.type = DM_EV_IMAGE_BEGIN;
-  ev.conn = conn;
-  ev.owner = conn;
-  ev.bytes = (uint64_t)m->bytes_per_line * m->label_length;
-  ev.width = m->bytes_per_line;
-  ev.height = m->label_length;
-  emit(m, &ev);
+  mc_image_begin(&m->core, conn, "label", (uint64_t)m->bytes_per_line * m->label_length,
+                 m->bytes_per_line, m->label_length);
 }
 
 /* Closes the label's raster image, if one is open. */
 static void end_image(dm_model_t *m, unsigned conn)
 {
-  dm_event_t ev;
-
   if (!m->image)
     return;
   m->image = 0;
-  m->stats.images_done++;
-  memset(&ev, 0, sizeof(ev));
-  ev.type = DM_EV_IMAGE_END;
-  ev.conn = conn;
-  ev.owner = m->image_owner;
-  ev.bytes = m->image_bytes;
-  ev.zeros = m->zeros;
-  ev.swallowed = m->image_swallowed;
-  emit(m, &ev);
+  mc_image_end(&m->core, conn, m->image_owner, m->image_bytes, m->zeros, m->image_swallowed);
 }
 
 /* Restores the power-on settings. */
@@ -284,7 +183,7 @@ static void restore_defaults(dm_model_t *m)
 static void end_line(dm_model_t *m)
 {
   m->lines++;
-  m->stats.lines++;
+  m->core.stats.lines++;
   end_command(m);
 }
 
@@ -315,8 +214,8 @@ static void cmd_reset(dm_model_t *m, unsigned conn)
   restore_defaults(m);
   m->lines = 0;
   m->skipped = 0;
-  m->stats.resets++;
-  emit_simple(m, DM_EV_RESET, conn, 0, NULL, 0);
+  m->core.stats.resets++;
+  mc_emit_simple(&m->core, MC_EV_RESET, conn, 0, NULL, 0);
 }
 
 /* ESC D n: n data bytes per raster line. */
@@ -328,18 +227,15 @@ static void cmd_bytes_per_line(dm_model_t *m, unsigned conn)
 /* ESC E / ESC G: feed to the next label; the label is done. */
 static void cmd_form_feed(dm_model_t *m, unsigned conn)
 {
-  dm_event_t ev;
+  mc_event_t ev;
 
   end_image(m, conn);
-  m->stats.labels++;
-  memset(&ev, 0, sizeof(ev));
-  ev.type = DM_EV_LABEL;
-  ev.conn = conn;
-  ev.owner = m->owner;
+  m->core.stats.labels++;
+  mc_event_init(&m->core, &ev, MC_EV_LABEL, conn);
   ev.lines = m->lines;
   ev.skipped = m->skipped;
-  ev.short_feed = m->head[1] == 'G';
-  emit(m, &ev);
+  ev.short_feed = m->core.head[1] == 'G';
+  mc_emit(&m->core, &ev);
   m->lines = 0;
   m->skipped = 0;
 }
@@ -398,13 +294,13 @@ static void prefix_byte(dm_model_t *m, unsigned conn, unsigned char b)
     begin_command(m, conn, b); /* ESC ESC: the command begins anew */
     return;
   }
-  m->head[1] = b;
+  m->core.head[1] = b;
   count_bytes(m, conn, 1);
   m->cmd = lookup(b);
   if (m->cmd == NULL)
   {
-    m->stats.unknown++;
-    emit_simple(m, DM_EV_UNKNOWN, conn, 0, m->head, sizeof(m->head));
+    m->core.stats.unknown++;
+    mc_emit_simple(&m->core, MC_EV_UNKNOWN, conn, 0, m->core.head, sizeof(m->core.head));
     end_command(m);
     return;
   }
@@ -439,12 +335,11 @@ static void packed_byte(dm_model_t *m, unsigned conn, unsigned char b)
 /* Consumes up to `len` data bytes of the current SYN line; returns how many. */
 static size_t take_line(dm_model_t *m, unsigned conn, const unsigned char *buf, size_t len)
 {
-  size_t n = len, i;
+  size_t n = len;
 
   if ((uint64_t)n > m->remaining)
     n = (size_t)m->remaining;
-  for (i = 0; i < n; i++)
-    m->zeros += buf[i] == 0;
+  m->zeros += mc_zeros(buf, n);
   m->image_bytes += n;
   m->remaining -= n;
   count_bytes(m, conn, n);
@@ -454,28 +349,21 @@ static size_t take_line(dm_model_t *m, unsigned conn, const unsigned char *buf, 
 }
 
 /* Creates a model in its power-on state. */
-dm_model_t *dm_model_new(dm_event_fn fn, void *ctx)
+static void *model_new(mc_event_fn fn, void *ctx)
 {
-  dm_model_t *m = calloc(1, sizeof(*m));
+  dm_model_t *m = mc_model_new(sizeof(*m), fn, ctx);
 
   if (m == NULL)
     return NULL;
-  m->emit = fn;
-  m->ctx = ctx;
   m->mode = MODE_IDLE;
   restore_defaults(m);
   return m;
 }
 
-/* Frees a model. */
-void dm_model_free(dm_model_t *m)
-{
-  free(m);
-}
-
 /* Parses bytes received on connection `conn`. */
-void dm_model_feed(dm_model_t *m, unsigned conn, const unsigned char *buf, size_t len)
+static void model_feed(void *model, unsigned conn, const unsigned char *buf, size_t len)
 {
+  dm_model_t *m = model;
   size_t i = 0;
 
   while (i < len)
@@ -520,42 +408,22 @@ static uint64_t expected(const dm_model_t *m)
 }
 
 /* Connection `conn` ended: reports its ignored and swallowed bytes and a command left pending. */
-void dm_model_conn_end(dm_model_t *m, unsigned conn)
+static void model_conn_end(void *model, unsigned conn)
 {
-  size_t i;
-  int involved;
-  dm_event_t ev;
+  dm_model_t *m = model;
 
   if (m->ignored_conn == conn)
     flush_ignored(m);
-  if (m->mode == MODE_IDLE)
-    return;
-  involved = conn == m->owner;
-  for (i = 0; i < m->nforeign; i++)
-    if (m->foreign[i].conn == conn)
-    {
-      report_foreign(m, &m->foreign[i]);
-      memmove(&m->foreign[i], &m->foreign[i + 1],
-              (m->nforeign - i - 1) * sizeof(m->foreign[0]));
-      m->nforeign--;
-      involved = 1;
-      break;
-    }
-  if (!involved)
-    return;
-  memset(&ev, 0, sizeof(ev));
-  ev.type = DM_EV_PENDING;
-  ev.conn = conn;
-  ev.owner = m->owner;
-  ev.bytes = expected(m);
-  ev.data = m->head;
-  ev.len = m->head[0] == ESC && m->mode != MODE_PREFIX ? 2 : 1;
-  emit(m, &ev);
+  if (m->mode != MODE_IDLE)
+    mc_conn_end(&m->core, conn, expected(m),
+                m->core.head[0] == ESC && m->mode != MODE_PREFIX ? 2 : 1);
 }
 
 /* Power cycle: forgets the command and the label in progress and the settings. */
-void dm_model_power_cycle(dm_model_t *m)
+static void model_power_cycle(void *model)
 {
+  dm_model_t *m = model;
+
   flush_ignored(m);
   if (m->mode != MODE_IDLE)
     end_command(m);
@@ -566,20 +434,24 @@ void dm_model_power_cycle(dm_model_t *m)
 }
 
 /* Reports swallowed and ignored bytes not reported yet. */
-void dm_model_finish(dm_model_t *m)
+static void model_finish(void *model)
 {
-  flush_foreign(m);
+  dm_model_t *m = model;
+
+  mc_flush_foreign(&m->core);
   flush_ignored(m);
 }
 
-/* Nonzero while the parser is inside a command. */
-int dm_model_busy(const dm_model_t *m)
+/* Nonzero while the parser is inside a command (a raster line or an ESC sequence). */
+static int model_busy(const void *model)
 {
+  const dm_model_t *m = model;
+
   return m->mode != MODE_IDLE;
 }
 
-/* The model's counters. */
-const dm_stats_t *dm_model_stats(const dm_model_t *m)
-{
-  return &m->stats;
-}
+/* The DYMO model behind the emulator's interface. */
+const mc_language_t dm_language = {
+  "dymo", model_new, free, model_feed, model_conn_end, model_power_cycle, model_finish,
+  model_busy, mc_model_stats,
+};

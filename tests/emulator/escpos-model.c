@@ -7,12 +7,8 @@
  * more than that, a handler called every time the bytes it asked for have
  * arrived (`phase` counts those calls). A handler either asks for more
  * parameter bytes, for a block of data bytes, for bytes up to a NUL, or ends
- * the command.
- *
- * Every byte is attributed to the connection it came on. A byte consumed
- * inside a command that another connection began is "swallowed": counted per
- * victim connection and reported when the command ends or the victim's
- * connection ends, whichever comes first.
+ * the command. The bytes other connections send into a command are counted
+ * by model-common.c.
  */
 
 #include "escpos-model.h"
@@ -29,8 +25,7 @@
 #define FS 0x1c
 #define GS 0x1d
 
-#define PARAM_MAX 16   /* parameter bytes held at once (the longest command needs 8) */
-#define FOREIGN_MAX 64 /* victim connections tracked per command before reporting early */
+#define PARAM_MAX 16    /* parameter bytes held at once (the longest command needs 8) */
 #define BARCODE_MAX 255 /* GS k form A: data bytes before the NUL */
 #define TABS_MAX 32     /* ESC D: tab positions before the NUL */
 #define KANJI_BYTES 72  /* FS 2: one 24x24 user-defined character */
@@ -45,6 +40,8 @@ enum mode
   MODE_UNTIL_NUL /* consuming bytes up to a NUL */
 };
 
+typedef struct ep_model ep_model_t;
+
 typedef void (*command_fn)(ep_model_t *m, unsigned conn, int phase);
 
 /* One known command: prefix byte, command byte, parameter count, handler. */
@@ -56,26 +53,15 @@ struct command
   command_fn fn; /* NULL: nothing more than the parameters */
 };
 
-/* Bytes one victim connection lost to the current command. */
-struct foreign
-{
-  unsigned conn;
-  uint64_t n;
-};
-
 struct ep_model
 {
-  ep_event_fn emit;
-  void *ctx;
-  ep_stats_t stats;
+  mc_core_t core;              /* first: events, counters, owner, swallowed bytes */
 
   unsigned char line[EP_LINE_MAX]; /* the text line being composed */
   size_t line_len;
 
   enum mode mode;
   const struct command *cmd;   /* the command being parsed (MODE_PARAMS and later) */
-  unsigned char head[2];       /* its prefix and command bytes */
-  unsigned owner;              /* the connection that sent the prefix */
   int phase;                   /* handler calls so far */
   unsigned char param[PARAM_MAX];
   size_t nparam;               /* parameter bytes received */
@@ -88,10 +74,6 @@ struct ep_model
   const char *image;           /* inside a raster: "gsv0" or "escstar" */
   uint64_t image_bytes;
   uint64_t zeros;
-
-  uint64_t foreign_total;      /* swallowed bytes in the current command */
-  struct foreign foreign[FOREIGN_MAX];
-  size_t nforeign;             /* victims not reported yet */
 };
 
 static void cmd_reset(ep_model_t *m, unsigned conn, int phase);
@@ -221,101 +203,30 @@ static const unsigned char dc4_clear_magic[7] = {1, 3, 20, 1, 6, 2, 8};
 /* GS V m values that take one more byte (feed amount). */
 static const unsigned char cut_with_feed[] = {65, 66, 97, 98, 103, 104};
 
-/* Sends an event to the callback. */
-static void emit(ep_model_t *m, const ep_event_t *ev)
-{
-  if (m->emit)
-    m->emit(m->ctx, ev);
-}
-
-/* Sends an event that carries only a type, a connection and optional bytes. */
-static void emit_simple(ep_model_t *m, ep_event_type_t type, unsigned conn,
-                        const unsigned char *data, size_t len)
-{
-  ep_event_t ev;
-
-  memset(&ev, 0, sizeof(ev));
-  ev.type = type;
-  ev.conn = conn;
-  ev.owner = m->owner;
-  ev.data = data;
-  ev.len = len;
-  emit(m, &ev);
-}
-
 /* Prints the line buffer (possibly empty) and empties it. */
 static void print_line(ep_model_t *m, unsigned conn)
 {
-  m->stats.texts++;
-  emit_simple(m, EP_EV_TEXT, conn, m->line, m->line_len);
+  m->core.stats.texts++;
+  mc_emit_simple(&m->core, MC_EV_TEXT, conn, 0, m->line, m->line_len);
   m->line_len = 0;
-}
-
-/* Reports one victim's swallowed bytes. */
-static void report_foreign(ep_model_t *m, const struct foreign *f)
-{
-  ep_event_t ev;
-
-  memset(&ev, 0, sizeof(ev));
-  ev.type = EP_EV_SWALLOWED;
-  ev.conn = f->conn;
-  ev.owner = m->owner;
-  ev.bytes = f->n;
-  emit(m, &ev);
-}
-
-/* Reports every victim not reported yet. */
-static void flush_foreign(ep_model_t *m)
-{
-  size_t i;
-
-  for (i = 0; i < m->nforeign; i++)
-    report_foreign(m, &m->foreign[i]);
-  m->nforeign = 0;
-}
-
-/* Attributes `n` bytes of the current command to `conn`; counts them if foreign. */
-static void count_bytes(ep_model_t *m, unsigned conn, uint64_t n)
-{
-  struct foreign *last;
-
-  if (conn == m->owner || n == 0)
-    return;
-  m->stats.swallowed += n;
-  m->foreign_total += n;
-  last = m->nforeign ? &m->foreign[m->nforeign - 1] : NULL;
-  if (last && last->conn == conn)
-  {
-    last->n += n;
-    return;
-  }
-  if (m->nforeign == FOREIGN_MAX)
-    flush_foreign(m);
-  m->foreign[m->nforeign].conn = conn;
-  m->foreign[m->nforeign].n = n;
-  m->nforeign++;
 }
 
 /* Starts a command on its prefix byte. */
 static void begin_command(ep_model_t *m, unsigned conn, unsigned char prefix)
 {
+  mc_begin_command(&m->core, conn, prefix);
   m->mode = MODE_PREFIX;
   m->cmd = NULL;
-  m->head[0] = prefix;
-  m->head[1] = 0;
-  m->owner = conn;
   m->phase = 0;
   m->nparam = 0;
   m->need = 0;
   m->image = NULL;
-  m->foreign_total = 0;
-  m->nforeign = 0;
 }
 
 /* Ends the current command and returns to the text level. */
 static void end_command(ep_model_t *m)
 {
-  flush_foreign(m);
+  mc_flush_foreign(&m->core);
   m->mode = MODE_TEXT;
   m->cmd = NULL;
   m->image = NULL;
@@ -389,39 +300,17 @@ static uint64_t param_le(const ep_model_t *m, size_t at, size_t n)
 static void begin_image(ep_model_t *m, unsigned conn, const char *name, uint64_t bytes,
                         unsigned width, unsigned height)
 {
-  ep_event_t ev;
-
   m->image = name;
   m->image_bytes = bytes;
   m->zeros = 0;
-  m->stats.images++;
-  memset(&ev, 0, sizeof(ev));
-  ev.type = EP_EV_IMAGE_BEGIN;
-  ev.conn = conn;
-  ev.owner = m->owner;
-  ev.cmd = name;
-  ev.bytes = bytes;
-  ev.width = width;
-  ev.height = height;
-  emit(m, &ev);
+  mc_image_begin(&m->core, conn, name, bytes, width, height);
   want_data(m, bytes);
 }
 
 /* Ends the raster image in progress and the command. */
 static void end_image(ep_model_t *m, unsigned conn)
 {
-  ep_event_t ev;
-
-  m->stats.images_done++;
-  memset(&ev, 0, sizeof(ev));
-  ev.type = EP_EV_IMAGE_END;
-  ev.conn = conn;
-  ev.owner = m->owner;
-  ev.cmd = m->image;
-  ev.bytes = m->image_bytes;
-  ev.zeros = m->zeros;
-  ev.swallowed = m->foreign_total;
-  emit(m, &ev);
+  mc_image_end(&m->core, conn, m->core.owner, m->image_bytes, m->zeros, m->core.swallowed);
   end_command(m);
 }
 
@@ -442,8 +331,8 @@ static void next_record(ep_model_t *m, size_t header)
 static void cmd_reset(ep_model_t *m, unsigned conn, int phase)
 {
   m->line_len = 0;
-  m->stats.resets++;
-  emit_simple(m, EP_EV_RESET, conn, NULL, 0);
+  m->core.stats.resets++;
+  mc_emit_simple(&m->core, MC_EV_RESET, conn, 0, NULL, 0);
   end_command(m);
 }
 
@@ -458,14 +347,14 @@ static void cmd_print(ep_model_t *m, unsigned conn, int phase)
 /* GS V m [n] and the obsolete ESC i / ESC m: cut the paper. */
 static void cmd_cut(ep_model_t *m, unsigned conn, int phase)
 {
-  if (phase == 0 && m->head[0] == GS
+  if (phase == 0 && m->core.head[0] == GS
       && memchr(cut_with_feed, m->param[0], sizeof(cut_with_feed)) != NULL)
   {
     want_params(m, 1);
     return;
   }
-  m->stats.cuts++;
-  emit_simple(m, EP_EV_CUT, conn, NULL, 0);
+  m->core.stats.cuts++;
+  mc_emit_simple(&m->core, MC_EV_CUT, conn, 0, NULL, 0);
   end_command(m);
 }
 
@@ -491,10 +380,10 @@ static void cmd_gsv(ep_model_t *m, unsigned conn, int phase)
     case 0:
       if (m->param[0] != '0')
       {
-        unsigned char bytes[3] = {m->head[0], m->head[1], m->param[0]};
+        unsigned char bytes[3] = {m->core.head[0], m->core.head[1], m->param[0]};
 
-        m->stats.unknown++;
-        emit_simple(m, EP_EV_UNKNOWN, conn, bytes, sizeof(bytes));
+        m->core.stats.unknown++;
+        mc_emit_simple(&m->core, MC_EV_UNKNOWN, conn, 0, bytes, sizeof(bytes));
         end_command(m);
         return;
       }
@@ -622,8 +511,8 @@ static void cmd_dle_dc4(ep_model_t *m, unsigned conn, int phase)
   if (fn == 8 && memcmp(m->param + 1, dc4_clear_magic, sizeof(dc4_clear_magic)) == 0)
   {
     m->line_len = 0;
-    m->stats.clears++;
-    emit_simple(m, EP_EV_CLEAR, conn, NULL, 0);
+    m->core.stats.clears++;
+    mc_emit_simple(&m->core, MC_EV_CLEAR, conn, 0, NULL, 0);
   }
   end_command(m);
 }
@@ -670,18 +559,18 @@ static void text_byte(ep_model_t *m, unsigned conn, unsigned char b)
 /* The command byte after a prefix; returns 0 when the byte must be parsed again. */
 static int prefix_byte(ep_model_t *m, unsigned conn, unsigned char b)
 {
-  m->head[1] = b;
-  m->cmd = lookup(m->head[0], b);
-  if (m->cmd == NULL && m->head[0] == DLE)
+  m->core.head[1] = b;
+  m->cmd = lookup(m->core.head[0], b);
+  if (m->cmd == NULL && m->core.head[0] == DLE)
   {
     end_command(m); /* a lone DLE is ignored; b is an ordinary byte */
     return 0;
   }
-  count_bytes(m, conn, 1);
+  mc_count_bytes(&m->core, conn, 1);
   if (m->cmd == NULL)
   {
-    m->stats.unknown++;
-    emit_simple(m, EP_EV_UNKNOWN, conn, m->head, sizeof(m->head));
+    m->core.stats.unknown++;
+    mc_emit_simple(&m->core, MC_EV_UNKNOWN, conn, 0, m->core.head, sizeof(m->core.head));
     end_command(m);
     return 1;
   }
@@ -701,13 +590,13 @@ static int step(ep_model_t *m, unsigned conn, unsigned char b)
     case MODE_PREFIX:
       return prefix_byte(m, conn, b);
     case MODE_PARAMS:
-      count_bytes(m, conn, 1);
+      mc_count_bytes(&m->core, conn, 1);
       if (m->nparam < PARAM_MAX)
         m->param[m->nparam++] = b;
       advance(m, conn);
       return 1;
     case MODE_UNTIL_NUL:
-      count_bytes(m, conn, 1);
+      mc_count_bytes(&m->core, conn, 1);
       if (b == NUL)
         m->terminated = 1;
       else
@@ -716,48 +605,40 @@ static int step(ep_model_t *m, unsigned conn, unsigned char b)
       return 1;
     case MODE_DATA:
     default:
-      return 1; /* ep_model_feed handles data blocks */
+      return 1; /* model_feed handles data blocks */
   }
 }
 
 /* Consumes up to `len` bytes of the current data block; returns how many. */
 static size_t take_data(ep_model_t *m, unsigned conn, const unsigned char *buf, size_t len)
 {
-  size_t n = len, i;
+  size_t n = len;
 
   if ((uint64_t)n > m->remaining)
     n = (size_t)m->remaining;
   if (m->image)
-    for (i = 0; i < n; i++)
-      m->zeros += buf[i] == 0;
+    m->zeros += mc_zeros(buf, n);
   m->remaining -= n;
-  count_bytes(m, conn, n);
+  mc_count_bytes(&m->core, conn, n);
   advance(m, conn);
   return n;
 }
 
 /* Creates a model in its power-on state. */
-ep_model_t *ep_model_new(ep_event_fn fn, void *ctx)
+static void *model_new(mc_event_fn fn, void *ctx)
 {
-  ep_model_t *m = calloc(1, sizeof(*m));
+  ep_model_t *m = mc_model_new(sizeof(*m), fn, ctx);
 
   if (m == NULL)
     return NULL;
-  m->emit = fn;
-  m->ctx = ctx;
   m->mode = MODE_TEXT;
   return m;
 }
 
-/* Frees a model. */
-void ep_model_free(ep_model_t *m)
-{
-  free(m);
-}
-
 /* Parses bytes received on connection `conn`. */
-void ep_model_feed(ep_model_t *m, unsigned conn, const unsigned char *buf, size_t len)
+static void model_feed(void *model, unsigned conn, const unsigned char *buf, size_t len)
 {
+  ep_model_t *m = model;
   size_t i = 0;
 
   while (i < len)
@@ -788,59 +669,42 @@ static uint64_t expected(const ep_model_t *m)
 }
 
 /* Connection `conn` ended: reports its swallowed bytes and a command left pending. */
-void ep_model_conn_end(ep_model_t *m, unsigned conn)
+static void model_conn_end(void *model, unsigned conn)
 {
-  size_t i;
-  int involved;
-  ep_event_t ev;
+  ep_model_t *m = model;
 
-  if (m->mode == MODE_TEXT)
-    return;
-  involved = conn == m->owner;
-  for (i = 0; i < m->nforeign; i++)
-    if (m->foreign[i].conn == conn)
-    {
-      report_foreign(m, &m->foreign[i]);
-      memmove(&m->foreign[i], &m->foreign[i + 1],
-              (m->nforeign - i - 1) * sizeof(m->foreign[0]));
-      m->nforeign--;
-      involved = 1;
-      break;
-    }
-  if (!involved)
-    return;
-  memset(&ev, 0, sizeof(ev));
-  ev.type = EP_EV_PENDING;
-  ev.conn = conn;
-  ev.owner = m->owner;
-  ev.bytes = expected(m);
-  ev.data = m->head;
-  ev.len = m->mode == MODE_PREFIX ? 1 : 2;
-  emit(m, &ev);
+  if (m->mode != MODE_TEXT)
+    mc_conn_end(&m->core, conn, expected(m), m->mode == MODE_PREFIX ? 1 : 2);
 }
 
 /* Power cycle: forgets the command in progress and the line buffer. */
-void ep_model_power_cycle(ep_model_t *m)
+static void model_power_cycle(void *model)
 {
+  ep_model_t *m = model;
+
   if (m->mode != MODE_TEXT)
     end_command(m);
   m->line_len = 0;
 }
 
 /* Reports swallowed bytes not reported yet. */
-void ep_model_finish(ep_model_t *m)
+static void model_finish(void *model)
 {
-  flush_foreign(m);
+  ep_model_t *m = model;
+
+  mc_flush_foreign(&m->core);
 }
 
-/* Nonzero while the parser is inside a command. */
-int ep_model_busy(const ep_model_t *m)
+/* Nonzero while the parser is inside a command (not at the text level). */
+static int model_busy(const void *model)
 {
+  const ep_model_t *m = model;
+
   return m->mode != MODE_TEXT;
 }
 
-/* The model's counters. */
-const ep_stats_t *ep_model_stats(const ep_model_t *m)
-{
-  return &m->stats;
-}
+/* The ESC/POS model behind the emulator's interface. */
+const mc_language_t ep_language = {
+  "escpos", model_new, free, model_feed, model_conn_end, model_power_cycle, model_finish,
+  model_busy, mc_model_stats,
+};
