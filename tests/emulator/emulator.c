@@ -100,28 +100,6 @@
 #define NS_PER_SEC 1000000000LL
 #define HEX_MAX 64 /* command bytes shown in the log, as hex digits */
 
-/* The counters the summary reports, whatever the language. */
-struct model_counts
-{
-  uint64_t texts;
-  uint64_t images;
-  uint64_t swallowed;
-  uint64_t resets;
-};
-
-/* A printer language: its parser model behind one interface. */
-struct language
-{
-  const char *name;
-  void *(*create)(void);
-  void (*destroy)(void *model);
-  void (*feed)(void *model, unsigned conn, const unsigned char *buf, size_t len);
-  void (*conn_end)(void *model, unsigned conn);
-  void (*power_cycle)(void *model);
-  void (*finish)(void *model);
-  void (*counts)(const void *model, struct model_counts *out);
-};
-
 /* A byte count on one connection, for --stall-after and --close-after. */
 struct trigger
 {
@@ -137,7 +115,7 @@ struct options
   const char *fifo;
   const char *port_file;
   const char *log;
-  const struct language *language;
+  const mc_language_t *language;
   size_t buffer;
   uint64_t rate;
   struct trigger stall;
@@ -259,28 +237,6 @@ static void hex_bytes(const unsigned char *s, size_t len, char *out, size_t outs
   out[o] = '\0';
 }
 
-/* Logs the start of a raster image. */
-static void log_image_begin(unsigned conn, const char *cmd, uint64_t bytes, unsigned width,
-                            unsigned height)
-{
-  log_event(conn, "image-begin cmd=%s bytes=%" PRIu64 " width=%u height=%u", cmd, bytes, width,
-            height);
-}
-
-/* Logs the end of a raster image. */
-static void log_image_end(unsigned conn, unsigned owner, uint64_t bytes, uint64_t zeros,
-                          uint64_t swallowed)
-{
-  log_event(conn, "image-end owner=%u bytes=%" PRIu64 " zeros=%" PRIu64 " swallowed=%" PRIu64,
-            owner, bytes, zeros, swallowed);
-}
-
-/* Logs that `n` bytes of connection `conn` went into `owner`'s command. */
-static void log_swallowed(unsigned conn, unsigned owner, uint64_t n)
-{
-  log_event(conn, "swallowed from=%u owner=%u n=%" PRIu64, conn, owner, n);
-}
-
 /* Logs an unknown command. */
 static void log_unknown(unsigned conn, const unsigned char *cmd, size_t len)
 {
@@ -300,178 +256,56 @@ static void log_pending(unsigned conn, unsigned owner, const unsigned char *cmd,
   log_event(conn, "pending owner=%u cmd=%s remaining=%" PRIu64, owner, hex, remaining);
 }
 
-/* Turns the ESC/POS model's events into log lines. */
-static void on_model_event(void *ctx, const ep_event_t *ev)
+/* Turns the model's events into log lines. */
+static void on_model_event(void *ctx, const mc_event_t *ev)
 {
   char text[4 * EP_LINE_MAX + 1];
 
   switch (ev->type)
   {
-    case EP_EV_TEXT:
+    case MC_EV_TEXT:
       escape_text(ev->data, ev->len, text, sizeof(text));
       log_event(ev->conn, "text text=\"%s\"", text);
       break;
-    case EP_EV_IMAGE_BEGIN:
-      log_image_begin(ev->conn, ev->cmd, ev->bytes, ev->width, ev->height);
+    case MC_EV_IMAGE_BEGIN:
+      log_event(ev->conn, "image-begin cmd=%s bytes=%" PRIu64 " width=%u height=%u", ev->cmd,
+                ev->bytes, ev->width, ev->height);
       break;
-    case EP_EV_IMAGE_END:
-      log_image_end(ev->conn, ev->owner, ev->bytes, ev->zeros, ev->swallowed);
+    case MC_EV_IMAGE_END:
+      log_event(ev->conn,
+                "image-end owner=%u bytes=%" PRIu64 " zeros=%" PRIu64 " swallowed=%" PRIu64,
+                ev->owner, ev->bytes, ev->zeros, ev->swallowed);
       break;
-    case EP_EV_SWALLOWED:
-      log_swallowed(ev->conn, ev->owner, ev->bytes);
+    case MC_EV_SWALLOWED:
+      log_event(ev->conn, "swallowed from=%u owner=%u n=%" PRIu64, ev->conn, ev->owner, ev->bytes);
       break;
-    case EP_EV_RESET:
+    case MC_EV_RESET:
       log_event(ev->conn, "reset");
       break;
-    case EP_EV_CLEAR:
+    case MC_EV_CLEAR:
       log_event(ev->conn, "clear-buffers");
       break;
-    case EP_EV_CUT:
+    case MC_EV_CUT:
       log_event(ev->conn, "cut");
       break;
-    case EP_EV_UNKNOWN:
-      log_unknown(ev->conn, ev->data, ev->len);
-      break;
-    case EP_EV_PENDING:
-      log_pending(ev->conn, ev->owner, ev->data, ev->len, ev->bytes);
-      break;
-  }
-}
-
-/* Turns the DYMO model's events into log lines. */
-static void on_dymo_event(void *ctx, const dm_event_t *ev)
-{
-  switch (ev->type)
-  {
-    case DM_EV_IMAGE_BEGIN:
-      log_image_begin(ev->conn, "label", ev->bytes, ev->width, ev->height);
-      break;
-    case DM_EV_IMAGE_END:
-      log_image_end(ev->conn, ev->owner, ev->bytes, ev->zeros, ev->swallowed);
-      break;
-    case DM_EV_SWALLOWED:
-      log_swallowed(ev->conn, ev->owner, ev->bytes);
-      break;
-    case DM_EV_LABEL:
+    case MC_EV_LABEL:
       log_event(ev->conn, "label feed=%s lines=%" PRIu64 " skipped=%" PRIu64,
                 ev->short_feed ? "short" : "full", ev->lines, ev->skipped);
       break;
-    case DM_EV_RESET:
-      log_event(ev->conn, "reset");
-      break;
-    case DM_EV_UNKNOWN:
+    case MC_EV_UNKNOWN:
       log_unknown(ev->conn, ev->data, ev->len);
       break;
-    case DM_EV_IGNORED:
+    case MC_EV_IGNORED:
       log_event(ev->conn, "ignored n=%" PRIu64, ev->bytes);
       break;
-    case DM_EV_PENDING:
+    case MC_EV_PENDING:
       log_pending(ev->conn, ev->owner, ev->data, ev->len, ev->bytes);
       break;
   }
 }
 
-/* ESC/POS: creates the model. */
-static void *escpos_create(void)
-{
-  return ep_model_new(on_model_event, NULL);
-}
-
-/* ESC/POS: frees the model. */
-static void escpos_destroy(void *model)
-{
-  ep_model_free(model);
-}
-
-/* ESC/POS: parses bytes from connection `conn`. */
-static void escpos_feed(void *model, unsigned conn, const unsigned char *buf, size_t len)
-{
-  ep_model_feed(model, conn, buf, len);
-}
-
-/* ESC/POS: connection `conn` ended. */
-static void escpos_conn_end(void *model, unsigned conn)
-{
-  ep_model_conn_end(model, conn);
-}
-
-/* ESC/POS: power cycle. */
-static void escpos_power_cycle(void *model)
-{
-  ep_model_power_cycle(model);
-}
-
-/* ESC/POS: reports what is left before the summary. */
-static void escpos_finish(void *model)
-{
-  ep_model_finish(model);
-}
-
-/* ESC/POS: the summary's counters. */
-static void escpos_counts(const void *model, struct model_counts *out)
-{
-  const ep_stats_t *st = ep_model_stats(model);
-
-  out->texts = st->texts;
-  out->images = st->images;
-  out->swallowed = st->swallowed;
-  out->resets = st->resets;
-}
-
-/* DYMO: creates the model. */
-static void *dymo_create(void)
-{
-  return dm_model_new(on_dymo_event, NULL);
-}
-
-/* DYMO: frees the model. */
-static void dymo_destroy(void *model)
-{
-  dm_model_free(model);
-}
-
-/* DYMO: parses bytes from connection `conn`. */
-static void dymo_feed(void *model, unsigned conn, const unsigned char *buf, size_t len)
-{
-  dm_model_feed(model, conn, buf, len);
-}
-
-/* DYMO: connection `conn` ended. */
-static void dymo_conn_end(void *model, unsigned conn)
-{
-  dm_model_conn_end(model, conn);
-}
-
-/* DYMO: power cycle. */
-static void dymo_power_cycle(void *model)
-{
-  dm_model_power_cycle(model);
-}
-
-/* DYMO: reports what is left before the summary. */
-static void dymo_finish(void *model)
-{
-  dm_model_finish(model);
-}
-
-/* DYMO: the summary's counters (a label printer prints no text). */
-static void dymo_counts(const void *model, struct model_counts *out)
-{
-  const dm_stats_t *st = dm_model_stats(model);
-
-  out->texts = 0;
-  out->images = st->images;
-  out->swallowed = st->swallowed;
-  out->resets = st->resets;
-}
-
 /* The languages --language chooses from; the first is the default. */
-static const struct language languages[] = {
-  {"escpos", escpos_create, escpos_destroy, escpos_feed, escpos_conn_end, escpos_power_cycle,
-   escpos_finish, escpos_counts},
-  {"dymo", dymo_create, dymo_destroy, dymo_feed, dymo_conn_end, dymo_power_cycle, dymo_finish,
-   dymo_counts},
-};
+static const mc_language_t *const languages[] = {&ep_language, &dm_language};
 
 /* Monotonic time in nanoseconds. */
 static int64_t now_ns(void)
@@ -546,13 +380,13 @@ static void parse_trigger(const char *name, const char *s, struct trigger *t)
 }
 
 /* The language called `name`; dies if there is none. */
-static const struct language *find_language(const char *name)
+static const mc_language_t *find_language(const char *name)
 {
   size_t i;
 
   for (i = 0; i < sizeof(languages) / sizeof(languages[0]); i++)
-    if (strcmp(languages[i].name, name) == 0)
-      return &languages[i];
+    if (strcmp(languages[i]->name, name) == 0)
+      return languages[i];
   die("bad --language value '%s' (escpos or dymo)", name);
 }
 
@@ -577,7 +411,7 @@ static void parse_options(int argc, char **argv, struct options *o)
   int c;
 
   memset(o, 0, sizeof(*o));
-  o->language = &languages[0];
+  o->language = languages[0];
   o->buffer = DEFAULT_BUFFER;
   o->resume_ms = -1;
   while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
@@ -1038,7 +872,7 @@ int main(int argc, char **argv)
 {
   struct emulator e;
   sigset_t wait_mask;
-  struct model_counts st;
+  const mc_stats_t *st;
 
   memset(&e, 0, sizeof(e));
   e.idle_fd = -1;
@@ -1052,7 +886,7 @@ int main(int argc, char **argv)
       die("%s: %s", e.opt.log, strerror(errno));
   }
   e.buf = malloc(e.opt.buffer);
-  e.model = e.opt.language->create();
+  e.model = e.opt.language->create(on_model_event, NULL);
   if (e.buf == NULL || e.model == NULL)
     die("out of memory");
   e.refill_at = now_ns();
@@ -1067,10 +901,10 @@ int main(int argc, char **argv)
   if (e.conn_fd >= 0)
     conn_close(&e, CLOSE_EXIT);
   e.opt.language->finish(e.model);
-  e.opt.language->counts(e.model, &st);
+  st = e.opt.language->stats(e.model);
   log_event(0, "summary connections=%u bytes=%" PRIu64 " texts=%" PRIu64 " images=%" PRIu64
-            " swallowed=%" PRIu64 " resets=%" PRIu64, e.nconn, e.total_bytes, st.texts,
-            st.images, st.swallowed, st.resets);
+            " swallowed=%" PRIu64 " resets=%" PRIu64, e.nconn, e.total_bytes, st->texts,
+            st->images, st->swallowed, st->resets);
   if (e.idle_fd >= 0)
     close(e.idle_fd);
   if (e.fifo_created)
