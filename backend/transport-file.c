@@ -7,7 +7,6 @@
 #include "transport.h"
 
 #include <cups/backend.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
