@@ -144,7 +144,7 @@ static int file_poll_fd(fp_conn_t *c)
 }
 
 /* Wait until the device has the data: tcdrain() for a tty, fsync() for a file. */
-static int file_drain(fp_conn_t *c, int timeout_ms)
+static int file_drain(fp_conn_t *c, int stall_ms)
 {
   if (c->tty)
     return tcdrain(c->fd) ? FP_ERROR_IO : FP_OK;

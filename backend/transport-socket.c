@@ -163,16 +163,23 @@ static int socket_poll_fd(fp_conn_t *c)
   return c->fd;
 }
 
-/* Wait until the printer has acknowledged every byte (SIOCOUTQ drops to 0). */
-static int socket_drain(fp_conn_t *c, int timeout_ms)
+/*
+ * Wait until the printer has acknowledged every byte (SIOCOUTQ drops to 0).
+ * Like a write, this fails only when the printer takes nothing for
+ * `stall_ms`: a slow printer emptying a large window is not a failure.
+ */
+static int socket_drain(fp_conn_t *c, int stall_ms)
 {
-  int64_t deadline = fp_monotonic_ms() + timeout_ms;
-  int     queued = 0;
+  int64_t deadline = fp_monotonic_ms() + stall_ms;
+  int     queued = 0, last = -1;
 
   while (ioctl(c->fd, SIOCOUTQ, &queued) == 0 && queued > 0)
   {
-    if (fp_ms_until(deadline) == 0)
+    if (last < 0 || queued < last)
+      deadline = fp_monotonic_ms() + stall_ms;
+    else if (fp_ms_until(deadline) == 0)
       return FP_ERROR_TIMEOUT;
+    last = queued;
     poll(NULL, 0, 10);
   }
   return FP_OK;

@@ -45,8 +45,8 @@ typedef struct fp_transport_s
   /* Descriptor to poll(): POLLOUT when writable, POLLIN for back channel/hang-up. */
   int (*poll_fd)(fp_conn_t *conn);
 
-  /* Wait until the device really has the data (not just a kernel queue). */
-  int (*drain)(fp_conn_t *conn, int timeout_ms);
+  /* Wait until the device really has the data; fails only after `stall_ms` without progress. */
+  int (*drain)(fp_conn_t *conn, int stall_ms);
 
   /* The IEEE-1284 device ID; FP_ERROR_NOT_SUPPORTED when the device has none. */
   int (*device_id)(fp_conn_t *conn, char *buf, size_t size);

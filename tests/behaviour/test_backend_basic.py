@@ -57,7 +57,7 @@ class BadInvocation(fptest.TestCase):
 class WholeJobs(fptest.TestCase):
 
     def check_receipt_printed(self, emu, b, job):
-        self.assertEqual(b.proc.wait(), CUPS_BACKEND_OK, b.proc.stderr())
+        self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
         b.proc.wait_line(r"^INFO: Job sent: %d bytes" % len(job))
         emu.wait_event("close", bytes=len(job))
         self.assertEqual(emu.texts(), ["BEGIN one", "END one"])
@@ -83,6 +83,13 @@ class WholeJobs(fptest.TestCase):
         emu = self.emulator("--rate", 100000, "--buffer", 2048)
         job = fptest.receipt("one", rows=500)
         b = self.backend(self.socket_uri(emu), spool_file=self.spool(job))
+        self.check_receipt_printed(emu, b, job)
+
+    def test_draining_slower_than_the_timeout_is_not_a_failure(self):
+        # ~24 kB still queued at the end at 4 kB/s: about 6 s, timeout 1.5 s.
+        emu = self.emulator("--rate", 4000)
+        job = fptest.receipt("one", rows=400)
+        b = self.backend(self.socket_uri(emu, "timeout=1500"), spool_file=self.spool(job))
         self.check_receipt_printed(emu, b, job)
 
     def test_file_scheme_through_a_fifo(self):
