@@ -148,7 +148,7 @@ def run_cupsd(workdir, kind, cups, rate=1000000, idle_ms=2000, cancel_after=0.5)
         seen_quiet = None
         while cups.ipp_job_state(job2) not in ("completed", "canceled", "aborted"):
             message = cups.printer_state(queue)[2]
-            if seen_quiet is None and "quiet" in message:
+            if seen_quiet is None and "Printer port quiet for" in message:
                 seen_quiet = time.time()
                 out.at(seen_quiet, t0, 'lpstat: "%s"' % message)
             time.sleep(0.05)

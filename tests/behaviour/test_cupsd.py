@@ -70,8 +70,8 @@ class Scheduler(fptest.TestCase):
         big = self.cancel_mid_image("receipt", "canceled")
         nxt = self.print_file("receipt", NEXT, "next")     # right after the cancel
         # While the port is quiet, lpstat shows why nothing prints.
-        end, message = time.time() + 10, ""
-        while "quiet" not in message and time.time() < end:
+        end, message = time.time() + 30, ""
+        while "Printer port quiet for" not in message and time.time() < end:
             message = self.cups.printer_state("receipt")[2]
             time.sleep(0.02)
         self.assertIn("Printer port quiet for", message)
