@@ -11,7 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "flushprinter.h"
 #include "log.h"
 
@@ -122,15 +121,13 @@ static void answer_flush(fp_session_t *s, const fp_sc_message_t *m)
 /* SOFT_RESET: drop pending data, flush with the queue's defaults, stay quiet. */
 static void answer_soft_reset(fp_session_t *s)
 {
-  int     status;
-  int64_t left;
+  int status;
 
   fp_session_discard_input(s);
   status = fp_session_flush(s, s->opts->reset, s->opts->reset_len, s->opts->idle_ms, NULL);
   reply(s, FP_SC_CMD_SOFT_RESET, status ? FP_SC_STATUS_IO_ERROR : FP_SC_STATUS_OK, NULL, 0);
-  while ((left = s->quiet_until - fp_realtime_ms()) > 0)
-    if (fp_wait_fd(-1, 0, s->job.cancel_fd, (int)(left > INT32_MAX ? INT32_MAX : left)) < 0)
-      break; /* the cancel path holds the rest of the window */
+  /* Quiet before more job data; a cancel meanwhile holds the rest of the window itself. */
+  fp_session_sleep_until(s->quiet_until, s->job.cancel_fd);
 }
 
 /* GET_STATE: online/busy/error bits as CUPS_SC_STATE_*. */

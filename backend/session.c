@@ -38,10 +38,15 @@ bool fp_session_canceled(const fp_session_t *s)
   return *s->job.canceled != 0;
 }
 
-/* Sleep up to `ms`, returning early (true) when canceled. */
-static bool sleep_or_cancel(fp_session_t *s, int ms)
+/* Sleep until the wall-clock `deadline` (ms); false as soon as `cancel_fd` (if >= 0) is readable. */
+bool fp_session_sleep_until(int64_t deadline, int cancel_fd)
 {
-  return fp_wait_fd(-1, 0, s->job.cancel_fd, ms) < 0;
+  int64_t left;
+
+  while ((left = deadline - fp_realtime_ms()) > 0)
+    if (fp_wait_fd(-1, 0, cancel_fd, left > INT32_MAX ? INT32_MAX : (int)left) < 0)
+      return false;
+  return true;
 }
 
 /* Write the journal record; on failure say so once, printing goes on. */
@@ -110,9 +115,8 @@ static int wait_quiet_window(fp_session_t *s)
     return FP_OK;
   }
   fp_log("INFO", "Printer port quiet for %" PRId64 " ms after an interrupted job", left);
-  while ((left = s->state.quiet_until - fp_realtime_ms()) > 0)
-    if (sleep_or_cancel(s, (int)left))
-      return FP_ERROR_CANCELED;
+  if (!fp_session_sleep_until(s->state.quiet_until, s->job.cancel_fd))
+    return FP_ERROR_CANCELED;
   fp_log("DEBUG", "flushprinter: quiet window over");
   return FP_OK;
 }
@@ -494,30 +498,36 @@ int fp_session_drain_output(fp_session_t *s)
   return s->transport->drain(s->conn, s->opts->timeout_ms);
 }
 
-/* Stay off the device until the quiet window this session armed ends. */
-void fp_session_hold_quiet(fp_session_t *s)
+/*
+ * After a cancel, wait up to `timeout_ms` for the side channel or the filter
+ * pipe: answer the one, discard what arrives on the other.  SIGTERM is not
+ * watched: further signals change nothing once a job is canceled.
+ */
+static void serve_canceled(fp_session_t *s, int timeout_ms)
 {
-  int64_t left;
+  struct pollfd pfd[2] = { { .fd = s->job.side_fd, .events = POLLIN },
+                           { .fd = s->job.from_filters && !s->input_eof ? s->job.input_fd : -1,
+                             .events = POLLIN } };
 
-  if (s->quiet_until <= fp_realtime_ms())
-    return;
-  fp_log("INFO", "Printer port quiet for %" PRId64 " ms after a canceled job",
-         s->quiet_until - fp_realtime_ms());
-  while ((left = s->quiet_until - fp_realtime_ms()) > 0)
+  if (poll(pfd, 2, timeout_ms) > 0)
   {
-    struct pollfd pfd[2] = { { .fd = s->job.side_fd, .events = POLLIN },
-                             { .fd = s->job.from_filters && !s->input_eof ? s->job.input_fd : -1,
-                               .events = POLLIN } };
-
-    /* Further SIGTERMs change nothing: only the window's end releases the queue. */
-    if (poll(pfd, 2, (int)(left > INT32_MAX ? INT32_MAX : left)) > 0)
-    {
-      if (pfd[0].revents)
-        fp_serve_side_channel(s);
-      if (pfd[1].revents)
-        fp_session_discard_input(s);
-    }
+    if (pfd[0].revents)
+      fp_serve_side_channel(s);
+    if (pfd[1].revents)
+      fp_session_discard_input(s);
   }
+}
+
+/* Stay off the device until the quiet window this session armed ends. */
+static void hold_quiet(fp_session_t *s)
+{
+  int64_t left = s->quiet_until - fp_realtime_ms();
+
+  if (left <= 0)
+    return;
+  fp_log("INFO", "Printer port quiet for %" PRId64 " ms after a canceled job", left);
+  while ((left = s->quiet_until - fp_realtime_ms()) > 0)
+    serve_canceled(s, left > INT32_MAX ? INT32_MAX : (int)left);
 }
 
 /* After SIGTERM: give the filters a grace period to send their own flush request. */
@@ -532,17 +542,10 @@ static void await_filter_flush(fp_session_t *s)
   while (!s->filter_flushed && s->job.side_fd >= 0)
   {
     int64_t end = s->flush_open ? grace_end + FILTER_FLUSH_MAX : grace_end;
-    struct pollfd pfd[2] = { { .fd = s->job.side_fd, .events = POLLIN },
-                             { .fd = s->input_eof ? -1 : s->job.input_fd, .events = POLLIN } };
-    int n;
 
     if (fp_ms_until(end) == 0)
       break;
-    n = poll(pfd, 2, fp_ms_until(end));
-    if (n > 0 && pfd[0].revents)
-      fp_serve_side_channel(s);
-    if (n > 0 && pfd[1].revents)
-      fp_session_discard_input(s);
+    serve_canceled(s, fp_ms_until(end));
   }
 }
 
@@ -562,7 +565,7 @@ static int finish_canceled(fp_session_t *s)
     fp_session_flush(s, s->opts->reset, s->opts->reset_len, s->opts->idle_ms, NULL);
   }
   disconnect_device(s);
-  fp_session_hold_quiet(s);
+  hold_quiet(s);
   return CUPS_BACKEND_OK;
 }
 

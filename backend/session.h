@@ -83,8 +83,8 @@ int fp_session_drain_output(fp_session_t *s);
 /* Drop job data read but not sent, and what the input holds right now. */
 void fp_session_discard_input(fp_session_t *s);
 
-/* Stay off the device until the quiet window this session armed ends. */
-void fp_session_hold_quiet(fp_session_t *s);
+/* Sleep until the wall-clock `deadline` (ms); false as soon as `cancel_fd` (if >= 0) is readable. */
+bool fp_session_sleep_until(int64_t deadline, int cancel_fd);
 
 /* Non-zero once SIGTERM arrived. */
 bool fp_session_canceled(const fp_session_t *s);

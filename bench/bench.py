@@ -99,12 +99,7 @@ def latency(workdir, runs):
             with open(job, "wb") as f:
                 f.write(scenario.banded_receipt("cancel", bands=200))
             uri = "flushprinter+socket://127.0.0.1:%d/?reset=escpos&idle=0" % emu.port
-            env = dict(os.environ, DEVICE_URI=uri, FLUSHPRINTER_STATEDIR=statedir)
-            fds = {0: os.open(os.devnull, os.O_RDONLY), 1: os.open(os.devnull, os.O_WRONLY)}
-            p = fptest.Process(fptest.BACKEND, [uri, str(i + 1), "b", "b", "1", "", job], env,
-                               fds, "backend")
-            for fd in fds.values():
-                os.close(fd)
+            p = fptest.raw_job(uri, statedir, job, i + 1)
             emu.wait_event("first-byte", conn=i + 1)
             time.sleep(0.05 + random.random() * 0.3)
             t0 = time.time()

@@ -183,6 +183,24 @@ class Process:
             self.wait(10)
 
 
+def raw_job(uri, statedir, spool, job_id=1, program=None, wrapper=()):
+    """A backend run as cupsd runs it for a raw queue: DEVICE_URI, argv[0] the URI,
+    the spool file as argv[6], stdin and stdout /dev/null.  `program` defaults to
+    this build's backend; `wrapper` (e.g. valgrind and its options) runs it, and
+    then sets argv[0] itself."""
+    program = program or BACKEND
+    env = dict(os.environ, DEVICE_URI=uri, FLUSHPRINTER_STATEDIR=statedir)
+    fds = {0: os.open(os.devnull, os.O_RDONLY), 1: os.open(os.devnull, os.O_WRONLY)}
+    args = [str(job_id), "tester", "job", "1", "", spool]
+    if wrapper:
+        p = Process(wrapper[0], list(wrapper) + [program] + args, env, fds, wrapper[0])
+    else:
+        p = Process(program, [uri] + args, env, fds, "%s job %d" % (program, job_id))
+    for fd in fds.values():
+        os.close(fd)
+    return p
+
+
 class Emulator:
     """tests/fp-emulator on 127.0.0.1 (or a FIFO) with its event log."""
 

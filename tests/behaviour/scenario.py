@@ -60,12 +60,7 @@ def _start(procs, kind, port, idle_ms, statedir, job_id, spool):
     else:
         path = fptest.BACKEND
         uri = "flushprinter+socket://127.0.0.1:%d/?reset=escpos&idle=%d" % (port, idle_ms)
-    env = dict(os.environ, DEVICE_URI=uri, FLUSHPRINTER_STATEDIR=statedir)
-    fds = {0: os.open(os.devnull, os.O_RDONLY), 1: os.open(os.devnull, os.O_WRONLY)}
-    p = fptest.Process(path, [uri, str(job_id), "demo", "receipt", "1", "", spool], env, fds,
-                       "%s job %d" % (kind, job_id))
-    for fd in fds.values():
-        os.close(fd)
+    p = fptest.raw_job(uri, statedir, spool, job_id, program=path)
     procs.append(p)
     return p
 

@@ -1,7 +1,6 @@
 """The backend under valgrind: a whole job and a canceled one end with no
 memory errors and nothing left allocated."""
 
-import os
 import shutil
 import signal
 import time
@@ -16,17 +15,11 @@ VALGRIND = shutil.which("valgrind")
 class Valgrind(fptest.TestCase):
 
     def run_under_valgrind(self, emu, job, cancel):
-        uri = self.socket_uri(emu, "reset=escpos&idle=200")
-        env = dict(os.environ, DEVICE_URI=uri, FLUSHPRINTER_STATEDIR=self.statedir)
-        fds = {0: os.open(os.devnull, os.O_RDONLY), 1: os.open(os.devnull, os.O_WRONLY)}
-        # valgrind sets argv[0] to the program; DEVICE_URI names the device
-        p = fptest.Process(VALGRIND, [VALGRIND, "--leak-check=full", "--show-leak-kinds=all",
-                                      "--errors-for-leak-kinds=all", "--error-exitcode=99",
-                                      fptest.BACKEND, "1", "tester", "job", "1", "",
-                                      self.spool(job)], env, fds, "valgrind")
+        p = fptest.raw_job(self.socket_uri(emu, "reset=escpos&idle=200"), self.statedir,
+                           self.spool(job),
+                           wrapper=(VALGRIND, "--leak-check=full", "--show-leak-kinds=all",
+                                    "--errors-for-leak-kinds=all", "--error-exitcode=99"))
         self.addCleanup(p.kill)
-        for fd in fds.values():
-            os.close(fd)
         if cancel:
             emu.wait_event("image-begin", timeout=60)
             time.sleep(0.3)
