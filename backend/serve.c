@@ -133,7 +133,10 @@ static void answer_soft_reset(fp_session_t *s)
 /* GET_STATE: online/busy/error bits as CUPS_SC_STATE_*. */
 static uint8_t device_state(const fp_session_t *s)
 {
-  uint8_t bits = s->conn ? FP_SC_STATE_ONLINE : 0;
+  uint8_t bits = s->conn ? FP_SC_STATE_ONLINE : 0, device = 0;
+
+  if (s->conn && s->transport->device_state && s->transport->device_state(s->conn, &device) == FP_OK)
+    bits = device; /* the printer's own word: online or not, paper, error */
 
   if (s->buf_len > s->buf_off)
     bits |= FP_SC_STATE_BUSY;
@@ -161,7 +164,7 @@ static void answer(fp_session_t *s, const fp_sc_message_t *m)
             NULL, 0);
       break;
     case FP_SC_CMD_GET_BIDI:
-      byte = s->transport->read != NULL;
+      byte = fp_transport_bidirectional(s->transport, s->conn);
       reply(s, m->command, FP_SC_STATUS_OK, &byte, 1);
       break;
     case FP_SC_CMD_GET_DEVICE_ID:

@@ -239,12 +239,17 @@ static int send_flush(fp_session_t *s, const fp_completion_t *owed, const uint8_
   return status;
 }
 
+static int settle_write(fp_session_t *s);
+
 /* Complete the half-sent command, send the reset, arm the quiet window. */
 int fp_session_flush(fp_session_t *s, const uint8_t *reset, size_t reset_len, int idle_ms,
                      fp_session_flush_t *result)
 {
   fp_flush_counts_t counts;
-  int               status = send_flush(s, NULL, reset, reset_len, &counts);
+  int               status;
+
+  settle_write(s); /* job data in flight first: the tracker must know it */
+  status = send_flush(s, NULL, reset, reset_len, &counts);
 
   if (status == FP_OK && s->opts->soft_reset && s->transport->soft_reset(s->conn) == FP_OK)
     fp_log("DEBUG", "flushprinter: printer-class soft reset sent");
@@ -345,15 +350,9 @@ static void fill_buffer(fp_session_t *s)
   }
 }
 
-/* Send buffered job data the device takes now; feeds the tracker and the journal. */
-static int push_buffer(fp_session_t *s)
+/* The device accepted the next `n` buffered bytes: tracker, counters, journal. */
+static void account_sent(fp_session_t *s, size_t n)
 {
-  size_t n = 0;
-  int    status;
-
-  if (!s->journaled)
-    journal_start(s);
-  status = s->transport->write(s->conn, s->buf + s->buf_off, s->buf_len - s->buf_off, &n);
   if (n)
   {
     fp_tracker_feed(&s->tracker, s->buf + s->buf_off, n);
@@ -363,6 +362,28 @@ static int push_buffer(fp_session_t *s)
   }
   if (s->buf_off == s->buf_len)
     s->buf_off = s->buf_len = 0;
+}
+
+/* Send buffered job data the device takes now; feeds the tracker and the journal. */
+static int push_buffer(fp_session_t *s)
+{
+  size_t n = 0;
+  int    status;
+
+  if (!s->journaled)
+    journal_start(s);
+  status = s->transport->write(s->conn, s->buf + s->buf_off, s->buf_len - s->buf_off, &n);
+  account_sent(s, n);
+  return status;
+}
+
+/* Stop a write the transport left in flight and count what of it the device took. */
+static int settle_write(fp_session_t *s)
+{
+  size_t n = 0;
+  int    status = fp_transport_cancel_write(s->transport, s->conn, &n);
+
+  account_sent(s, n);
   return status;
 }
 
@@ -385,7 +406,7 @@ static stream_end_t stream_job(fp_session_t *s, int *failure)
     pfd[0] = (struct pollfd){ .fd = s->job.cancel_fd, .events = POLLIN };
     pfd[1] = (struct pollfd){ .fd = pending ? -1 : s->job.input_fd, .events = POLLIN };
     pfd[2] = (struct pollfd){ .fd = s->transport->poll_fd(s->conn),
-                              .events = (short)((pending ? POLLOUT : 0)
+                              .events = (short)((pending ? s->transport->write_events : 0)
                                                 | (s->transport->read ? POLLIN : 0)) };
     pfd[3] = (struct pollfd){ .fd = s->job.side_fd, .events = POLLIN };
     if (pending)
@@ -444,6 +465,7 @@ void fp_session_discard_input(fp_session_t *s)
 {
   uint8_t scratch[8192];
 
+  settle_write(s); /* what is in flight counts before the buffer goes */
   s->buf_off = s->buf_len = 0;
   if (!s->job.from_filters)
   {
@@ -486,12 +508,7 @@ int fp_session_drain_output(fp_session_t *s)
     status = fp_transport_write_all(s->transport, s->conn, s->buf + s->buf_off,
                                     s->buf_len - s->buf_off, s->opts->timeout_ms,
                                     s->job.cancel_fd, &accepted);
-    fp_tracker_feed(&s->tracker, s->buf + s->buf_off, accepted);
-    s->accepted += accepted;
-    s->buf_off += accepted;
-    journal_progress(s, false);
-    if (s->buf_off == s->buf_len)
-      s->buf_off = s->buf_len = 0;
+    account_sent(s, accepted);
     if (status)
       return status;
   }
@@ -657,7 +674,15 @@ int fp_session_run(const fp_options_t *opts, const fp_transport_t *transport,
   {
     int failure = FP_OK;
 
-    switch (stream_job(s, &failure))
+    stream_end_t end = stream_job(s, &failure);
+    int          settled = settle_write(s);
+
+    if (end != STREAM_CANCELED && settled && !failure)
+    {
+      failure = settled;
+      end = STREAM_FAILED;
+    }
+    switch (end)
     {
       case STREAM_DONE: rc = finish_done(s); break;
       case STREAM_CANCELED: rc = finish_canceled(s); break;

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,26 +51,6 @@ static int read_device_id(int fd, char *buf, size_t size)
   return FP_OK;
 }
 
-/* Value of `key` (e.g. "MFG") in a device ID, into `out`. */
-static void device_id_field(const char *id, const char *key, const char *alt, char *out,
-                            size_t size)
-{
-  const char *keys[2] = { key, alt };
-
-  out[0] = '\0';
-  for (int k = 0; k < 2 && !out[0]; k++)
-  {
-    size_t klen = strlen(keys[k]);
-
-    for (const char *p = id; p && *p; p = strchr(p, ';'), p = p ? p + 1 : NULL)
-      if (!strncmp(p, keys[k], klen) && p[klen] == ':')
-      {
-        snprintf(out, size, "%.*s", (int)strcspn(p + klen + 1, ";"), p + klen + 1);
-        break;
-      }
-  }
-}
-
 /* List printer character devices: usblp and parallel ports that answer. */
 static void file_list(void)
 {
@@ -90,8 +71,8 @@ static void file_list(void)
       read_device_id(fd, id, sizeof(id));
       close(fd);
     }
-    device_id_field(id, "MFG", "MANUFACTURER", make, sizeof(make));
-    device_id_field(id, "MDL", "MODEL", model, sizeof(model));
+    fp_device_id_field(id, "MFG", "MANUFACTURER", make, sizeof(make));
+    fp_device_id_field(id, "MDL", "MODEL", model, sizeof(model));
     snprintf(uri, sizeof(uri), "flushprinter+file:%s", g.gl_pathv[i]);
     snprintf(info, sizeof(info), "%s%s%s (flushprinter, %s)", make, make[0] ? " " : "",
              model[0] ? model : "USB printer", g.gl_pathv[i]);
@@ -177,6 +158,7 @@ static void file_close(fp_conn_t *c)
 
 const fp_transport_t fp_transport_file = {
   .name = "file",
+  .write_events = POLLOUT,
   .list = file_list,
   .open = file_open,
   .write = file_write,

@@ -218,6 +218,7 @@ static void socket_close(fp_conn_t *c)
 
 const fp_transport_t fp_transport_socket = {
   .name = "socket",
+  .write_events = POLLOUT,
   .list = socket_list,
   .open = socket_open,
   .write = socket_write,

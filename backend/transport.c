@@ -2,10 +2,12 @@
  * What every transport shares: lookup and waiting writes.
  */
 
+#include "config.h"
 #include "transport.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -13,6 +15,9 @@
 #include "flushprinter.h"
 
 static const fp_transport_t *const transports[] = { &fp_transport_socket, &fp_transport_file,
+#ifdef HAVE_LIBUSB
+                                                    &fp_transport_usb,
+#endif
                                                     NULL };
 
 /* All transports, NULL-terminated. */
@@ -28,6 +33,42 @@ const fp_transport_t *fp_transport_find(const char *name)
     if (!strcasecmp(transports[i]->name, name))
       return transports[i];
   return NULL;
+}
+
+/* Stop a write left in flight; `*accepted` gets the bytes of it the device took. */
+int fp_transport_cancel_write(const fp_transport_t *t, fp_conn_t *conn, size_t *accepted)
+{
+  *accepted = 0;
+  return conn && t->cancel_write ? t->cancel_write(conn, accepted) : FP_OK;
+}
+
+/* true when the connection has a back channel. */
+bool fp_transport_bidirectional(const fp_transport_t *t, fp_conn_t *conn)
+{
+  return t->bidirectional ? conn && t->bidirectional(conn) : t->read != NULL;
+}
+
+/* The value of `key` (or `alt`) in an IEEE-1284 device ID, into `out` ("" if absent). */
+void fp_device_id_field(const char *id, const char *key, const char *alt, char *out, size_t size)
+{
+  const char *keys[2] = { key, alt };
+
+  out[0] = '\0';
+  for (int k = 0; k < 2 && !out[0]; k++)
+  {
+    size_t klen = strlen(keys[k]);
+
+    for (const char *p = id; p && *p; p = strchr(p, ';'), p = p ? p + 1 : NULL)
+    {
+      while (*p == ' ')
+        p++;
+      if (!strncasecmp(p, keys[k], klen) && p[klen] == ':')
+      {
+        snprintf(out, size, "%.*s", (int)strcspn(p + klen + 1, ";"), p + klen + 1);
+        break;
+      }
+    }
+  }
 }
 
 /* poll() one descriptor for `events` and `cancel_fd` for input; 1 ready, 0 timeout, -1 canceled. */
@@ -53,6 +94,16 @@ int fp_wait_fd(int fd, short events, int cancel_fd, int timeout_ms)
   }
 }
 
+/* Give up on a waiting write: count what the write in flight delivered, return `status`. */
+static int stop_writing(const fp_transport_t *t, fp_conn_t *conn, int status, size_t *accepted)
+{
+  size_t n = 0;
+  int    stopped = fp_transport_cancel_write(t, conn, &n);
+
+  *accepted += n;
+  return stopped == FP_ERROR_BACKEND_GONE ? stopped : status;
+}
+
 /* Write all of `buf`, waiting for the device, with stall detection and cancel. */
 int fp_transport_write_all(const fp_transport_t *t, fp_conn_t *conn, const uint8_t *buf,
                            size_t len, int stall_ms, int cancel_fd, size_t *accepted)
@@ -67,20 +118,20 @@ int fp_transport_write_all(const fp_transport_t *t, fp_conn_t *conn, const uint8
 
     *accepted += n;
     if (status)
-      return status;
+      return status; /* a failed write leaves nothing in flight */
     if (n > 0)
     {
       stall_deadline = fp_monotonic_ms() + stall_ms;
       continue;
     }
-    switch (fp_wait_fd(t->poll_fd(conn), POLLOUT, cancel_fd, fp_ms_until(stall_deadline)))
+    switch (fp_wait_fd(t->poll_fd(conn), t->write_events, cancel_fd, fp_ms_until(stall_deadline)))
     {
-      case -1: return FP_ERROR_CANCELED;
-      case 0: return FP_ERROR_TIMEOUT;
+      case -1: return stop_writing(t, conn, FP_ERROR_CANCELED, accepted);
+      case 0: return stop_writing(t, conn, FP_ERROR_TIMEOUT, accepted);
       default: break;
     }
     if (fp_ms_until(stall_deadline) == 0)
-      return FP_ERROR_TIMEOUT;
+      return stop_writing(t, conn, FP_ERROR_TIMEOUT, accepted);
   }
   return FP_OK;
 }

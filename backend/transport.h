@@ -21,6 +21,9 @@ typedef struct fp_transport_s
 {
   const char *name;   /* "socket", "file", "usb": the part after "flushprinter+" */
 
+  /* poll() events on poll_fd() that mean a write may progress: POLLOUT, or POLLIN for an event set. */
+  short write_events;
+
   /* Print the devices this transport can see, one lpinfo -v line each. */
   void (*list)(void);
 
@@ -39,8 +42,19 @@ typedef struct fp_transport_s
    */
   int (*write)(fp_conn_t *conn, const uint8_t *buf, size_t len, size_t *accepted);
 
+  /*
+   * For transports that keep a write in flight between calls (USB: the
+   * caller offers the unaccepted bytes again until they are accepted), stop
+   * it; `*accepted` gets how many of the bytes offered last it delivered.
+   * NULL when write() never leaves anything in flight.
+   */
+  int (*cancel_write)(fp_conn_t *conn, size_t *accepted);
+
   /* Read back-channel data available now; `*got` 0 if none.  NULL if unidirectional. */
   int (*read)(fp_conn_t *conn, uint8_t *buf, size_t len, size_t *got);
+
+  /* true when this device has a back channel (NULL: when `read` is set). */
+  bool (*bidirectional)(fp_conn_t *conn);
 
   /* Descriptor to poll(): POLLOUT when writable, POLLIN for back channel/hang-up. */
   int (*poll_fd)(fp_conn_t *conn);
@@ -57,6 +71,9 @@ typedef struct fp_transport_s
    */
   uint64_t (*in_doubt)(fp_conn_t *conn);
 
+  /* The device's own state as FP_SC_STATE_* bits (NULL or an error: unknown). */
+  int (*device_state)(fp_conn_t *conn, uint8_t *bits);
+
   /* Printer-class soft reset; FP_ERROR_NOT_SUPPORTED when not applicable. */
   int (*soft_reset)(fp_conn_t *conn);
 
@@ -65,6 +82,7 @@ typedef struct fp_transport_s
 
 extern const fp_transport_t fp_transport_socket;
 extern const fp_transport_t fp_transport_file;
+extern const fp_transport_t fp_transport_usb; /* when built with libusb-1.0 */
 
 /* The transport for `name` ("socket", ...), or NULL. */
 const fp_transport_t *fp_transport_find(const char *name);
@@ -79,6 +97,16 @@ const fp_transport_t *const *fp_transport_list(void);
  */
 int fp_transport_write_all(const fp_transport_t *t, fp_conn_t *conn, const uint8_t *buf,
                            size_t len, int stall_ms, int cancel_fd, size_t *accepted);
+
+/* Stop a write left in flight; `*accepted` gets the bytes of it the device took. */
+int fp_transport_cancel_write(const fp_transport_t *t, fp_conn_t *conn, size_t *accepted);
+
+/* true when the connection has a back channel. */
+bool fp_transport_bidirectional(const fp_transport_t *t, fp_conn_t *conn);
+
+/* The value of `key` (or `alt`) in an IEEE-1284 device ID, into `out` ("" if absent). */
+void fp_device_id_field(const char *id, const char *key, const char *alt, char *out,
+                        size_t size);
 
 /* poll() one descriptor for `events` and `cancel_fd` for input; 1 ready, 0 timeout, -1 canceled. */
 int fp_wait_fd(int fd, short events, int cancel_fd, int timeout_ms);

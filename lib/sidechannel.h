@@ -33,7 +33,8 @@ enum
   FP_SC_STATUS_BAD_MESSAGE = 5, FP_SC_STATUS_TOO_BIG = 6,
   FP_SC_STATUS_NOT_IMPLEMENTED = 7
 };
-enum { FP_SC_STATE_ONLINE = 1, FP_SC_STATE_BUSY = 2, FP_SC_STATE_ERROR = 4 };
+enum { FP_SC_STATE_ONLINE = 1, FP_SC_STATE_BUSY = 2, FP_SC_STATE_ERROR = 4,
+       FP_SC_STATE_MEDIA_EMPTY = 32 };
 
 /*
  * The FLUSH command.  Requests carry an operation byte first:

@@ -1,0 +1,874 @@
+/*
+ * USB transport: flushprinter+usb://MAKE/MODEL?serial=SN, through libusb-1.0.
+ *
+ * The job claims one printer-class interface (class 7, subclass 1, protocol
+ * 1 or 2; 1284.4 and IPP-over-USB interfaces are not print channels); the
+ * kernel usblp driver is detached meanwhile and reattached on close.
+ *
+ * Writes are asynchronous bulk OUT transfers of up to OUT_CHUNK bytes, one
+ * in flight at a time.  A write reports as accepted only the bytes of a
+ * finished transfer (completed, timed out, stalled or canceled: libusb
+ * counts the bytes the device acknowledged), so the count is exact; the
+ * caller offers the same unaccepted bytes again until they are.  A transfer
+ * times out after OUT_SLICE_MS so that a slow device still shows progress;
+ * the session decides when no progress is a failure.  A stalled endpoint is
+ * cleared and the rest resubmitted.  On a bidirectional interface one bulk
+ * IN transfer is always pending for the back channel.
+ *
+ * libusb's descriptors and a timer (back-channel retries) sit in one epoll
+ * set: the session polls its descriptor for input, and every wake-up runs
+ * libusb's event handling without blocking.  No thread, no busy polling.
+ */
+
+#include "transport.h"
+
+#include <cups/backend.h>
+#include <errno.h>
+#include <libusb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "flushprinter.h"
+#include "log.h"
+#include "sidechannel.h"
+#include "text.h"
+
+#define OUT_CHUNK (64 * 1024)      /* bytes of one bulk OUT transfer */
+#define OUT_SLICE_MS 1000          /* a bulk OUT transfer reports its progress this often */
+#define OUT_STALL_RETRIES 3        /* stalls in a row without progress before giving up */
+#define IN_SIZE 4096               /* bytes of one bulk IN transfer */
+#define IN_RETRY_MS 250            /* pause before re-reading after an empty or failed read */
+#define CONTROL_TIMEOUT_MS 5000    /* control requests: device ID, port status, soft reset */
+#define CANCEL_WAIT_MS 2000        /* how long a canceled transfer may take to come back */
+#define DEVICE_ID_MAX 1024
+#define FALLBACK_BUSY_MS 1         /* polling an unwatchable descriptor while writing */
+#define FALLBACK_IDLE_MS 50        /* ... while only the back channel is read */
+
+/* Printer-class requests (USB Device Class Definition for Printing Devices 1.1). */
+#define PRINTER_GET_DEVICE_ID 0
+#define PRINTER_GET_PORT_STATUS 1
+#define PRINTER_SOFT_RESET 2
+#define PORT_PAPER_EMPTY 0x20
+#define PORT_SELECTED 0x10
+#define PORT_NOT_ERROR 0x08
+
+/* A printer-class interface found on the bus. */
+typedef struct usb_printer_s
+{
+  int     config_index; /* index of the configuration holding the interface */
+  int     config_value; /* its bConfigurationValue */
+  int     iface, altset, protocol;
+  uint8_t ep_out, ep_in;
+  char    make[128], model[128], serial[128];
+  char    device_id[DEVICE_ID_MAX];
+} usb_printer_t;
+
+struct fp_conn_s
+{
+  libusb_context         *ctx;
+  libusb_device_handle   *handle;
+  usb_printer_t           printer;
+  bool                    detached; /* usblp was bound: reattach it on close */
+  bool                    claimed;
+  bool                    gone;     /* the device was unplugged */
+  int                     epoll_fd;
+  int                     timer_fd; /* wakes the caller: retries, polling fallback, unread data */
+  int                     unwatchable; /* libusb descriptors epoll refused (emulated devices) */
+  struct libusb_transfer *out;
+  bool                    out_busy; /* in flight */
+  bool                    out_done; /* finished, its result not yet reported by a write */
+  int                     stalls;
+  uint8_t                 out_buf[OUT_CHUNK];
+  struct libusb_transfer *in;
+  bool                    in_busy;
+  bool                    in_retry; /* resubmit the read at in_retry_at */
+  int64_t                 in_retry_at;
+  bool                    in_halted;
+  size_t                  in_len, in_off; /* back-channel bytes not yet read */
+  uint8_t                 in_buf[IN_SIZE];
+};
+
+/* ---- Descriptors and identification ---------------------------------- */
+
+/* Find the bulk endpoints of an interface setting; false when it has no bulk OUT. */
+static bool find_endpoints(const struct libusb_interface_descriptor *alt, usb_printer_t *p)
+{
+  p->ep_out = p->ep_in = 0;
+  for (int e = 0; e < alt->bNumEndpoints; e++)
+  {
+    const struct libusb_endpoint_descriptor *ep = &alt->endpoint[e];
+
+    if ((ep->bmAttributes & LIBUSB_TRANSFER_TYPE_MASK) != LIBUSB_TRANSFER_TYPE_BULK)
+      continue;
+    if (ep->bEndpointAddress & LIBUSB_ENDPOINT_IN)
+    {
+      if (!p->ep_in)
+        p->ep_in = ep->bEndpointAddress;
+    }
+    else if (!p->ep_out)
+      p->ep_out = ep->bEndpointAddress;
+  }
+  if (p->protocol != 2)
+    p->ep_in = 0; /* unidirectional: no back channel even if an IN endpoint exists */
+  return p->ep_out != 0;
+}
+
+/*
+ * Call `visit` for each raw print channel of `dev` (protocol 1 or 2; the
+ * bidirectional setting preferred when an interface offers both); stops and
+ * returns true when `visit` does.
+ */
+static bool each_printer_interface(libusb_device *dev,
+                                   bool (*visit)(libusb_device *, usb_printer_t *, void *),
+                                   void *arg)
+{
+  struct libusb_device_descriptor desc;
+
+  if (libusb_get_device_descriptor(dev, &desc))
+    return false;
+  for (int ci = 0; ci < desc.bNumConfigurations; ci++)
+  {
+    struct libusb_config_descriptor *conf;
+    bool                             stop = false;
+
+    if (libusb_get_config_descriptor(dev, (uint8_t)ci, &conf))
+      continue;
+    for (int i = 0; i < conf->bNumInterfaces && !stop; i++)
+    {
+      usb_printer_t best = { .protocol = 0 };
+
+      for (int a = 0; a < conf->interface[i].num_altsetting; a++)
+      {
+        const struct libusb_interface_descriptor *alt = &conf->interface[i].altsetting[a];
+        usb_printer_t                             p = { .config_index = ci,
+                                                        .config_value = conf->bConfigurationValue,
+                                                        .iface = alt->bInterfaceNumber,
+                                                        .altset = alt->bAlternateSetting,
+                                                        .protocol = alt->bInterfaceProtocol };
+
+        if (alt->bInterfaceClass != LIBUSB_CLASS_PRINTER || alt->bInterfaceSubClass != 1
+            || (p.protocol != 1 && p.protocol != 2) || !find_endpoints(alt, &p))
+          continue;
+        if (p.protocol > best.protocol)
+          best = p;
+      }
+      if (best.protocol)
+        stop = visit(dev, &best, arg);
+    }
+    libusb_free_config_descriptor(conf);
+    if (stop)
+      return true;
+  }
+  return false;
+}
+
+/* A string descriptor as ASCII into `out` ("" when absent). */
+static void string_descriptor(libusb_device_handle *h, uint8_t index, char *out, size_t size)
+{
+  int n = index ? libusb_get_string_descriptor_ascii(h, index, (unsigned char *)out, (int)size)
+                : -1;
+
+  out[n > 0 ? (size_t)n < size ? (size_t)n : size - 1 : 0] = '\0';
+}
+
+/* GET_DEVICE_ID on an open handle whose interface may be used; FP_OK with the ID in `out`. */
+static int request_device_id(libusb_device_handle *h, const usb_printer_t *p, char *out,
+                             size_t size)
+{
+  unsigned char raw[DEVICE_ID_MAX];
+  int           n = libusb_control_transfer(
+    h, LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE,
+    PRINTER_GET_DEVICE_ID, (uint16_t)p->config_index,
+    (uint16_t)(p->iface << 8 | p->altset), raw, sizeof(raw) - 1, CONTROL_TIMEOUT_MS);
+  size_t len;
+
+  if (n < 2)
+    return n == LIBUSB_ERROR_NO_DEVICE ? FP_ERROR_BACKEND_GONE : FP_ERROR_IO;
+  len = (size_t)raw[0] << 8 | raw[1];                /* big-endian, counting itself */
+  if (len < 2 || len > (size_t)n)
+    len = (size_t)raw[1] << 8 | raw[0];              /* some devices send it little-endian */
+  if (len < 2 || len > (size_t)n)
+    len = (size_t)n;
+  len -= 2;
+  if (len >= size)
+    len = size - 1;
+  memcpy(out, raw + 2, len);
+  out[len] = '\0';
+  return FP_OK;
+}
+
+/*
+ * The device ID while another driver (usblp) holds the interface: the
+ * kernel publishes the one usblp read at probe time in sysfs.
+ */
+static int sysfs_device_id(libusb_device *dev, const usb_printer_t *p, char *out, size_t size)
+{
+  uint8_t ports[8];
+  int     n = libusb_get_port_numbers(dev, ports, (int)sizeof(ports));
+  char    path[256], *end = path + sizeof(path), *w = path;
+  FILE   *f;
+  size_t  len;
+
+  if (n <= 0)
+    return FP_ERROR_NOT_SUPPORTED;
+  w += snprintf(w, (size_t)(end - w), "/sys/bus/usb/devices/%d-%d", libusb_get_bus_number(dev),
+                ports[0]);
+  for (int i = 1; i < n && w < end; i++)
+    w += snprintf(w, (size_t)(end - w), ".%d", ports[i]);
+  if (w < end)
+    snprintf(w, (size_t)(end - w), ":%d.%d/ieee1284_id", p->config_value, p->iface);
+  if (!(f = fopen(path, "re")))
+    return FP_ERROR_NOT_SUPPORTED;
+  len = fread(out, 1, size - 1, f);
+  fclose(f);
+  while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\0'))
+    len--;
+  out[len] = '\0';
+  return len ? FP_OK : FP_ERROR_NOT_SUPPORTED;
+}
+
+/*
+ * Use the interface for a moment (discovery): detach usblp if bound, claim,
+ * ask for the device ID, release, reattach.  As CUPS's usb backend does,
+ * but only when sysfs did not have the ID already.
+ */
+static int borrow_device_id(libusb_device_handle *h, const usb_printer_t *p, char *out,
+                            size_t size)
+{
+  int attached = libusb_kernel_driver_active(h, p->iface) == 1;
+  int status = FP_ERROR_BUSY;
+
+  if (attached && libusb_detach_kernel_driver(h, p->iface))
+    return FP_ERROR_BUSY;
+  if (libusb_claim_interface(h, p->iface) == 0)
+  {
+    status = request_device_id(h, p, out, size);
+    libusb_release_interface(h, p->iface);
+  }
+  if (attached)
+    libusb_attach_kernel_driver(h, p->iface);
+  return status;
+}
+
+/* Fill make, model, serial and device ID of an interface from the open device. */
+static void identify(libusb_device_handle *h, usb_printer_t *p, bool claimed)
+{
+  struct libusb_device_descriptor desc;
+  libusb_device                  *dev = libusb_get_device(h);
+
+  p->device_id[0] = '\0';
+  if (claimed)
+    request_device_id(h, p, p->device_id, sizeof(p->device_id));
+  else if (sysfs_device_id(dev, p, p->device_id, sizeof(p->device_id)))
+    borrow_device_id(h, p, p->device_id, sizeof(p->device_id));
+  fp_device_id_field(p->device_id, "MFG", "MANUFACTURER", p->make, sizeof(p->make));
+  fp_device_id_field(p->device_id, "MDL", "MODEL", p->model, sizeof(p->model));
+  if (libusb_get_device_descriptor(dev, &desc) == 0)
+  {
+    if (!p->make[0])
+      string_descriptor(h, desc.iManufacturer, p->make, sizeof(p->make));
+    if (!p->model[0])
+      string_descriptor(h, desc.iProduct, p->model, sizeof(p->model));
+    string_descriptor(h, desc.iSerialNumber, p->serial, sizeof(p->serial));
+    if (!p->make[0])
+      snprintf(p->make, sizeof(p->make), "Unknown");
+    if (!p->model[0])
+      snprintf(p->model, sizeof(p->model), "%04x-%04x", desc.idVendor, desc.idProduct);
+  }
+  if (!p->serial[0])
+    fp_device_id_field(p->device_id, "SN", "SERN", p->serial, sizeof(p->serial));
+}
+
+/* ---- Discovery --------------------------------------------------------- */
+
+/* Report one printer interface as an lpinfo -v line. */
+static bool report_printer(libusb_device *dev, usb_printer_t *p, void *arg)
+{
+  libusb_device_handle *h;
+  char make[400], model[400], serial[400], uri[1300], name[300], info[340];
+
+  if (libusb_open(dev, &h))
+    return false;
+  identify(h, p, false);
+  libusb_close(h);
+  if (fp_percent_encode(p->make, make, sizeof(make)) || fp_percent_encode(p->model, model, sizeof(model))
+      || fp_percent_encode(p->serial, serial, sizeof(serial)))
+    return false;
+  snprintf(uri, sizeof(uri), "flushprinter+usb://%s/%s%s%s", make, model,
+           p->serial[0] ? "?serial=" : "", serial);
+  snprintf(name, sizeof(name), "%s %s", p->make, p->model);
+  snprintf(info, sizeof(info), "%s (flushprinter, USB)", name);
+  cupsBackendReport("direct", uri, name, info, p->device_id, NULL);
+  return false;
+}
+
+/* Call `visit` for every printer interface on the bus; true when it stopped the walk. */
+static bool each_printer(libusb_context *ctx, bool (*visit)(libusb_device *, usb_printer_t *, void *),
+                         void *arg)
+{
+  libusb_device **list;
+  ssize_t         n = libusb_get_device_list(ctx, &list);
+  bool            stop = false;
+
+  for (ssize_t i = 0; i < n && !stop; i++)
+    stop = each_printer_interface(list[i], visit, arg);
+  if (n >= 0)
+    libusb_free_device_list(list, 1);
+  return stop;
+}
+
+/* List the USB printers. */
+static void usb_list(void)
+{
+  libusb_context *ctx;
+
+  if (libusb_init(&ctx))
+    return;
+  each_printer(ctx, report_printer, NULL);
+  libusb_exit(ctx);
+}
+
+/* ---- Event handling ------------------------------------------------------ */
+
+/* libusb added a descriptor to watch: add it to the epoll set. */
+static void LIBUSB_CALL pollfd_added(int fd, short events, void *user_data)
+{
+  fp_conn_t         *c = user_data;
+  struct epoll_event ev = { .events = (events & POLLIN ? EPOLLIN : 0)
+                                      | (events & POLLOUT ? EPOLLOUT : 0),
+                            .data.fd = fd };
+
+  if (epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, fd, &ev) == 0)
+    return;
+  if (errno == EEXIST)
+    epoll_ctl(c->epoll_fd, EPOLL_CTL_MOD, fd, &ev);
+  else if (errno == EPERM)
+  {
+    /*
+     * A descriptor epoll cannot watch is a plain file, always "ready" to
+     * poll() (umockdev's emulated usbfs): poll libusb on a timer instead.
+     */
+    if (!c->unwatchable++)
+      fp_log("DEBUG", "flushprinter: USB descriptor %d cannot be watched (emulated device?); "
+             "polling every %d ms while transfers are pending", fd, FALLBACK_BUSY_MS);
+  }
+}
+
+/* libusb stopped watching a descriptor. */
+static void LIBUSB_CALL pollfd_removed(int fd, void *user_data)
+{
+  fp_conn_t *c = user_data;
+
+  if (epoll_ctl(c->epoll_fd, EPOLL_CTL_DEL, fd, NULL) && errno == ENOENT && c->unwatchable > 0)
+    c->unwatchable--;
+}
+
+/* Arm the timer to fire once after `ms` (0: as soon as possible). */
+static void arm_timer(fp_conn_t *c, int ms)
+{
+  struct itimerspec t = { .it_value = { .tv_sec = ms / 1000,
+                                        .tv_nsec = ms % 1000 * 1000000L + (ms ? 0 : 1) } };
+
+  timerfd_settime(c->timer_fd, 0, &t, NULL);
+}
+
+/* Set the timer for the next duty: a read retry, or polling what epoll cannot watch. */
+static void rearm(fp_conn_t *c)
+{
+  int ms = -1;
+
+  if (c->in_retry)
+    ms = fp_ms_until(c->in_retry_at);
+  if (c->unwatchable && (c->out_busy || c->in_busy))
+  {
+    int tick = c->out_busy ? FALLBACK_BUSY_MS : FALLBACK_IDLE_MS;
+
+    ms = ms < 0 || tick < ms ? tick : ms;
+  }
+  if (ms >= 0)
+    arm_timer(c, ms);
+}
+
+/* Ask for the back channel again after a pause. */
+static void retry_in_later(fp_conn_t *c)
+{
+  c->in_retry = true;
+  c->in_retry_at = fp_monotonic_ms() + IN_RETRY_MS;
+}
+
+/* Submit the back-channel read. */
+static void submit_in(fp_conn_t *c)
+{
+  int rc;
+
+  if (c->in_halted)
+  {
+    libusb_clear_halt(c->handle, c->printer.ep_in);
+    c->in_halted = false;
+  }
+  if ((rc = libusb_submit_transfer(c->in)) == 0)
+    c->in_busy = true;
+  else if (rc == LIBUSB_ERROR_NO_DEVICE)
+    c->gone = true;
+  else
+    retry_in_later(c);
+}
+
+/* Run libusb's event handling for up to `timeout_ms` (0: what is ready now); timer duties. */
+static void usb_events(fp_conn_t *c, int timeout_ms)
+{
+  struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = timeout_ms % 1000 * 1000 };
+  uint64_t       expirations;
+
+  libusb_handle_events_timeout_completed(c->ctx, &tv, NULL);
+  if (read(c->timer_fd, &expirations, sizeof(expirations)) < 0)
+    expirations = 0;
+  if (c->in_retry && !c->gone && fp_ms_until(c->in_retry_at) == 0)
+  {
+    c->in_retry = false;
+    submit_in(c);
+  }
+  rearm(c);
+}
+
+/* A bulk OUT transfer finished: its result waits for the next write. */
+static void LIBUSB_CALL out_finished(struct libusb_transfer *t)
+{
+  fp_conn_t *c = t->user_data;
+
+  c->out_busy = false;
+  c->out_done = true;
+  if (t->status == LIBUSB_TRANSFER_NO_DEVICE)
+    c->gone = true;
+}
+
+/* The back-channel read finished: keep its data, or retry later. */
+static void LIBUSB_CALL in_finished(struct libusb_transfer *t)
+{
+  fp_conn_t *c = t->user_data;
+
+  c->in_busy = false;
+  switch (t->status)
+  {
+    case LIBUSB_TRANSFER_COMPLETED:
+      if (t->actual_length > 0)
+      {
+        c->in_off = 0;
+        c->in_len = (size_t)t->actual_length; /* read() resubmits once it is consumed */
+        return;
+      }
+      break; /* an empty packet: a printer with nothing to say, ask again later */
+    case LIBUSB_TRANSFER_NO_DEVICE: c->gone = true; return;
+    case LIBUSB_TRANSFER_CANCELLED: return;
+    case LIBUSB_TRANSFER_STALL: c->in_halted = true; break;
+    default: break;
+  }
+  retry_in_later(c);
+}
+
+/* ---- Connection ------------------------------------------------------------ */
+
+typedef struct match_s
+{
+  const fp_options_t   *opts;
+  libusb_device_handle *handle; /* out: the matching device, open */
+  usb_printer_t         printer;
+  bool                  busy;   /* a match existed but could not be opened */
+} match_t;
+
+/* true when the open device is the printer the URI names. */
+static bool matches(const usb_printer_t *p, const fp_options_t *o)
+{
+  return !strcasecmp(p->make, o->usb_make) && !strcasecmp(p->model, o->usb_model)
+         && (!o->usb_serial[0] || !strcmp(p->serial, o->usb_serial));
+}
+
+/* each_printer() visitor: open the device and keep it when it is the one wanted. */
+static bool match_printer(libusb_device *dev, usb_printer_t *p, void *arg)
+{
+  match_t              *m = arg;
+  libusb_device_handle *h;
+  int                   rc = libusb_open(dev, &h);
+
+  if (rc)
+  {
+    m->busy |= rc == LIBUSB_ERROR_ACCESS || rc == LIBUSB_ERROR_BUSY;
+    return false;
+  }
+  identify(h, p, false);
+  if (!matches(p, m->opts))
+  {
+    libusb_close(h);
+    return false;
+  }
+  m->handle = h;
+  m->printer = *p;
+  return true;
+}
+
+/* Detach usblp, select the configuration and setting, claim the interface. */
+static int claim(fp_conn_t *c, char *message, size_t size)
+{
+  usb_printer_t *p = &c->printer;
+  int            current = 0, rc;
+
+  if (libusb_kernel_driver_active(c->handle, p->iface) == 1)
+  {
+    if ((rc = libusb_detach_kernel_driver(c->handle, p->iface)))
+    {
+      snprintf(message, size, "cannot detach the usblp driver: %s", libusb_strerror(rc));
+      return FP_ERROR_BUSY;
+    }
+    c->detached = true;
+  }
+  if (libusb_get_configuration(c->handle, &current) == 0 && current != p->config_value
+      && (rc = libusb_set_configuration(c->handle, p->config_value)))
+  {
+    snprintf(message, size, "cannot select configuration %d: %s", p->config_value,
+             libusb_strerror(rc));
+    return FP_ERROR_BUSY;
+  }
+  if ((rc = libusb_claim_interface(c->handle, p->iface)))
+  {
+    snprintf(message, size, "cannot claim the printer interface: %s", libusb_strerror(rc));
+    return rc == LIBUSB_ERROR_BUSY ? FP_ERROR_BUSY : FP_ERROR_IO;
+  }
+  c->claimed = true;
+  if (p->altset && (rc = libusb_set_interface_alt_setting(c->handle, p->iface, p->altset)))
+  {
+    snprintf(message, size, "cannot select alternate setting %d: %s", p->altset,
+             libusb_strerror(rc));
+    return FP_ERROR_IO;
+  }
+  return FP_OK;
+}
+
+/* The epoll set over libusb's descriptors and the timer. */
+static int watch_events(fp_conn_t *c)
+{
+  const struct libusb_pollfd **fds;
+  struct epoll_event           ev = { .events = EPOLLIN };
+
+  if ((c->epoll_fd = epoll_create1(EPOLL_CLOEXEC)) < 0
+      || (c->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) < 0)
+    return FP_ERROR_IO;
+  ev.data.fd = c->timer_fd;
+  if (epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, c->timer_fd, &ev))
+    return FP_ERROR_IO;
+  if (!(fds = libusb_get_pollfds(c->ctx)))
+    return FP_ERROR_IO;
+  for (int i = 0; fds[i]; i++)
+    pollfd_added(fds[i]->fd, fds[i]->events, c);
+  libusb_free_pollfds(fds);
+  libusb_set_pollfd_notifiers(c->ctx, pollfd_added, pollfd_removed, c);
+  return FP_OK;
+}
+
+/* Allocate the transfers; start reading the back channel of a bidirectional printer. */
+static int start_transfers(fp_conn_t *c)
+{
+  if (!(c->out = libusb_alloc_transfer(0)))
+    return FP_ERROR_NO_MEMORY;
+  if (!c->printer.ep_in)
+    return FP_OK;
+  if (!(c->in = libusb_alloc_transfer(0)))
+    return FP_ERROR_NO_MEMORY;
+  libusb_fill_bulk_transfer(c->in, c->handle, c->printer.ep_in, c->in_buf, IN_SIZE, in_finished,
+                            c, 0);
+  submit_in(c);
+  rearm(c);
+  return FP_OK;
+}
+
+static void usb_close(fp_conn_t *c);
+
+/* Find the printer the URI names and claim it; FP_ERROR_IO while it is not plugged in. */
+static int usb_open(const fp_options_t *o, int cancel_fd, fp_conn_t **conn, char *message,
+                    size_t size)
+{
+  match_t    m = { .opts = o };
+  fp_conn_t *c;
+  int        status;
+
+  if (!(c = calloc(1, sizeof(*c))))
+    return FP_ERROR_NO_MEMORY;
+  c->epoll_fd = c->timer_fd = -1;
+  if (libusb_init(&c->ctx))
+  {
+    free(c);
+    snprintf(message, size, "cannot initialize libusb");
+    return FP_ERROR_IO;
+  }
+  if (!each_printer(c->ctx, match_printer, &m))
+  {
+    libusb_exit(c->ctx);
+    free(c);
+    snprintf(message, size, "%s %s%s%s is %s", o->usb_make, o->usb_model,
+             o->usb_serial[0] ? " serial " : "", o->usb_serial,
+             m.busy ? "not accessible" : "not connected");
+    return m.busy ? FP_ERROR_BUSY : FP_ERROR_IO;
+  }
+  c->handle = m.handle;
+  c->printer = m.printer;
+  if ((status = claim(c, message, size)) == FP_OK && (status = watch_events(c)) == FP_OK
+      && (status = start_transfers(c)) != FP_OK)
+    snprintf(message, size, "cannot start USB transfers");
+  else if (status == FP_ERROR_IO && !message[0])
+    snprintf(message, size, "cannot watch the USB device: %s", strerror(errno));
+  if (status)
+  {
+    usb_close(c);
+    return status;
+  }
+  fp_log("DEBUG", "flushprinter: USB %s %s serial \"%s\", interface %d.%d protocol %d, "
+         "OUT 0x%02x, IN 0x%02x%s", c->printer.make, c->printer.model, c->printer.serial,
+         c->printer.iface, c->printer.altset, c->printer.protocol, c->printer.ep_out,
+         c->printer.ep_in, c->detached ? ", usblp detached" : "");
+  *conn = c;
+  return FP_OK;
+}
+
+/* ---- Data ------------------------------------------------------------------ */
+
+/* Take the result of a finished bulk OUT transfer: the bytes it delivered. */
+static int collect_out(fp_conn_t *c, size_t *accepted)
+{
+  struct libusb_transfer *t = c->out;
+
+  c->out_done = false;
+  *accepted = (size_t)t->actual_length;
+  if (*accepted)
+    c->stalls = 0;
+  switch (t->status)
+  {
+    case LIBUSB_TRANSFER_COMPLETED:
+    case LIBUSB_TRANSFER_TIMED_OUT: /* a slow device: report the progress, go on */
+    case LIBUSB_TRANSFER_CANCELLED: return FP_OK;
+    case LIBUSB_TRANSFER_STALL:
+      if (!*accepted && ++c->stalls > OUT_STALL_RETRIES)
+      {
+        errno = EPIPE;
+        return FP_ERROR_IO;
+      }
+      fp_log("DEBUG", "flushprinter: USB bulk OUT stalled after %zu bytes; clearing the halt",
+             *accepted);
+      if (libusb_clear_halt(c->handle, c->printer.ep_out) == LIBUSB_ERROR_NO_DEVICE)
+        c->gone = true;
+      return c->gone ? FP_ERROR_BACKEND_GONE : FP_OK;
+    case LIBUSB_TRANSFER_NO_DEVICE: return FP_ERROR_BACKEND_GONE;
+    default: errno = EIO; return FP_ERROR_IO;
+  }
+}
+
+/* Start a bulk OUT transfer of the first bytes of `buf`. */
+static int submit_out(fp_conn_t *c, const uint8_t *buf, size_t len)
+{
+  int rc;
+
+  if (len > OUT_CHUNK)
+    len = OUT_CHUNK;
+  memcpy(c->out_buf, buf, len);
+  libusb_fill_bulk_transfer(c->out, c->handle, c->printer.ep_out, c->out_buf, (int)len,
+                            out_finished, c, OUT_SLICE_MS);
+  if ((rc = libusb_submit_transfer(c->out)) == 0)
+  {
+    c->out_busy = true;
+    rearm(c);
+    return FP_OK;
+  }
+  if (rc == LIBUSB_ERROR_NO_DEVICE)
+  {
+    c->gone = true;
+    return FP_ERROR_BACKEND_GONE;
+  }
+  errno = EIO;
+  return FP_ERROR_IO;
+}
+
+/*
+ * Report what the device took of the bytes offered last time (the caller
+ * offers the unaccepted bytes again), then start on the rest.
+ */
+static int usb_write(fp_conn_t *c, const uint8_t *buf, size_t len, size_t *accepted)
+{
+  int status = FP_OK;
+
+  *accepted = 0;
+  usb_events(c, 0);
+  if (c->out_done)
+    status = collect_out(c, accepted);
+  if (status == FP_OK && c->gone)
+    status = FP_ERROR_BACKEND_GONE;
+  if (status == FP_OK && !c->out_busy && *accepted < len)
+    status = submit_out(c, buf + *accepted, len - *accepted);
+  return status;
+}
+
+/* Stop the transfer in flight; `*accepted` gets the bytes it delivered. */
+static int usb_cancel_write(fp_conn_t *c, size_t *accepted)
+{
+  int64_t deadline = fp_monotonic_ms() + CANCEL_WAIT_MS;
+
+  *accepted = 0;
+  if (c->out_busy)
+    libusb_cancel_transfer(c->out);
+  while (c->out_busy && fp_ms_until(deadline) > 0)
+    usb_events(c, fp_ms_until(deadline));
+  if (c->out_busy)
+  {
+    fp_log("DEBUG", "flushprinter: a canceled USB transfer did not come back");
+    return FP_ERROR_IO;
+  }
+  return c->out_done ? collect_out(c, accepted) : FP_OK;
+}
+
+/* Back-channel data received so far; resubmits the read once it is consumed. */
+static int usb_read(fp_conn_t *c, uint8_t *buf, size_t len, size_t *got)
+{
+  *got = 0;
+  usb_events(c, 0);
+  if (c->in_len > c->in_off)
+  {
+    *got = c->in_len - c->in_off < len ? c->in_len - c->in_off : len;
+    memcpy(buf, c->in_buf + c->in_off, *got);
+    c->in_off += *got;
+    if (c->in_off < c->in_len)
+      arm_timer(c, 0); /* more to read: make sure the caller wakes again */
+    else if (c->in && !c->in_busy && !c->in_retry && !c->gone)
+    {
+      c->in_off = c->in_len = 0;
+      submit_in(c);
+      rearm(c);
+    }
+  }
+  return c->gone && !*got ? FP_ERROR_BACKEND_GONE : FP_OK;
+}
+
+/* true when the interface has a back channel. */
+static bool usb_bidirectional(fp_conn_t *c)
+{
+  return c->printer.ep_in != 0;
+}
+
+/* The epoll set: readable when libusb or the timer has something to do. */
+static int usb_poll_fd(fp_conn_t *c)
+{
+  return c->epoll_fd;
+}
+
+/* A finished write is on the device already: nothing waits in between. */
+static int usb_drain(fp_conn_t *c, int stall_ms)
+{
+  usb_events(c, 0);
+  return c->gone ? FP_ERROR_BACKEND_GONE : FP_OK;
+}
+
+/* GET_DEVICE_ID, live from the device. */
+static int usb_device_id(fp_conn_t *c, char *buf, size_t size)
+{
+  return request_device_id(c->handle, &c->printer, buf, size);
+}
+
+/* GET_PORT_STATUS as side-channel state bits. */
+static int usb_device_state(fp_conn_t *c, uint8_t *bits)
+{
+  unsigned char port = 0;
+  int           n = libusb_control_transfer(
+    c->handle, LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE,
+    PRINTER_GET_PORT_STATUS, 0, (uint16_t)c->printer.iface, &port, 1, CONTROL_TIMEOUT_MS);
+
+  if (n != 1)
+    return n == LIBUSB_ERROR_NO_DEVICE ? FP_ERROR_BACKEND_GONE : FP_ERROR_IO;
+  *bits = 0;
+  if (port & PORT_SELECTED)
+    *bits |= FP_SC_STATE_ONLINE;
+  if (port & PORT_PAPER_EMPTY)
+    *bits |= FP_SC_STATE_MEDIA_EMPTY;
+  if (!(port & PORT_NOT_ERROR))
+    *bits |= FP_SC_STATE_ERROR;
+  return FP_OK;
+}
+
+/* The printer-class SOFT_RESET: recipient "other" as specified, else "interface". */
+static int usb_soft_reset(fp_conn_t *c)
+{
+  static const uint8_t types[] = {
+    LIBUSB_ENDPOINT_OUT | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_OTHER,
+    LIBUSB_ENDPOINT_OUT | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE
+  };
+
+  for (size_t i = 0; i < sizeof(types); i++)
+  {
+    int rc = libusb_control_transfer(c->handle, types[i], PRINTER_SOFT_RESET, 0,
+                                     (uint16_t)c->printer.iface, NULL, 0, CONTROL_TIMEOUT_MS);
+
+    if (rc >= 0)
+      return FP_OK;
+    fp_log("DEBUG", "flushprinter: SOFT_RESET (bmRequestType 0x%02x): %s", types[i],
+           libusb_strerror(rc));
+    if (rc == LIBUSB_ERROR_NO_DEVICE)
+      return FP_ERROR_BACKEND_GONE;
+  }
+  return FP_ERROR_IO;
+}
+
+/* Cancel the pending read, release the interface, give it back to usblp, close. */
+static void usb_close(fp_conn_t *c)
+{
+  int64_t deadline = fp_monotonic_ms() + CANCEL_WAIT_MS;
+
+  if (!c)
+    return;
+  if (c->in_busy)
+    libusb_cancel_transfer(c->in);
+  if (c->out_busy)
+    libusb_cancel_transfer(c->out);
+  while ((c->in_busy || c->out_busy) && fp_ms_until(deadline) > 0)
+    usb_events(c, fp_ms_until(deadline));
+  if (c->in_busy || c->out_busy)
+  {
+    /* The kernel still owns our buffers: leave everything to the process exit. */
+    fp_log("DEBUG", "flushprinter: USB transfers did not stop; leaving the device as is");
+    return;
+  }
+  if (c->claimed)
+    libusb_release_interface(c->handle, c->printer.iface);
+  if (c->detached && !c->gone && libusb_attach_kernel_driver(c->handle, c->printer.iface))
+    fp_log("DEBUG", "flushprinter: could not reattach the usblp driver");
+  libusb_free_transfer(c->in);
+  libusb_free_transfer(c->out);
+  if (c->ctx && c->epoll_fd >= 0)
+    libusb_set_pollfd_notifiers(c->ctx, NULL, NULL, NULL);
+  if (c->handle)
+    libusb_close(c->handle);
+  if (c->epoll_fd >= 0)
+    close(c->epoll_fd);
+  if (c->timer_fd >= 0)
+    close(c->timer_fd);
+  libusb_exit(c->ctx);
+  free(c);
+}
+
+const fp_transport_t fp_transport_usb = {
+  .name = "usb",
+  .write_events = POLLIN,
+  .list = usb_list,
+  .open = usb_open,
+  .write = usb_write,
+  .cancel_write = usb_cancel_write,
+  .read = usb_read,
+  .bidirectional = usb_bidirectional,
+  .poll_fd = usb_poll_fd,
+  .drain = usb_drain,
+  .device_id = usb_device_id,
+  .device_state = usb_device_state,
+  .soft_reset = usb_soft_reset,
+  .close = usb_close,
+};
