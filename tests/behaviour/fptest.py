@@ -26,6 +26,7 @@ BACKEND = os.path.join(BUILDDIR, "backend", "flushprinter")
 FILTER = os.path.join(BUILDDIR, "filter", "flushprinter")
 EMULATOR = os.path.join(BUILDDIR, "tests", "fp-emulator")
 LIBRARY = os.path.join(BUILDDIR, "lib", ".libs", "libflushprinter.so")
+USB_MOCK = os.path.join(BUILDDIR, "tests", "usb", "usb-printer-mock")
 
 # CUPS backend exit codes (<cups/backend.h>).
 CUPS_BACKEND_OK, CUPS_BACKEND_FAILED, CUPS_BACKEND_STOP = 0, 1, 4
@@ -90,6 +91,13 @@ class Event:
 
 
 # ---------------------------------------------------------------- processes
+
+def cpu_seconds(pid):
+    """User + system CPU time process `pid` has used so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 
 class Process:
     """A child process with chosen descriptors and collected stderr lines."""
@@ -169,9 +177,7 @@ class Process:
 
     def cpu_seconds(self):
         """User + system CPU time the process has used so far."""
-        with open("/proc/%d/stat" % self.pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(self.pid)
 
     def signal(self, sig):
         if self.poll() is None:
@@ -304,7 +310,7 @@ class SideChannel:
 class Backend:
     """The backend binary run as cupsd runs it, for one job."""
 
-    def __init__(self, uri, statedir, job_id=1, spool_file=None, argv0=None):
+    def __init__(self, uri, statedir, job_id=1, spool_file=None, argv0=None, wrapper=()):
         self.uri = uri
         env = dict(os.environ, DEVICE_URI=uri, FLUSHPRINTER_STATEDIR=statedir,
                    CUPS_SERVERBIN=os.path.join(BUILDDIR, "backend"))
@@ -325,7 +331,11 @@ class Backend:
         argv = [argv0 or uri, str(job_id), "tester", "test job", "1", ""]
         if spool_file is not None:
             argv.append(spool_file)
-        self.proc = Process(BACKEND, argv, env, fds, "backend")
+        if wrapper:  # e.g. the USB fixture: it runs the backend as its child
+            self.proc = Process(wrapper[0], list(wrapper) + [BACKEND] + argv[1:], env, fds,
+                                "backend")
+        else:
+            self.proc = Process(BACKEND, argv, env, fds, "backend")
         for target, fd in fds.items():
             if target != 4:
                 os.close(fd)

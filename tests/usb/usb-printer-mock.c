@@ -6,7 +6,9 @@
  * Usage:
  *   usb-printer-mock [--printer VID:PID:MAKE:MODEL:SERIAL[:PROTOCOL]]...
  *                    [--out FILE | --fifo PATH] [--device-id STRING]
- *                    -- COMMAND ARGS...
+ *                    [--rate N] [--stall-after N] [--hang-after N [--resume-after MS]]
+ *                    [--unplug-after N [--replug-after MS]] [--absent-for MS]
+ *                    [--port-status X] [--back-channel STRING] -- COMMAND ARGS...
  *
  *   --printer ...     one printer (repeatable; default 04b8:0e15:EPSON:TM-T20:0001):
  *                     vendor and product id in hex, the manufacturer, product
@@ -19,11 +21,28 @@
  *                     closed, so that each open..close is one connection.
  *   --device-id STR   the IEEE 1284 device ID of every printer (default
  *                     "MFG:make;MDL:model;CMD:ESC/POS;CLS:PRINTER;SN:serial;").
+ *   --rate N          a printer takes bulk OUT data at N bytes/s (default:
+ *                     at once); a discarded transfer reports the bytes taken.
+ *   --stall-after N   once N bytes are taken, the bulk OUT endpoint halts
+ *                     (EPIPE) until the client clears it.
+ *   --hang-after N    once N bytes are taken, the printer takes nothing more
+ *   --resume-after MS ... until MS ms later (default: never).
+ *   --unplug-after N  once N bytes are taken, the printer is unplugged:
+ *                     pending transfers end with ESHUTDOWN, every request
+ *                     fails with ENODEV, the device leaves the bus;
+ *   --replug-after MS ... and comes back MS ms later with a new device number.
+ *   --absent-for MS   the printers are plugged in only MS ms after COMMAND starts.
+ *   --port-status X   the GET_PORT_STATUS byte (hex, default 18: selected, no error).
+ *   --back-channel S  the printer's first bulk IN answer (then it is idle).
+ *
+ * A PROTOCOL of 1-4 is a printer-class interface (class 7, subclass 1);
+ * "hid" makes the device a keyboard (class 3), for discovery tests.  The
+ * rate, stall, hang and unplug options apply to every printer.
  *
  * Printers are on bus 001 with device numbers 002, 003, ...  COMMAND runs
  * with LD_PRELOAD=libumockdev-preload.so.0 and UMOCKDEV_DIR set, so that
  * libusb in it sees the printers; the exit status is COMMAND's (128 + signal
- * number when it was killed).  Control requests, transfer sizes, kernel
+ * number when it was killed); SIGTERM is passed on to it.  Control requests, transfer sizes, kernel
  * driver changes and soft resets are logged to stderr with the prefix
  * "usb-printer-mock: ".
  *
@@ -44,12 +63,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/usbdevice_fs.h>
 
 #include <glib.h>
+#include <glib-unix.h>
 #include <umockdev.h>
 
 #define PREFIX "usb-printer-mock: "
@@ -80,7 +101,39 @@ struct printer
   enum driver driver;
   unsigned soft_resets;
   int fifo_fd; /* --fifo: open while a client writes, else -1 */
+  unsigned iface_class;
+  char *syspath;
+  guint64 taken;      /* bulk OUT bytes taken so far (all connections) */
+  gboolean halted;    /* bulk OUT endpoint halted: fails until CLEAR_HALT */
+  gboolean stalled;   /* --stall-after happened */
+  gint64 hang_since;  /* --hang-after: when it began (0: not yet) */
+  gboolean resumed;
+  gboolean unplugged;
+  gboolean back_sent; /* --back-channel data went out */
 };
+
+/* Data on its way to the printer: taken at --rate, or not at all while hanging. */
+struct pending_out
+{
+  UMockdevIoctlData *urb; /* owned */
+  UMockdevIoctlData *buf; /* owned: the data */
+  gint64 start;           /* when the printer began on it */
+  int done;               /* bytes taken */
+};
+
+/* What every printer does beyond answering (--rate, --stall-after, ...); -1: never. */
+struct behaviour
+{
+  double rate;
+  gint64 stall_after, hang_after, unplug_after;
+  int resume_after_ms, replug_after_ms;
+  unsigned port_status;
+  const char *back_channel;
+};
+
+static struct behaviour behaviour = {0, -1, -1, -1, -1, -1, 0x18, NULL};
+static UMockdevTestbed *testbed;
+static int next_devnum = 2;
 
 struct pending_in
 {
@@ -90,8 +143,9 @@ struct pending_in
 
 struct client_state
 {
-  GQueue done;       /* completed URBs (UMockdevIoctlData *, owned), in order */
-  GList *pending_in; /* struct pending_in *, in submission order */
+  GQueue done;        /* completed URBs (UMockdevIoctlData *, owned), in order */
+  GList *pending_in;  /* struct pending_in *, in submission order */
+  GList *pending_out; /* struct pending_out *, in submission order */
 };
 
 struct options
@@ -100,6 +154,7 @@ struct options
   const char *out;
   const char *fifo;
   const char *device_id;
+  int absent_for_ms;
   char **command;
 };
 
@@ -111,7 +166,9 @@ static void usage(void)
 {
   fputs("Usage: usb-printer-mock [--printer VID:PID:MAKE:MODEL:SERIAL[:PROTOCOL]]...\n"
         "                        [--out FILE | --fifo PATH] [--device-id STRING]\n"
-        "                        -- COMMAND ARGS...\n",
+        "                        [--rate N] [--stall-after N] [--hang-after N [--resume-after MS]]\n"
+        "                        [--unplug-after N [--replug-after MS]] [--absent-for MS]\n"
+        "                        [--port-status X] [--back-channel STRING] -- COMMAND ARGS...\n",
         stderr);
   exit(2);
 }
@@ -130,6 +187,22 @@ static unsigned parse_id(const char *s)
     exit(2);
   }
   return (unsigned)v;
+}
+
+/* Parses a decimal count (bytes, ms), exiting on garbage. */
+static gint64 parse_count(const char *s)
+{
+  char *end;
+  long long v;
+
+  errno = 0;
+  v = strtoll(s, &end, 10);
+  if (errno != 0 || end == s || *end != '\0' || v < 0 || v > (long long)1 << 40)
+  {
+    fprintf(stderr, PREFIX "bad number \"%s\"\n", s);
+    exit(2);
+  }
+  return (gint64)v;
 }
 
 /* Parses a --printer argument into a new printer. */
@@ -151,11 +224,17 @@ static struct printer *parse_printer(const char *arg)
   p->model = g_strdup(f[3]);
   p->serial = g_strdup(f[4]);
   p->protocol = 2;
-  if (n == 6)
+  p->iface_class = 7;
+  if (n == 6 && !strcmp(f[5], "hid"))
+  {
+    p->iface_class = 3;
+    p->protocol = 1;
+  }
+  else if (n == 6)
   {
     if (strlen(f[5]) != 1 || f[5][0] < '1' || f[5][0] > '4')
     {
-      fprintf(stderr, PREFIX "bad protocol \"%s\" (1-4)\n", f[5]);
+      fprintf(stderr, PREFIX "bad protocol \"%s\" (1-4 or hid)\n", f[5]);
       exit(2);
     }
     p->protocol = (unsigned)(f[5][0] - '0');
@@ -173,6 +252,15 @@ static void parse_options(int argc, char **argv, struct options *o)
     {"out", required_argument, NULL, 'o'},
     {"fifo", required_argument, NULL, 'f'},
     {"device-id", required_argument, NULL, 'd'},
+    {"rate", required_argument, NULL, 'r'},
+    {"stall-after", required_argument, NULL, 'S'},
+    {"hang-after", required_argument, NULL, 'H'},
+    {"resume-after", required_argument, NULL, 'R'},
+    {"unplug-after", required_argument, NULL, 'U'},
+    {"replug-after", required_argument, NULL, 'P'},
+    {"port-status", required_argument, NULL, 's'},
+    {"absent-for", required_argument, NULL, 'a'},
+    {"back-channel", required_argument, NULL, 'b'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
   int c;
@@ -195,6 +283,33 @@ static void parse_options(int argc, char **argv, struct options *o)
       case 'd':
         o->device_id = optarg;
         break;
+      case 'r':
+        behaviour.rate = (double)parse_count(optarg);
+        break;
+      case 'S':
+        behaviour.stall_after = parse_count(optarg);
+        break;
+      case 'H':
+        behaviour.hang_after = parse_count(optarg);
+        break;
+      case 'R':
+        behaviour.resume_after_ms = (int)parse_count(optarg);
+        break;
+      case 'U':
+        behaviour.unplug_after = parse_count(optarg);
+        break;
+      case 'P':
+        behaviour.replug_after_ms = (int)parse_count(optarg);
+        break;
+      case 's':
+        behaviour.port_status = parse_id(optarg) & 0xff;
+        break;
+      case 'b':
+        behaviour.back_channel = optarg;
+        break;
+      case 'a':
+        o->absent_for_ms = (int)parse_count(optarg);
+        break;
       default:
         usage();
     }
@@ -213,7 +328,7 @@ static void build_descriptors(struct printer *p)
                              p->vid & 0xff, p->vid >> 8, p->pid & 0xff, p->pid >> 8,
                              0x00, 0x01, 1, 2, 3, 1};
   const guint8 config[9] = {9, 2, 32, 0, 1, 1, 0, 0xc0, 50};
-  const guint8 iface[9] = {9, 4, 0, 0, 2, 7, 1, (guint8)p->protocol, 0};
+  const guint8 iface[9] = {9, 4, 0, 0, 2, (guint8)p->iface_class, 1, (guint8)p->protocol, 0};
   const guint8 ep_out[7] = {7, 5, EP_OUT, 2, 0x00, 0x02, 0};
   const guint8 ep_in[7] = {7, 5, EP_IN, 2, 0x00, 0x02, 0};
 
@@ -351,10 +466,10 @@ static int control_transfer(struct printer *p, const guint8 *setup, guint8 *data
   }
   if (type == 0xa1 && request == 1)
   {
-    const guint8 status = 0x18;
+    const guint8 status = (guint8)behaviour.port_status;
 
     len = reply(data, wlength, &status, 1);
-    fprintf(stderr, PREFIX "%s: GET_PORT_STATUS -> 0x18\n", p->name);
+    fprintf(stderr, PREFIX "%s: GET_PORT_STATUS -> 0x%02x\n", p->name, status);
     return len;
   }
   if ((type == 0x23 || type == 0x21) && request == 2)
@@ -411,6 +526,16 @@ static struct client_state *client_state(UMockdevIoctlClient *client)
   return st;
 }
 
+/* Frees a pending bulk OUT transfer. */
+static void pending_out_free(gpointer data)
+{
+  struct pending_out *po = data;
+
+  g_clear_object(&po->urb);
+  g_clear_object(&po->buf);
+  g_free(po);
+}
+
 /* Frees a client's URB state (when the client goes away). */
 static void client_state_free(struct client_state *st)
 {
@@ -428,7 +553,94 @@ static void client_state_free(struct client_state *st)
     g_free(pi);
   }
   g_list_free(st->pending_in);
+  g_list_free_full(st->pending_out, pending_out_free);
   g_free(st);
+}
+
+/* Moves a finished bulk OUT transfer to the completed queue. */
+static void finish_out(struct client_state *st, struct pending_out *po, int status)
+{
+  struct usbdevfs_urb *urb = (struct usbdevfs_urb *)po->urb->data;
+
+  urb->status = status;
+  urb->actual_length = po->done;
+  g_queue_push_tail(&st->done, g_object_ref(po->urb));
+  st->pending_out = g_list_remove(st->pending_out, po);
+  pending_out_free(po);
+}
+
+/* How many more bytes the printer takes now, within --hang-after and --rate. */
+static gint64 out_budget(struct printer *p, const struct pending_out *po, gint64 want, gint64 now)
+{
+  if (behaviour.hang_after >= 0 && !p->resumed && p->taken + want >= (guint64)behaviour.hang_after)
+  {
+    if (p->hang_since == 0 && p->taken >= (guint64)behaviour.hang_after)
+    {
+      p->hang_since = now;
+      fprintf(stderr, PREFIX "%s: hanging after %" G_GUINT64_FORMAT " bytes\n", p->name, p->taken);
+    }
+    if (p->hang_since && behaviour.resume_after_ms >= 0
+        && now - p->hang_since >= (gint64)behaviour.resume_after_ms * 1000)
+    {
+      p->resumed = TRUE;
+      fprintf(stderr, PREFIX "%s: taking data again\n", p->name);
+    }
+    else
+      want = (gint64)behaviour.hang_after - (gint64)p->taken;
+  }
+  if (behaviour.rate > 0)
+  {
+    gint64 allowed = (gint64)((double)(now - po->start) * behaviour.rate / 1e6) - po->done;
+
+    want = MIN(want, MAX(allowed, 0));
+  }
+  return want;
+}
+
+/* Pulls the device off the bus: what is pending ends with ESHUTDOWN, requests fail with ENODEV. */
+static void unplug(struct printer *p, struct client_state *st);
+
+/* Lets the printer take bulk OUT data: --rate, --stall-after, --hang-after, --unplug-after. */
+static void advance_out(struct printer *p, struct client_state *st)
+{
+  gint64 now = g_get_monotonic_time();
+
+  while (st->pending_out && !p->unplugged)
+  {
+    struct pending_out *po = st->pending_out->data;
+    struct usbdevfs_urb *urb = (struct usbdevfs_urb *)po->urb->data;
+    gint64 take = out_budget(p, po, urb->buffer_length - po->done, now);
+    gboolean stall = FALSE, pull = FALSE;
+
+    if (behaviour.stall_after >= 0 && !p->stalled
+        && p->taken + take >= (guint64)behaviour.stall_after)
+    {
+      take = (gint64)behaviour.stall_after - (gint64)p->taken;
+      stall = p->stalled = p->halted = TRUE;
+    }
+    if (behaviour.unplug_after >= 0 && p->taken + take >= (guint64)behaviour.unplug_after)
+    {
+      take = (gint64)behaviour.unplug_after - (gint64)p->taken;
+      pull = TRUE;
+    }
+    if (take > 0 && po->buf)
+      sink_data(p, po->buf->data + po->done, (size_t)take);
+    po->done += (int)take;
+    p->taken += (guint64)take;
+    if (pull)
+    {
+      unplug(p, st);
+      return;
+    }
+    if (stall)
+      fprintf(stderr, PREFIX "%s: bulk OUT stalled after %" G_GUINT64_FORMAT " bytes\n", p->name,
+              p->taken);
+    if (!stall && po->done < urb->buffer_length)
+      break;
+    finish_out(st, po, stall ? -EPIPE : 0);
+    if (st->pending_out)
+      ((struct pending_out *)st->pending_out->data)->start = now;
+  }
 }
 
 /* Handles USBDEVFS_SUBMITURB: control and bulk OUT complete now, bulk IN later. */
@@ -486,12 +698,19 @@ static void submit_urb(struct printer *p, UMockdevIoctlClient *client)
   }
   else if (urb->type == USBDEVFS_URB_TYPE_BULK && (urb->endpoint & 0x80) == 0)
   {
-    fprintf(stderr, PREFIX "%s: bulk OUT ep 0x%02x %d bytes\n", p->name, urb->endpoint,
-            urb->buffer_length);
-    if (buf)
-      sink_data(p, buf->data, (size_t)urb->buffer_length);
-    urb->actual_length = urb->buffer_length;
-    g_queue_push_tail(&st->done, urbdata);
+    struct pending_out *po = g_new0(struct pending_out, 1);
+
+    fprintf(stderr, PREFIX "%s: bulk OUT ep 0x%02x %d bytes%s\n", p->name, urb->endpoint,
+            urb->buffer_length, p->halted ? " (halted)" : "");
+    po->urb = urbdata;
+    po->buf = buf;
+    buf = NULL;
+    po->start = g_get_monotonic_time();
+    st->pending_out = g_list_append(st->pending_out, po);
+    if (p->halted)
+      finish_out(st, po, -EPIPE);
+    else
+      advance_out(p, st);
   }
   else if (urb->type == USBDEVFS_URB_TYPE_BULK)
   {
@@ -543,21 +762,50 @@ static UMockdevIoctlData *next_completed(struct client_state *st, gboolean wait)
   return urbdata;
 }
 
+/* The first bulk IN gets --back-channel's data: fills the URB's buffer if it is due. */
+static void answer_back_channel(struct printer *p, UMockdevIoctlData *urbdata)
+{
+  struct usbdevfs_urb *urb = (struct usbdevfs_urb *)urbdata->data;
+  UMockdevIoctlData *buf;
+  GError *err = NULL;
+  size_t len;
+
+  if (!behaviour.back_channel || p->back_sent || (urb->endpoint & 0x80) == 0
+      || urb->type != USBDEVFS_URB_TYPE_BULK || urb->status != 0)
+    return;
+  len = MIN(strlen(behaviour.back_channel), (size_t)urb->buffer_length);
+  buf = umockdev_ioctl_data_resolve(urbdata, offsetof(struct usbdevfs_urb, buffer),
+                                    (gsize)urb->buffer_length, &err);
+  if (buf == NULL)
+  {
+    g_clear_error(&err);
+    return;
+  }
+  memcpy(buf->data, behaviour.back_channel, len);
+  g_object_unref(buf);
+  urb->actual_length = (int)len;
+  p->back_sent = TRUE;
+  fprintf(stderr, PREFIX "%s: bulk IN answered with %zu bytes\n", p->name, len);
+}
+
 /* Handles USBDEVFS_REAPURB(NDELAY): hands back a completed URB or fails with EAGAIN. */
 static void reap_urb(struct printer *p, UMockdevIoctlClient *client, gboolean wait)
 {
   UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg(client);
   struct client_state *st = client_state(client);
-  UMockdevIoctlData *urbdata = next_completed(st, wait);
-  UMockdevIoctlData *ptr;
+  UMockdevIoctlData *urbdata, *ptr;
   GError *err = NULL;
 
+  advance_out(p, st);
+  urbdata = p->unplugged ? g_queue_pop_head(&st->done) : next_completed(st, wait && !st->pending_out);
   if (urbdata == NULL)
   {
-    g_usleep(EAGAIN_SLEEP_US);
-    umockdev_ioctl_client_complete(client, -1, EAGAIN);
+    if (!p->unplugged)
+      g_usleep(EAGAIN_SLEEP_US);
+    umockdev_ioctl_client_complete(client, -1, p->unplugged ? ENODEV : EAGAIN);
     return;
   }
+  answer_back_channel(p, urbdata);
   ptr = umockdev_ioctl_data_resolve(arg, 0, sizeof(void *), &err);
   if (ptr == NULL)
   {
@@ -581,6 +829,20 @@ static void discard_urb(struct printer *p, UMockdevIoctlClient *client)
   gulong addr = *(gulong *)arg->data;
   GList *l;
 
+  advance_out(p, st);
+  for (l = st->pending_out; l; l = l->next)
+  {
+    struct pending_out *po = l->data;
+
+    if (po->urb->client_addr == addr)
+    {
+      fprintf(stderr, PREFIX "%s: bulk OUT URB discarded after %d of %d bytes\n", p->name,
+              po->done, ((struct usbdevfs_urb *)po->urb->data)->buffer_length);
+      finish_out(st, po, -ENOENT);
+      umockdev_ioctl_client_complete(client, 0, 0);
+      return;
+    }
+  }
   for (l = st->pending_in; l; l = l->next)
   {
     struct pending_in *pi = l->data;
@@ -726,7 +988,10 @@ static gboolean on_handle_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient 
   long res = 0;
   int e = 0;
 
-  if (request == (gulong)USBDEVFS_SUBMITURB)
+  if (p->unplugged && request != (gulong)USBDEVFS_REAPURBNDELAY
+      && request != (gulong)USBDEVFS_REAPURB)
+    umockdev_ioctl_client_complete(client, -1, ENODEV);
+  else if (request == (gulong)USBDEVFS_SUBMITURB)
     submit_urb(p, client);
   else if (request == (gulong)USBDEVFS_REAPURBNDELAY)
     reap_urb(p, client, FALSE);
@@ -736,9 +1001,20 @@ static gboolean on_handle_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient 
     discard_urb(p, client);
   else
   {
-    if (request == (gulong)USBDEVFS_SETINTERFACE || request == (gulong)USBDEVFS_SETCONFIGURATION ||
-        request == (gulong)USBDEVFS_CLEAR_HALT || request == (gulong)USBDEVFS_RESETEP ||
-        request == (gulong)USBDEVFS_RESET)
+    if (request == (gulong)USBDEVFS_CLEAR_HALT)
+    {
+      UMockdevIoctlData *d = resolve_arg(client, sizeof(unsigned));
+
+      if (d && (*(unsigned *)d->data & 0x80) == 0 && p->halted)
+      {
+        p->halted = FALSE;
+        fprintf(stderr, PREFIX "%s: bulk OUT halt cleared\n", p->name);
+      }
+      g_clear_object(&d);
+    }
+    else if (request == (gulong)USBDEVFS_SETINTERFACE ||
+             request == (gulong)USBDEVFS_SETCONFIGURATION ||
+             request == (gulong)USBDEVFS_RESETEP || request == (gulong)USBDEVFS_RESET)
       res = 0;
     else if (request == (gulong)USBDEVFS_GET_SPEED)
       res = 3; /* USB_SPEED_HIGH */
@@ -804,15 +1080,16 @@ static void on_client_connected(UMockdevIoctlBase *handler, UMockdevIoctlClient 
   g_source_unref(source);
 }
 
-/* Adds a printer (with its ioctl handler) to the testbed; exits on failure. */
-static void add_printer(UMockdevTestbed *tb, struct printer *p, int index, const char *device_id)
+/* Adds a printer (with its ioctl handler) to the testbed under the next device number. */
+static void add_printer(UMockdevTestbed *tb, struct printer *p, const char *device_id)
 {
   GError *err = NULL;
   char *desc;
 
-  p->devnum = index + 2;
+  p->devnum = next_devnum++;
   p->name = g_strdup_printf("001/%03d", p->devnum);
   p->devnode = g_strdup_printf("/dev/bus/usb/%s", p->name);
+  p->syspath = g_strdup_printf("/sys/devices/pci0000:00/0000:00:14.0/usb1/1-%d", p->devnum - 1);
   p->device_id = device_id ? g_strdup(device_id)
                            : g_strdup_printf("MFG:%s;MDL:%s;CMD:ESC/POS;CLS:PRINTER;SN:%s;",
                                              p->make, p->model, p->serial);
@@ -833,8 +1110,60 @@ static void add_printer(UMockdevTestbed *tb, struct printer *p, int index, const
     exit(2);
   }
   g_free(desc);
-  fprintf(stderr, PREFIX "%s: %04x:%04x \"%s\" \"%s\" serial \"%s\" protocol %u\n", p->name,
-          p->vid, p->pid, p->make, p->model, p->serial, p->protocol);
+  fprintf(stderr, PREFIX "%s: %04x:%04x \"%s\" \"%s\" serial \"%s\" class %u protocol %u\n",
+          p->name, p->vid, p->pid, p->make, p->model, p->serial, p->iface_class, p->protocol);
+}
+
+/* Timeout: the unplugged printer comes back as a new device (same identity and history). */
+static gboolean replug(gpointer data)
+{
+  struct printer *old = data, *p = g_new0(struct printer, 1);
+
+  p->vid = old->vid;
+  p->pid = old->pid;
+  p->make = old->make;
+  p->model = old->model;
+  p->serial = old->serial;
+  p->protocol = old->protocol;
+  p->iface_class = old->iface_class;
+  p->fifo_fd = -1;
+  p->taken = old->taken;
+  p->stalled = old->stalled;
+  p->resumed = old->resumed;
+  p->hang_since = old->hang_since;
+  p->back_sent = old->back_sent;
+  add_printer(testbed, p, old->device_id);
+  fprintf(stderr, PREFIX "%s: plugged in again as %s\n", old->name, p->name);
+  return G_SOURCE_REMOVE;
+}
+
+static void unplug(struct printer *p, struct client_state *st)
+{
+  GList *l;
+
+  p->unplugged = TRUE;
+  behaviour.unplug_after = -1; /* once */
+  while (st->pending_out)
+    finish_out(st, st->pending_out->data, -ESHUTDOWN);
+  for (l = st->pending_in; l; l = l->next)
+  {
+    struct pending_in *pi = l->data;
+
+    ((struct usbdevfs_urb *)pi->urb->data)->status = -ESHUTDOWN;
+    g_queue_push_tail(&st->done, pi->urb);
+    g_free(pi);
+  }
+  g_list_free(st->pending_in);
+  st->pending_in = NULL;
+  if (p->fifo_fd >= 0)
+  {
+    close(p->fifo_fd);
+    p->fifo_fd = -1;
+  }
+  umockdev_testbed_remove_device(testbed, p->syspath);
+  fprintf(stderr, PREFIX "%s: unplugged after %" G_GUINT64_FORMAT " bytes\n", p->name, p->taken);
+  if (behaviour.replug_after_ms >= 0)
+    g_timeout_add((guint)behaviour.replug_after_ms, replug, p);
 }
 
 struct run
@@ -858,10 +1187,30 @@ static void on_child_exit(GPid pid, gint status, gpointer user_data)
   g_main_loop_quit(r->loop);
 }
 
-/* In the child before exec: SIGPIPE back to its default action. */
+/* SIGTERM (cupsd canceling a job): pass it on to COMMAND. */
+static gboolean forward_sigterm(gpointer data)
+{
+  kill(GPOINTER_TO_INT(data), SIGTERM);
+  fprintf(stderr, PREFIX "SIGTERM passed on\n");
+  return G_SOURCE_CONTINUE;
+}
+
+/* In the child before exec: SIGPIPE back to its default action; dies with the fixture. */
 static void child_setup(gpointer user_data)
 {
   signal(SIGPIPE, SIG_DFL);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* Adds every --printer to the testbed (at start, or after --absent-for). */
+static gboolean plug_in_all(gpointer data)
+{
+  struct options *o = data;
+  guint i;
+
+  for (i = 0; i < o->printers->len; i++)
+    add_printer(testbed, g_ptr_array_index(o->printers, i), o->device_id);
+  return G_SOURCE_REMOVE;
 }
 
 /* Entry point: sets up the printers, runs COMMAND, returns its status. */
@@ -874,7 +1223,6 @@ int main(int argc, char **argv)
   const char *old_preload;
   GError *err = NULL;
   GPid pid;
-  guint i;
 
   parse_options(argc, argv, &o);
   signal(SIGPIPE, SIG_IGN);
@@ -889,9 +1237,11 @@ int main(int argc, char **argv)
   }
   fifo_path = o.fifo;
 
-  tb = umockdev_testbed_new();
-  for (i = 0; i < o.printers->len; i++)
-    add_printer(tb, g_ptr_array_index(o.printers, i), (int)i, o.device_id);
+  tb = testbed = umockdev_testbed_new();
+  if (o.absent_for_ms > 0)
+    g_timeout_add((guint)o.absent_for_ms, plug_in_all, &o);
+  else
+    plug_in_all(&o);
 
   root = umockdev_testbed_get_root_dir(tb);
   envp = g_get_environ();
@@ -904,13 +1254,15 @@ int main(int argc, char **argv)
 
   r.loop = g_main_loop_new(NULL, FALSE);
   if (!g_spawn_async(NULL, o.command, envp,
-                     G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CHILD_INHERITS_STDIN,
+                     G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CHILD_INHERITS_STDIN
+                       | G_SPAWN_LEAVE_DESCRIPTORS_OPEN,
                      child_setup, NULL, &pid, &err))
   {
     fprintf(stderr, PREFIX "%s: %s\n", o.command[0], err->message);
     return 127;
   }
   g_child_watch_add(pid, on_child_exit, &r);
+  g_unix_signal_add(SIGTERM, forward_sigterm, GINT_TO_POINTER(pid));
   g_main_loop_run(r.loop);
   fprintf(stderr, PREFIX "%s exited with status %d\n", o.command[0], r.status);
 
