@@ -5,6 +5,10 @@
    and by a raw copy (socat); MB/s and ratios, median of several rounds.
 2. Cancel-to-reset latency: SIGTERM to the backend mid-image, until the reset
    (ESC @) is parsed by the printer emulator; median and worst over many runs.
+3. USB, on a printer emulated at the usbdevfs level (tests/usb/usb-printer-mock,
+   umockdev): throughput of our USB transport beside the stock CUPS usb
+   backend on the same emulated device, and the CPU time each backend uses
+   while it waits, connected, on an idle bidirectional printer.
 
 Usage: python3 bench/bench.py [BUILDDIR] [--rounds N] [--cancels N]
 """
@@ -117,6 +121,83 @@ def latency(workdir, runs):
         samples[-1] * 1000))
 
 
+STOCK_USB = "/usr/lib/cups/backend/usb"
+USB_PRINTER = ["--printer", "04b8:0e15:EPSON:TM-T20:S1"]
+
+
+def usb_backend(kind):
+    """Program, DEVICE_URI and argv[0] of our USB backend or the stock one."""
+    if kind == "flushprinter":
+        uri = "flushprinter+usb://EPSON/TM-T20?serial=S1&reset=escpos"
+        return os.path.join(fptest.BUILDDIR, "backend", "flushprinter"), uri
+    return STOCK_USB, "usb://EPSON/TM-T20?serial=S1"
+
+
+def usb_run_seconds(command, env, stdin=subprocess.DEVNULL):
+    """Wall time of one run of the USB fixture around `command` (output discarded)."""
+    start = time.perf_counter()
+    p = subprocess.run([fptest.USB_MOCK] + USB_PRINTER + ["--out", "/dev/null", "--"] + command,
+                       env=env, stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=600)
+    if p.returncode != 0:
+        raise SystemExit("%s under the USB fixture failed with %d" % (command[0], p.returncode))
+    return time.perf_counter() - start
+
+
+def usb_idle_cpu(kind, seconds):
+    """CPU seconds the backend uses while connected and waiting for job data."""
+    program, uri = usb_backend(kind)
+    env = dict(os.environ, DEVICE_URI=uri, FLUSHPRINTER_STATEDIR=tempfile.mkdtemp())
+    read_end, write_end = os.pipe()
+    mock = subprocess.Popen([fptest.USB_MOCK] + USB_PRINTER + ["--out", "/dev/null", "--", program,
+                            "1", "bench", "bench", "1", ""], env=env, stdin=read_end,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(read_end)
+    try:
+        os.write(write_end, b"\x1b@")
+        time.sleep(1)                                  # connected, the first bytes sent
+        with open("/proc/%d/task/%d/children" % (mock.pid, mock.pid)) as f:
+            pid = int(f.read().split()[0])
+        before = fptest.cpu_seconds(pid)
+        time.sleep(seconds)
+        return fptest.cpu_seconds(pid) - before
+    finally:
+        os.close(write_end)
+        mock.wait(60)
+        shutil.rmtree(env["FLUSHPRINTER_STATEDIR"], True)
+
+
+def usb(workdir, rounds, idle_seconds=5):
+    if not os.access(fptest.USB_MOCK, os.X_OK) or not os.access(STOCK_USB, os.X_OK):
+        print("\n3. USB: skipped (no USB fixture or no stock usb backend)")
+        return
+    job = scenario.banded_receipt("bench", bands=1000)           # 18 MB
+    path = os.path.join(workdir, "usb-job")
+    with open(path, "wb") as f:
+        f.write(job)
+    kinds = ["stock usb", "flushprinter"]
+    times = {k: [] for k in kinds}
+    base = []
+    for r in range(rounds):
+        base.append(usb_run_seconds(["true"], dict(os.environ)))  # the fixture's own start-up
+        for k in kinds:
+            program, uri = usb_backend("flushprinter" if k == "flushprinter" else "stock")
+            env = dict(os.environ, DEVICE_URI=uri, FLUSHPRINTER_STATEDIR=os.path.join(workdir, "state"))
+            times[k].append(usb_run_seconds([program, "1", "bench", "bench", "1", "", path], env))
+    print("\n3. USB through an emulated printer (umockdev): %.1f MB ESC/POS job, median of %d rounds"
+          % (len(job) / 1e6, rounds))
+    rate = {}
+    for k in kinds:
+        rate[k] = len(job) / max(statistics.median(times[k]) - statistics.median(base), 1e-6) / 1e6
+        print("   %-18s %8.1f MB/s" % (k, rate[k]))
+    print("   flushprinter / stock usb    %.2f" % (rate["flushprinter"] / rate["stock usb"]))
+    print("   CPU time while waiting %d s for job data on an idle bidirectional printer:"
+          % idle_seconds)
+    for k in kinds:
+        print("   %-18s %8.3f s" % (k, usb_idle_cpu("flushprinter" if k == "flushprinter"
+                                                      else "stock", idle_seconds)))
+
+
 def main():
     global fptest, scenario
     parser = argparse.ArgumentParser()
@@ -132,6 +213,7 @@ def main():
     try:
         throughput(work, args.rounds)
         latency(work, args.cancels)
+        usb(work, args.rounds)
     finally:
         shutil.rmtree(work, True)
 
