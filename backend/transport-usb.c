@@ -704,6 +704,12 @@ static int usb_write(fp_conn_t *c, const uint8_t *buf, size_t len, size_t *accep
   usb_events(c, 0);
   if (c->out_done)
     status = collect_out(c, accepted);
+  if (*accepted > len)
+  {
+    /* The caller broke the contract (offered less than is in flight): never overcount. */
+    fp_log("DEBUG", "flushprinter: USB write offered %zu bytes, %zu were in flight", len, *accepted);
+    *accepted = len;
+  }
   if (status == FP_OK && c->gone)
     status = FP_ERROR_BACKEND_GONE;
   if (status == FP_OK && !c->out_busy && *accepted < len)
