@@ -171,9 +171,21 @@ class Jobs(UsbCase):
                                 "the next job must wait for the quiet window")
         self.assertEqual(nxt.proc.wait(), CUPS_BACKEND_OK)
 
+    def test_soft_reset_falls_back_to_the_interface_request(self):
+        job = fptest.receipt("canceled", rows=4000)
+        b = self.usb_job(job, "reset=escpos&softreset=yes&idle=100",
+                         mock=["--rate", 5 * RATE, "--soft-reset", "21"])
+        self.emu.wait_event("image-begin")
+        b.proc.signal(signal.SIGTERM)
+        self.assertEqual(b.proc.wait(), CUPS_BACKEND_OK, b.proc.stderr())
+        log = b.proc.stderr()
+        self.assertRegex(log, r"SOFT_RESET bmRequestType=0x23 refused[\s\S]*"
+                              r"SOFT_RESET bmRequestType=0x21 interface=0 \(#1\)")
+        self.assertIn("DEBUG: flushprinter: printer-class soft reset sent", log)
+
     def test_soft_reset_is_not_sent_unless_asked(self):
         job = fptest.receipt("canceled", rows=4000)
-        b = self.usb_job(job, "reset=escpos&idle=100", mock=["--rate", RATE])
+        b = self.usb_job(job, "reset=escpos&idle=100", mock=["--rate", 5 * RATE])
         self.emu.wait_event("image-begin")
         b.proc.signal(signal.SIGTERM)
         self.assertEqual(b.proc.wait(), CUPS_BACKEND_OK, b.proc.stderr())

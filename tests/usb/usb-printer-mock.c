@@ -8,7 +8,8 @@
  *                    [--out FILE | --fifo PATH] [--device-id STRING]
  *                    [--rate N] [--stall-after N] [--hang-after N [--resume-after MS]]
  *                    [--unplug-after N [--replug-after MS]] [--absent-for MS]
- *                    [--port-status X] [--back-channel STRING] -- COMMAND ARGS...
+ *                    [--soft-reset X] [--port-status X] [--back-channel STRING]
+ *                    -- COMMAND ARGS...
  *
  *   --printer ...     one printer (repeatable; default 04b8:0e15:EPSON:TM-T20:0001):
  *                     vendor and product id in hex, the manufacturer, product
@@ -32,6 +33,8 @@
  *                     fails with ENODEV, the device leaves the bus;
  *   --replug-after MS ... and comes back MS ms later with a new device number.
  *   --absent-for MS   the printers are plugged in only MS ms after COMMAND starts.
+ *   --soft-reset X    SOFT_RESET works only with bmRequestType X (hex: 21 or
+ *                     23; the other stalls, as on devices that need 0x21).
  *   --port-status X   the GET_PORT_STATUS byte (hex, default 18: selected, no error).
  *   --back-channel S  the printer's first bulk IN answer (then it is idle).
  *
@@ -128,10 +131,11 @@ struct behaviour
   gint64 stall_after, hang_after, unplug_after;
   int resume_after_ms, replug_after_ms;
   unsigned port_status;
+  unsigned soft_reset_type; /* 0: both 0x21 and 0x23 work */
   const char *back_channel;
 };
 
-static struct behaviour behaviour = {0, -1, -1, -1, -1, -1, 0x18, NULL};
+static struct behaviour behaviour = {0, -1, -1, -1, -1, -1, 0x18, 0, NULL};
 static UMockdevTestbed *testbed;
 static int next_devnum = 2;
 
@@ -168,7 +172,8 @@ static void usage(void)
         "                        [--out FILE | --fifo PATH] [--device-id STRING]\n"
         "                        [--rate N] [--stall-after N] [--hang-after N [--resume-after MS]]\n"
         "                        [--unplug-after N [--replug-after MS]] [--absent-for MS]\n"
-        "                        [--port-status X] [--back-channel STRING] -- COMMAND ARGS...\n",
+        "                        [--soft-reset X] [--port-status X] [--back-channel STRING]\n"
+        "                        -- COMMAND ARGS...\n",
         stderr);
   exit(2);
 }
@@ -260,6 +265,7 @@ static void parse_options(int argc, char **argv, struct options *o)
     {"replug-after", required_argument, NULL, 'P'},
     {"port-status", required_argument, NULL, 's'},
     {"absent-for", required_argument, NULL, 'a'},
+    {"soft-reset", required_argument, NULL, 'x'},
     {"back-channel", required_argument, NULL, 'b'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
@@ -309,6 +315,9 @@ static void parse_options(int argc, char **argv, struct options *o)
         break;
       case 'a':
         o->absent_for_ms = (int)parse_count(optarg);
+        break;
+      case 'x':
+        behaviour.soft_reset_type = parse_id(optarg);
         break;
       default:
         usage();
@@ -474,6 +483,11 @@ static int control_transfer(struct printer *p, const guint8 *setup, guint8 *data
   }
   if ((type == 0x23 || type == 0x21) && request == 2)
   {
+    if (behaviour.soft_reset_type && type != behaviour.soft_reset_type)
+    {
+      fprintf(stderr, PREFIX "%s: SOFT_RESET bmRequestType=0x%02x refused (stall)\n", p->name, type);
+      return -1;
+    }
     p->soft_resets++;
     fprintf(stderr, PREFIX "%s: SOFT_RESET bmRequestType=0x%02x interface=%u (#%u)\n", p->name,
             type, windex, p->soft_resets);
