@@ -148,8 +148,8 @@ int main(int argc, char *argv[])
   }
   fp_log("DEBUG", "flushprinter %s: job %d, device %s, reset %s (%zu bytes), language %s, "
          "idle %d ms, grace %d ms, timeout %d ms", PACKAGE_VERSION, job.job_id, opts.device_key,
-         opts.reset_spec, opts.reset_len, opts.language->name, opts.idle_ms, opts.grace_ms,
-         opts.timeout_ms);
+         opts.reset_spec, opts.reset_len, opts.language_auto ? "auto" : opts.language->name,
+         opts.idle_ms, opts.grace_ms, opts.timeout_ms);
 
   rc = fp_session_run(&opts, transport, &job);
   fp_options_free(&opts);

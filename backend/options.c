@@ -90,12 +90,14 @@ static int apply_option(fp_options_t *o, const char *name, const char *value, ch
     free(o->reset);
     o->reset = bytes;
     o->reset_len = len;
+    o->reset_set = true;
     snprintf(o->reset_spec, sizeof(o->reset_spec), "%s", value);
     return FP_OK;
   }
   if (!strcmp(name, "language"))
   {
-    if (!(o->language = fp_language_find(value)))
+    o->language_auto = !strcasecmp(value, "auto");
+    if (!o->language_auto && !(o->language = fp_language_find(value)))
     {
       snprintf(message, size, "option 'language': unknown printer language '%s'", value);
       return FP_ERROR_SYNTAX;
@@ -316,12 +318,13 @@ int fp_options_parse(const char *uri, fp_options_t *o, char *message, size_t siz
   if (!strcmp(o->scheme, "usb"))
     snprintf(o->device_key, sizeof(o->device_key), "usb://%s/%s?serial=%s", o->usb_make,
              o->usb_model, o->usb_serial);
-  if (!o->language)
+  /* Without language=, track the language of the reset presets; else detect it. */
+  if (!o->language_auto && !o->language)
+    o->language = fp_language_find(fp_reset_language(o->reset_spec));
+  if (o->language_auto || !o->language)
   {
-    /* Without language=, track the language of the reset presets when one is known. */
-    const char *language = fp_reset_language(o->reset_spec);
-
-    o->language = fp_language_find(language ? language : "none");
+    o->language_auto = true;
+    o->language = &fp_language_none; /* until backend/detect.c resolves it */
   }
   return FP_OK;
 }

@@ -10,6 +10,7 @@
 #ifndef FP_OPTIONS_H
 #define FP_OPTIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,7 +29,9 @@ typedef struct fp_options_s
   char                 reset_spec[256]; /* as given, for messages */
   uint8_t             *reset;           /* reset buffer sent on a flush */
   size_t               reset_len;
+  bool                 reset_set;       /* reset= was given (else a detected language's preset) */
   const fp_language_t *language;        /* tracker that computes completion padding */
+  bool                 language_auto;   /* language=auto, until detect.c resolves it */
   int                  idle_ms;         /* quiet window after a cancel or failure */
   int                  grace_ms;        /* wait for a filter's flush request after a cancel */
   int                  timeout_ms;      /* a device write may stall this long */

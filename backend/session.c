@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "detect.h"
 #include "flush.h"
 #include "flushprinter.h"
 #include "log.h"
@@ -307,6 +308,7 @@ static int recover_dirty_device(fp_session_t *s)
 /* Mark the device dirty for this job before its first byte goes out. */
 static void journal_start(fp_session_t *s)
 {
+  fp_detect_session_language(s);
   s->state.dirty = true;
   s->state.job_id = s->job.job_id;
   s->state.pid = (int)getpid();
@@ -640,7 +642,7 @@ static void session_free(fp_session_t *s)
 }
 
 /* Run the job; returns the backend's exit code. */
-int fp_session_run(const fp_options_t *opts, const fp_transport_t *transport,
+int fp_session_run(fp_options_t *opts, const fp_transport_t *transport,
                    const fp_job_info_t *job)
 {
   fp_session_t *s = calloc(1, sizeof(*s));

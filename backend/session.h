@@ -32,7 +32,7 @@ typedef struct fp_job_info_s
 
 typedef struct fp_session_s
 {
-  const fp_options_t   *opts;
+  fp_options_t         *opts;          /* language=auto is resolved into it (detect.c) */
   const fp_transport_t *transport;
   fp_job_info_t         job;
   fp_conn_t            *conn;          /* NULL while not connected */
@@ -58,7 +58,7 @@ typedef struct fp_session_s
 } fp_session_t;
 
 /* Run the job; returns the backend's exit code (CUPS_BACKEND_*). */
-int fp_session_run(const fp_options_t *opts, const fp_transport_t *transport,
+int fp_session_run(fp_options_t *opts, const fp_transport_t *transport,
                    const fp_job_info_t *job);
 
 /* Counts of one flush. */

@@ -158,6 +158,51 @@ START_TEST(errors_name_the_culprit)
 }
 END_TEST
 
+START_TEST(language_auto)
+{
+  fp_options_t o = parse_ok("flushprinter+socket://h/");
+
+  /* neither language= nor a reset preset with a language: detect it */
+  ck_assert(o.language_auto);
+  ck_assert(!o.reset_set);
+  ck_assert_str_eq(o.language->name, "none");
+  fp_options_free(&o);
+
+  o = parse_ok("flushprinter+socket://h/?reset=hex:1b40");
+  ck_assert(o.language_auto);
+  ck_assert(o.reset_set);
+  fp_options_free(&o);
+
+  o = parse_ok("flushprinter+socket://h/?reset=none");
+  ck_assert(o.language_auto);
+  ck_assert(o.reset_set);
+  fp_options_free(&o);
+
+  /* a preset with a language, or language=, decide without detection */
+  o = parse_ok("flushprinter+socket://h/?reset=escpos");
+  ck_assert(!o.language_auto);
+  ck_assert_str_eq(o.language->name, "escpos");
+  fp_options_free(&o);
+  o = parse_ok("flushprinter+socket://h/?language=none");
+  ck_assert(!o.language_auto);
+  fp_options_free(&o);
+
+  /* language=auto (any case) overrides the preset's language; the last one counts */
+  o = parse_ok("flushprinter+socket://h/?reset=escpos&language=AUTO");
+  ck_assert(o.language_auto);
+  ck_assert_str_eq(o.language->name, "none");
+  ck_assert_uint_eq(o.reset_len, 2);
+  fp_options_free(&o);
+  o = parse_ok("flushprinter+socket://h/?language=auto&language=escpos");
+  ck_assert(!o.language_auto);
+  ck_assert_str_eq(o.language->name, "escpos");
+  fp_options_free(&o);
+  o = parse_ok("flushprinter+socket://h/?language=escpos&language=auto");
+  ck_assert(o.language_auto);
+  fp_options_free(&o);
+}
+END_TEST
+
 /* The options suite: parsing of every scheme, options, and error messages. */
 static Suite *options_suite(void)
 {
@@ -169,6 +214,7 @@ static Suite *options_suite(void)
   tcase_add_test(tc, socket_ipv6_literal);
   tcase_add_test(tc, file_paths);
   tcase_add_test(tc, usb_uri);
+  tcase_add_test(tc, language_auto);
   tcase_add_test(tc, percent_encoded_reset);
   tcase_add_test(tc, errors_name_the_culprit);
   suite_add_tcase(s, tc);
