@@ -282,15 +282,23 @@ int fp_session_flush(fp_session_t *s, const uint8_t *reset, size_t reset_len, in
 /* If a job died mid-command without a flush, flush before this job's first byte. */
 static int recover_dirty_device(fp_session_t *s)
 {
-  fp_completion_t   owed = s->state.owed;
-  fp_flush_counts_t counts;
-  int               status;
+  fp_completion_t      owed = s->state.owed;
+  fp_flush_counts_t    counts;
+  const fp_language_t *left_in = fp_language_find(s->state.language);
+  uint8_t             *preset = NULL;
+  size_t               preset_len = 0;
+  int                  status;
 
   if (!s->state.dirty)
     return FP_OK;
   fp_log("INFO", "Job %d was interrupted after %" PRIu64 " bytes without a flush; flushing the "
          "printer first", s->state.job_id, s->state.accepted);
-  status = send_flush(s, &owed, s->opts->reset, s->opts->reset_len, &counts);
+  /* Without reset=, the reset of the language the interrupted job was in. */
+  if (!s->opts->reset_set && left_in && left_in != &fp_language_none)
+    fp_reset_parse(left_in->reset_preset, &preset, &preset_len, NULL, 0);
+  status = send_flush(s, &owed, preset ? preset : s->opts->reset,
+                      preset ? preset_len : s->opts->reset_len, &counts);
+  free(preset);
   if (status)
   {
     fp_log("ERROR", "Could not flush the printer left by job %d: %s", s->state.job_id,

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "flushprinter.h"
+#include "language-detect.h"
 
 /* usblp ioctls (linux/drivers/usb/class/usblp.c). */
 #define LPIOC_GET_DEVICE_ID(len) _IOC(_IOC_READ, 'P', 1, len)

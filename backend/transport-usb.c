@@ -36,6 +36,7 @@
 
 #include "clock.h"
 #include "flushprinter.h"
+#include "language-detect.h"
 #include "log.h"
 #include "sidechannel.h"
 #include "text.h"

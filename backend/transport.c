@@ -48,29 +48,6 @@ bool fp_transport_bidirectional(const fp_transport_t *t, fp_conn_t *conn)
   return t->bidirectional ? conn && t->bidirectional(conn) : t->read != NULL;
 }
 
-/* The value of `key` (or `alt`) in an IEEE-1284 device ID, into `out` ("" if absent). */
-void fp_device_id_field(const char *id, const char *key, const char *alt, char *out, size_t size)
-{
-  const char *keys[2] = { key, alt };
-
-  out[0] = '\0';
-  for (int k = 0; k < 2 && !out[0]; k++)
-  {
-    size_t klen = strlen(keys[k]);
-
-    for (const char *p = id; p && *p; p = strchr(p, ';'), p = p ? p + 1 : NULL)
-    {
-      while (*p == ' ')
-        p++;
-      if (!strncasecmp(p, keys[k], klen) && p[klen] == ':')
-      {
-        snprintf(out, size, "%.*s", (int)strcspn(p + klen + 1, ";"), p + klen + 1);
-        break;
-      }
-    }
-  }
-}
-
 /* poll() one descriptor for `events` and `cancel_fd` for input; 1 ready, 0 timeout, -1 canceled. */
 int fp_wait_fd(int fd, short events, int cancel_fd, int timeout_ms)
 {

@@ -104,10 +104,6 @@ int fp_transport_cancel_write(const fp_transport_t *t, fp_conn_t *conn, size_t *
 /* true when the connection has a back channel. */
 bool fp_transport_bidirectional(const fp_transport_t *t, fp_conn_t *conn);
 
-/* The value of `key` (or `alt`) in an IEEE-1284 device ID, into `out` ("" if absent). */
-void fp_device_id_field(const char *id, const char *key, const char *alt, char *out,
-                        size_t size);
-
 /* poll() one descriptor for `events` and `cancel_fd` for input; 1 ready, 0 timeout, -1 canceled. */
 int fp_wait_fd(int fd, short events, int cancel_fd, int timeout_ms);
 

@@ -383,6 +383,18 @@ static bool id_field(const char *id, const char *key, const char *alias, span_t 
   return false;
 }
 
+/* The value of device ID field `key` or `alias` into `out` ("" when absent). */
+void fp_device_id_field(const char *id, const char *key, const char *alias, char *out,
+                        size_t size)
+{
+  span_t value;
+
+  if (id_field(id, key, alias, &value))
+    snprintf(out, size, "%.*s", (int)value.len, value.s);
+  else if (size)
+    out[0] = '\0';
+}
+
 /* true when `needle` occurs in the span (case-insensitive). */
 static bool span_contains(span_t span, const char *needle)
 {

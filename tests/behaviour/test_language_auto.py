@@ -187,6 +187,27 @@ class Unclassifiable(AutoTestCase):
 
 
 @unittest.skipUnless(shutil.which("valgrind"), "valgrind is not installed")
+class CrashRecovery(AutoTestCase):
+    """A job killed mid-image leaves its language in the journal: without reset=,
+    the next job recovers the printer with that language's reset."""
+
+    def test_recovery_uses_the_interrupted_jobs_language(self):
+        self.emu = self.emulator("--rate", RATE)
+        b = self.run_backend("", spool_file=self.spool(fptest.receipt("killed", rows=4000)))
+        b.proc.wait_line(LANGUAGE_LINE + "escpos")
+        self.emu.wait_event("image-begin")
+        b.proc.kill()
+        # plain text: unclassifiable, and it has no ESC @ of its own
+        nxt = self.run_backend("", job_id=2, spool_file=self.spool(fptest.text("AFTER CRASH"), "n"))
+        self.assertEqual(nxt.proc.wait(60), CUPS_BACKEND_OK, nxt.proc.stderr())
+        nxt.proc.wait_line(r"^INFO: Job 1 was interrupted after \d+ bytes without a flush")
+        image = self.emu.wait_event("image-end")
+        self.assertEqual(image["swallowed"], image["zeros"])
+        reset = self.emu.wait_event("reset", after=image.t)
+        self.assertEqual(reset.conn, 2)
+        self.emu.wait_event("text", text="AFTER CRASH")
+
+
 class Valgrind(AutoTestCase):
     """Detection with every hint present leaks nothing and reads nothing it should not."""
 
