@@ -528,14 +528,16 @@ static bool pcl_completion(const void *state, fp_completion_t *out)
 
     if (s.phase == P_DATA)
     {
+      size_t zeros = (size_t)s.owed;
+
       if (!s.combined || out->prefix_len + s.owed >= FP_COMPLETION_PREFIX_MAX)
       {
         out->fill_count = s.owed;
         break;
       }
-      memset(out->prefix + out->prefix_len, 0, (size_t)s.owed);
-      pcl_feed(&s, out->prefix + out->prefix_len, (size_t)s.owed);
-      out->prefix_len += (size_t)s.owed;
+      memset(out->prefix + out->prefix_len, 0, zeros);
+      pcl_feed(&s, out->prefix + out->prefix_len, zeros);
+      out->prefix_len += zeros;
       continue;
     }
     b = safe_byte(&s);
