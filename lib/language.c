@@ -37,6 +37,7 @@ const fp_language_t fp_language_none = {
 static const fp_language_t *const languages[] = {
   &fp_language_none,
   &fp_language_escpos,
+  &fp_language_zpl,
   NULL,
 };
 

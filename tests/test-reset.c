@@ -54,7 +54,7 @@ static const struct
   { "escpos", "\x1b@", 2, "escpos" },
   { "pcl", "\x1b" "E", 2, NULL },
   { "pjl", "\x1b%-12345X", 9, NULL },
-  { "zpl", "~DN^XZ", 6, NULL },
+  { "zpl", "~DN^XZ", 6, "zpl" },
   { "escp", "\x1b@", 2, NULL },
   { "epl", "\r\nN\r\n", 5, NULL },
   { "none", "", 0, NULL },
