@@ -38,6 +38,7 @@ static const fp_language_t *const languages[] = {
   &fp_language_none,
   &fp_language_escpos,
   &fp_language_zpl,
+  &fp_language_epl,
   NULL,
 };
 

@@ -72,5 +72,6 @@ uint64_t fp_completion_size(const fp_completion_t *completion);
 extern const fp_language_t fp_language_none;
 extern const fp_language_t fp_language_escpos;
 extern const fp_language_t fp_language_zpl;
+extern const fp_language_t fp_language_epl;
 
 #endif /* FP_LANGUAGE_H */

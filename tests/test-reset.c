@@ -56,7 +56,7 @@ static const struct
   { "pjl", "\x1b%-12345X", 9, NULL },
   { "zpl", "~DN^XZ", 6, "zpl" },
   { "escp", "\x1b@", 2, NULL },
-  { "epl", "\r\nN\r\n", 5, NULL },
+  { "epl", "\r\nN\r\n", 5, "epl" },
   { "none", "", 0, NULL },
 };
 

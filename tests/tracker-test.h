@@ -181,6 +181,14 @@ static inline void tt_assert_same(const fp_tracker_t *a, const fp_tracker_t *b, 
                 "state differs at %zu", at);
 }
 
+/* Append `part` to the job being built in `buf` (`size` bytes), `*len` bytes so far. */
+static inline void tt_append(uint8_t *buf, size_t size, size_t *len, bytes_t part)
+{
+  ck_assert_uint_le(*len + part.len, size);
+  memcpy(buf + *len, part.data, part.len);
+  *len += part.len;
+}
+
 /* Feeding `job` a byte at a time, or in random pieces, equals feeding it whole. */
 static inline void tt_split_feeds(const uint8_t *job, size_t len)
 {
