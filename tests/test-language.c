@@ -437,7 +437,7 @@ START_TEST(registry)
     ck_assert_uint_le(list[n]->state_size, FP_TRACKER_STATE_MAX);
     ck_assert_ptr_nonnull(fp_preset_find(list[n]->reset_preset));
   }
-  ck_assert_uint_eq(n, 4);
+  ck_assert_uint_eq(n, 5);
   ck_assert_str_eq(fp_preset_find(fp_language_escpos.reset_preset)->language, "escpos");
 }
 END_TEST

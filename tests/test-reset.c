@@ -91,7 +91,7 @@ START_TEST(preset_dymo)
   ck_assert_ptr_nonnull(p);
   ck_assert_uint_eq(p->len, sizeof(want));
   ck_assert(!memcmp(p->bytes, want, sizeof(want)));
-  ck_assert_ptr_null(p->language);
+  ck_assert_str_eq(p->language, "dymo");
   parse_ok("DYMO", want, sizeof(want));
 }
 END_TEST
