@@ -36,9 +36,9 @@
 #define ETB 0x17
 
 #define DEFAULT_BYTES_PER_LINE 84
-#define RUN_DOTS 128      /* dots of one run-length byte at most */
-#define WHITE_RUN 0x7f    /* 128 white dots */
-#define RUN_LENGTH 0x7f   /* bits of a run-length byte: length - 1 */
+#define RUN_DOTS 128    /* dots of one run-length byte at most */
+#define WHITE_RUN 0x7f  /* 128 white dots */
+#define RUN_LENGTH 0x7f /* bits of a run-length byte: length - 1 */
 
 /* Where the parser is. */
 typedef enum phase_e

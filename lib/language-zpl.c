@@ -373,8 +373,9 @@ static void header_char(zpl_t *s, uint8_t b)
   {
     if (s->kind == K_DY && s->field == 0)
       return; /* d:f, the object's name */
-    if (!s->digits++)
+    if (!s->digits)
     {
+      s->digits = 1; /* the field's first character is the letter */
       if (s->kind == K_DY && s->field == 2)
         s->ext = upper(b);
       else
