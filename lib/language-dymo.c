@@ -10,6 +10,9 @@
  * x 8 dots.  Bytes-per-line is the last ESC D value, 84 at power-on and
  * after ESC @ or ESC * (the LabelWriter 400 manual's default).  Raster
  * data is skipped in one step; run-length bytes are added up one by one.
+ * CUPS rastertolabel writes its density as ESC ('c' + darkness), so its
+ * "Dark" is ESC f, the skip command: the printer, and the tracker with it,
+ * takes the next two bytes (ESC q) as its parameters.
  *
  * Completing a half-sent command (dymo_completion):
  * - a lone ESC becomes ESC @ (reset);
