@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check-main.h"
+#include "flushprinter.h"
 #include "tracker-test.h"
 
 #define ESC 0x1b
