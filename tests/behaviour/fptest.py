@@ -56,6 +56,62 @@ def receipt(name, rows=200, width=72):
     return b"\x1b@" + text("BEGIN " + name) + raster(width, rows) + text("END " + name)
 
 
+# ---------------------------------------------------------------- PCL jobs
+
+UEL = b"\x1b%-12345X"          # PJL's Universal Exit Language
+
+
+def pcl_job(body, name="job"):
+    """A PJL-wrapped PCL job: UEL, PJL header, ESC E, `body`, ESC E, UEL."""
+    return (UEL + b'@PJL JOB NAME="%s"\r\n@PJL ENTER LANGUAGE=PCL\r\n\x1bE' % name.encode()
+            + body + b"\x1bE" + UEL + b"@PJL EOJ\r\n" + UEL)
+
+
+def pcl_text(*lines):
+    """PCL text lines, then a form feed."""
+    return b"".join(line.encode() + b"\r\n" for line in lines) + b"\x0c"
+
+
+def pcl_raster(row_bytes, rows, pixel=0xAA):
+    """A PCL raster graphic of unencoded ESC*b#W rows whose pixels are never 0x00."""
+    row = b"\x1b*b%dW" % row_bytes + bytes([pixel]) * row_bytes
+    return (b"\x1b*r%dS\x1b*r%dT\x1b*r1A\x1b*b0M" % (8 * row_bytes, rows) + row * rows
+            + b"\x1b*rB")
+
+
+def pcl_page(name, rows=240, row_bytes=32000):
+    """A page: a title line, a raster graphic (7.7 MB by default), a closing line.  Rows this
+    long make a cut land inside row data, not in a row's 9-byte header, but for 1 in 3500."""
+    return pcl_job(("BEGIN %s\r\n" % name).encode() + pcl_raster(row_bytes, rows)
+                   + pcl_text("END " + name), name)
+
+
+# ---------------------------------------------------------------- ZPL jobs
+
+def zpl_label(*fields):
+    """A ZPL format printing each field on a line of its own."""
+    body = b"".join(b"^FO20,%d^A0N,30,30^FD%s^FS" % (20 + 40 * i, field.encode())
+                    for i, field in enumerate(fields))
+    return b"^XA" + body + b"^XZ\n"
+
+
+def zpl_rows(pairs, row_bytes=100):
+    """~DG data compressed as rastertolabel does it: a drawn row (hex digits, repeat counts,
+    '!' to fill the row), then ':' (that row again); no byte of it is 0x00."""
+    drawn = b"A5" * (row_bytes // 4) + b"hFG5!"
+    return (drawn + b":") * pairs
+
+
+def zpl_download_label(name, pairs=125000, row_bytes=100):
+    """A label the way rastertolabel sends it (7 MB by default): ~DG the image, a format that
+    places it, then ^ID to delete it; a title label before it."""
+    return (b"~SD15\n" + zpl_label("BEGIN " + name)
+            + b"~DGR:CUPS.GRF,%d,%d,\n" % (2 * pairs * row_bytes, row_bytes)
+            + zpl_rows(pairs, row_bytes)
+            + b"^XA^FO0,0^XGR:CUPS.GRF,1,1^FS^FO20,20^FDEND %s^FS^XZ\n" % name.encode()
+            + b"^XA^IDR:CUPS.GRF^FS^XZ\n")
+
+
 # ---------------------------------------------------------------- emulator log
 
 EVENT = re.compile(r'T=(?P<t>[0-9.]+) C=(?P<c>\d+) (?P<event>[\w-]+)(?P<rest>.*)$')
@@ -242,6 +298,14 @@ class Emulator:
                 raise AssertionError("no emulator event %s %s in %.1f s; log:\n%s" % (
                     name, fields, timeout, self.log_text()))
             time.sleep(0.01)
+
+    def send(self, data):
+        """Sends `data` on a connection of its own; its number, once the printer saw it close."""
+        conn = len(self.events("open")) + len(self.events("refused")) + 1
+        with socket.create_connection(("127.0.0.1", self.port)) as s:
+            s.sendall(data)
+        self.wait_event("close", conn=conn)
+        return conn
 
     def texts(self, conn=None):
         return [e["text"] for e in self.events("text") if conn is None or e.conn == conn]

@@ -1,0 +1,23 @@
+/*
+ * zpl-model.h: the printer emulator's model of a Zebra ZPL II printer's
+ * command parser.
+ *
+ * This is an independent implementation, written for the tests and shares no
+ * code with the library's ZPL tracker: the tests compare the two.
+ *
+ * A graphic download (~DG, ^GF) begun by connection A consumes the following
+ * bytes as image data whichever connection they come from, until the image
+ * is complete or ~DN aborts it (model-common.h).
+ */
+
+#ifndef FP_ZPL_MODEL_H
+#define FP_ZPL_MODEL_H
+
+#include "model-common.h"
+
+/* The ZPL model ("zpl"): events TEXT (a field's data), IMAGE_BEGIN/END (cmd "dg", "gfa", "gfb",
+   "gfc"), SWALLOWED, LABEL (cmd "xz"), ABORT (~DN), RESET (~JR), CLEAR (~JA), UNKNOWN, IGNORED,
+   PENDING; a power cycle also drops the format in progress. */
+extern const mc_language_t zpl_language;
+
+#endif /* FP_ZPL_MODEL_H */
