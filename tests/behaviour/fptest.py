@@ -81,7 +81,7 @@ def pcl_raster(row_bytes, rows, pixel=0xAA):
 
 def pcl_page(name, rows=240, row_bytes=32000):
     """A page: a title line, a raster graphic (7.7 MB by default), a closing line.  Rows this
-    long make a cut land inside row data, not in a row's 9-byte header, but for 1 in 3500."""
+    long make a cut land inside row data, not in a row's 8-byte header, but for 1 in 4000."""
     return pcl_job(("BEGIN %s\r\n" % name).encode() + pcl_raster(row_bytes, rows)
                    + pcl_text("END " + name), name)
 
