@@ -95,21 +95,15 @@ def zpl_label(*fields):
     return b"^XA" + body + b"^XZ\n"
 
 
-def zpl_rows(pairs, row_bytes=100):
-    """~DG data compressed as rastertolabel does it: a drawn row (hex digits, repeat counts,
-    '!' to fill the row), then ':' (that row again); no byte of it is 0x00."""
-    drawn = b"A5" * (row_bytes // 4) + b"hFG5!"
-    return (drawn + b":") * pairs
-
-
-def zpl_download_label(name, pairs=125000, row_bytes=100):
-    """A label the way rastertolabel sends it (7 MB by default): ~DG the image, a format that
-    places it, then ^ID to delete it; a title label before it."""
-    return (b"~SD15\n" + zpl_label("BEGIN " + name)
-            + b"~DGR:CUPS.GRF,%d,%d,\n" % (2 * pairs * row_bytes, row_bytes)
-            + zpl_rows(pairs, row_bytes)
-            + b"^XA^FO0,0^XGR:CUPS.GRF,1,1^FS^FO20,20^FDEND %s^FS^XZ\n" % name.encode()
-            + b"^XA^IDR:CUPS.GRF^FS^XZ\n")
+def zpl_graphic_labels(name, labels=8, rows=10000, row_bytes=100, pixel=0xAA):
+    """Labels with large graphics sent in binary (8 MB by default), whose bytes are never 0x00
+    (so padding shows): for each, ~DY stores a 1 MB graphic as a binary .GRF -- a printer takes
+    every byte into it, ^ and ~ included, until all have arrived -- and a format prints it; a
+    title label first, a closing one last.  A cut lands inside graphic data but for 1 in 14000."""
+    total = rows * row_bytes
+    graphic = (b"~DYR:IMAGE,B,G,%d,%d," % (total, row_bytes) + bytes([pixel]) * total
+               + b"^XA^FO0,0^XGR:IMAGE.GRF,1,1^FS^XZ\n")
+    return zpl_label("BEGIN " + name) + graphic * labels + zpl_label("END " + name)
 
 
 # ---------------------------------------------------------------- emulator log

@@ -2,7 +2,7 @@
 print a long banded receipt, cancel it mid-transfer, print the next receipt,
 and read off the printer emulator what happened.  Used by the demo, the
 stock-comparison test and the benchmark; the same with a PCL page or a ZPL
-label by the language tests."""
+label (binary graphics) by the language tests."""
 
 import os
 import signal
@@ -36,7 +36,7 @@ ESCPOS = Language("escpos", banded_receipt, "NEXT RECEIPT", b"\x1b@" + fptest.te
                   "reset=escpos", "reset", "ESC @ (reset)")
 PCL = Language("pcl", fptest.pcl_page, "NEXT PAGE", fptest.pcl_job(fptest.pcl_text("NEXT PAGE")),
                "language=pcl&reset=pjl+pcl", "reset", "ESC E (reset)")
-ZPL = Language("zpl", fptest.zpl_download_label, "NEXT LABEL", fptest.zpl_label("NEXT LABEL"),
+ZPL = Language("zpl", fptest.zpl_graphic_labels, "NEXT LABEL", fptest.zpl_label("NEXT LABEL"),
                "language=zpl&reset=zpl", "abort-download", "~DN (abort download)")
 
 

@@ -1,9 +1,10 @@
 """PCL and ZPL printers: what the emulator's models do with a job, and the
 failure and the fix for each language.  A page canceled mid raster row (PCL)
-or a label canceled mid graphic download (ZPL) leaves the printer inside the
-command: with the stock socket backend, or flushprinter tracking no language,
-the next job is swallowed; flushprinter with the language's tracker completes
-the command, resets, and the next job prints."""
+or a label canceled mid binary graphic (ZPL; hex graphic data ends at the
+next ^ or ~, binary data does not) leaves the printer inside the command:
+with the stock socket backend, or flushprinter tracking no language, the next
+job is swallowed; flushprinter with the language's tracker completes the
+command, resets, and the next job prints."""
 
 import os
 import unittest
@@ -77,11 +78,11 @@ class ZplModel(fptest.TestCase):
         self.assertEqual((image["bytes"], image["zeros"], image["swallowed"]), (48, 16, 0))
         self.assertEqual(self.emu.texts(), ["AFTER"])
 
-    def test_a_download_short_of_data_eats_the_next_format(self):
+    def test_the_next_command_cuts_a_hex_download_short(self):
         self.emu.send(b"~DGR:T.GRF,60,12,gAJ0:1!," + fptest.zpl_label("AFTER"))
-        self.assertEqual(self.emu.wait_event("image-end")["bytes"], 60)
-        self.assertEqual(self.emu.texts(), [])
-        self.assertEqual(self.emu.events("label"), [])
+        self.assertEqual(self.emu.wait_event("image-end")["bytes"], 48)
+        self.assertEqual(self.emu.texts(), ["AFTER"])
+        self.emu.wait_event("label")
 
     def test_dn_aborts_a_download(self):
         self.emu.send(b"~DGR:T.GRF,1000,10,FFFF~DN" + fptest.zpl_label("AFTER"))
@@ -90,21 +91,31 @@ class ZplModel(fptest.TestCase):
         self.assertEqual(self.emu.wait_event("abort-download", after=image.t)["active"], 1)
         self.assertEqual(self.emu.texts(), ["AFTER"])
 
-    def test_binary_graphic_field_takes_its_byte_count(self):
-        self.emu.send(b"^XA^GFB,4,4,2,^XZ\x00^FDAFTER^FS^XZ")
-        image = self.emu.wait_event("image-end")
-        self.assertEqual((image["bytes"], image["zeros"]), (4, 1))
+    def test_binary_data_takes_its_byte_count_prefixes_included(self):
+        self.emu.send(b"~DYR:LOGO,B,G,3,1,~DN" + b"^XA^GFB,4,4,2,^XZ\x00^FDAFTER^FS^XZ")
+        dy, gf = self.emu.events("image-end")
+        self.assertEqual((dy["bytes"], gf["bytes"], gf["zeros"]), (3, 4, 1))
+        self.assertEqual(self.emu.events("abort-download"), [], "~DN was image data")
         label = self.emu.wait_event("label")
         self.assertEqual((label["fields"], label["graphics"]), (1, 1))
 
-    def test_cut_download_swallows_the_next_job(self):
-        self.emu.send(b"~DGR:T.GRF,1000,10,FFFF")
+    def test_cut_binary_data_swallows_the_next_job(self):
+        self.emu.send(b"^XA^FO0,0^GFB,1000,1000,10,\xaa\xaa")
         self.assertEqual(self.emu.wait_event("pending", conn=1)["remaining"], 998)
         label = fptest.zpl_label("NEXT")
         self.emu.send(label)
         self.assertEqual(self.emu.wait_event("swallowed", conn=2)["n"], len(label))
         self.assertEqual(self.emu.texts(), [])
         self.assertEqual(self.emu.events("label"), [])
+
+    def test_cut_hex_download_ends_at_the_next_job(self):
+        self.emu.send(b"~DGR:T.GRF,1000,10,FFFF")
+        self.emu.wait_event("pending", conn=1)
+        self.emu.send(fptest.zpl_label("NEXT"))
+        image = self.emu.wait_event("image-end")
+        self.assertEqual((image.conn, image["owner"], image["bytes"]), (2, 1, 2))
+        self.assertEqual(self.emu.texts(), ["NEXT"])
+        self.assertEqual(self.emu.events("swallowed"), [])
 
 
 class Cancel:
@@ -162,13 +173,13 @@ class PclCancel(Cancel, fptest.TestCase):
 class ZplCancel(Cancel, fptest.TestCase):
     language = scenario.ZPL
 
-    def test_flushprinter_completes_the_download_aborts_and_prints_the_next_label(self):
+    def test_flushprinter_completes_the_graphic_aborts_and_prints_the_next_label(self):
         outcome = self.run_scenario("flushprinter")
         end, abort = self.check_clean(outcome)
         begin = [e for e in outcome.events if e.name == "image-begin"][-1]
-        self.assertEqual(end["bytes"], begin["bytes"], "the download must be complete")
-        self.assertGreater(end["zeros"], 0, "the completion must be white pixels")
-        self.assertEqual(abort["active"], 0, "~DN came after the download, not instead of it")
+        self.assertEqual(end["bytes"], begin["bytes"], "the graphic must be complete")
+        self.assertEqual(end["zeros"], outcome.padding, "the completion must be white pixels")
+        self.assertEqual(abort["active"], 0)
         self.assertTrue(any(e.name == "label" and e.conn == 2 for e in outcome.events))
 
 

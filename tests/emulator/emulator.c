@@ -50,7 +50,8 @@
  *   open / refused / first-byte / close bytes=<n>
  *   text text="<line>"       printable ASCII as is, \" \\ and \xHH otherwise;
  *                            zpl: the data of one field (^FD) of a format
- *   image-begin cmd=gsv0|escstar|label|raster|dg|gfa|gfb|gfc bytes=<k> width=<w> height=<h>
+ *   image-begin cmd=<c> bytes=<k> width=<w> height=<h>   c: gsv0, escstar, label,
+ *                            raster, dg, gfa, gfb, gfc, dya, dyb, dyc, dyp
  *                            gsv0: w = bytes per row, h = rows;
  *                            escstar: w = columns, h = 8 or 24 dots;
  *                            label (dymo: a label's raster lines, from the first
@@ -61,21 +62,21 @@
  *                            ESC*b#W/V to ESC*rB/C, text, FF, ESC E or the
  *                            UEL): w = ESC*r#S dots, h = ESC*r#T rows (0 if
  *                            unset), k = w/8 * h;
- *                            dg, gfa, gfb, gfc (zpl: ~DG, ^GFA/B/C): k = image
- *                            bytes (gfb, gfc: data bytes), w = bytes per row,
- *                            h = k / w
+ *                            dg, gfa, gfb, gfc, dy* (zpl: ~DG, ^GFA/B/C, ~DY
+ *                            with A/B/C/P): k = image bytes (binary: data
+ *                            bytes), w = bytes per row, h = k / w
  *   image-end owner=<A> bytes=<k> zeros=<z> swallowed=<s>
  *                            dymo: k = data bytes received after SYN/ETB;
  *                            raster: k = row data bytes (ESC*b#W/V);
- *                            zpl: k = image bytes decoded (less when ~DN
- *                            aborted the download)
+ *                            zpl: k = image bytes decoded (less when a ^ or
+ *                            ~ cut hex data short)
  *   swallowed from=<B> owner=<A> n=<n>   (C=B) B's bytes went into A's
  *                            command; logged when the command ends or when B
  *                            ends, whichever is first
  *   pending owner=<A> cmd=<hex> remaining=<n>   a connection involved in
  *                            A's unfinished command ended
  *   reset (ESC @; pcl: ESC E; zpl: ~JR) / clear-buffers (DLE DC4 8; zpl:
- *                            ~JA) / cut / unknown cmd=<hex>
+ *                            ~JA, ~JX) / cut / unknown cmd=<hex>
  *   label feed=full|short lines=<n> skipped=<m>   dymo: ESC E / ESC G ended a
  *                            label of n SYN/ETB lines and m lines skipped (ESC f)
  *   label end=xz fields=<n> graphics=<g>   zpl: ^XZ printed a format of n
@@ -86,7 +87,7 @@
  *                            that has marks)
  *   uel                      pcl: ESC %-12345X parsed (back to PJL)
  *   pjl text="<line>"        pcl: a PJL command line
- *   abort-download active=0|1   zpl: ~DN, with a download to abort or not
+ *   abort-download active=0|1   zpl: ~DN; 1 when its ~ cut hex data short
  *   ignored n=<n>            dymo, zpl: bytes outside any command, ignored
  *   stall bytes=<n> / resume / power-cycle
  *   summary connections=<n> bytes=<n> texts=<n> images=<n> swallowed=<n> resets=<n>

@@ -30,14 +30,14 @@ typedef enum
   MC_EV_IMAGE_END,   /* the raster ended: owner, bytes, zeros, swallowed */
   MC_EV_SWALLOWED,   /* conn's bytes went into owner's command: bytes = count */
   MC_EV_RESET,       /* ESC @ (PCL: ESC E, ZPL: ~JR) */
-  MC_EV_CLEAR,       /* ESC/POS: DLE DC4 8, ZPL: ~JA: buffers cleared */
+  MC_EV_CLEAR,       /* ESC/POS: DLE DC4 8, ZPL: ~JA, ~JX: buffers cleared */
   MC_EV_CUT,         /* ESC/POS: GS V */
   MC_EV_LABEL,       /* DYMO: ESC E / ESC G: lines, skipped, short_feed; ZPL (cmd "xz"): ^XZ:
                         texts (fields), graphics */
   MC_EV_PAGE,        /* PCL: a page was ejected: cmd (what ejected it), texts, graphics */
   MC_EV_UEL,         /* PCL: ESC %-12345X (Universal Exit Language) */
   MC_EV_PJL,         /* PCL: a PJL command line: data/len */
-  MC_EV_ABORT,       /* ZPL: ~DN: bytes = 1 when it aborted a download, 0 when none was on */
+  MC_EV_ABORT,       /* ZPL: ~DN: bytes = 1 when its ~ cut a hex download short, else 0 */
   MC_EV_UNKNOWN,     /* unknown command: data/len = its bytes */
   MC_EV_IGNORED,     /* DYMO, ZPL: bytes outside any command, ignored: bytes = count */
   MC_EV_PENDING      /* a connection ended inside owner's command: bytes = still expected */
@@ -50,7 +50,7 @@ typedef struct
   unsigned conn;             /* connection whose byte caused it (swallowed: the victim) */
   unsigned owner;            /* connection that began the command (DYMO: or the label's raster) */
   const char *cmd;           /* image-begin: "gsv0" or "escstar" (ESC/POS), "label" (DYMO),
-                                "raster" (PCL), "dg", "gfa", "gfb", "gfc" (ZPL); page: what
+                                "raster" (PCL), "dg", "gfa", "gfb", "gfc", "dya"... (ZPL); page: what
                                 ejected it; label: "xz" (ZPL), NULL (DYMO) */
   uint64_t bytes;            /* image size, swallowed/ignored count, or bytes still expected */
   uint64_t zeros;            /* image-end: data bytes that were 0x00 */

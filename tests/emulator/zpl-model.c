@@ -7,16 +7,19 @@
  * to the next prefix is printed as a text, ^XZ prints the label. Outside
  * commands, blanks are skipped and other bytes ignored.
  *
- * Graphics are counted, not delimited: ~DG name,t,w, is followed by t bytes
- * of image (w per row) and ^GFA,b,c,w, by c bytes, as ASCII hex with ZPL II
- * compression -- G to Y repeat the next hex digit 1 to 19 times, g to z 20
- * to 400 times (the counts add up), ',' fills the rest of the row with 0, '!'
- * with 1, ':' repeats the previous row -- while ^GFB and ^GFC are followed by
- * b bytes of binary data. Inside hex data every other byte is skipped as
- * garbage, ^ included; only ~DN is recognised, and aborts the download. So
- * a cut download consumes the next job as image data until it has all its
- * bytes. The bytes other connections send into a command are counted by
- * model-common.c.
+ * Graphics are counted: ~DG name,t,w, is followed by t bytes of image (w
+ * per row), ^GFA,b,c,w, by c bytes and ~DY name,A,x,t,w, by t bytes, as
+ * ASCII hex with ZPL II compression -- G to Y repeat the next hex digit 1 to
+ * 19 times, g to z 20 to 400 times (the counts add up), ',' fills the rest
+ * of the row with 0, '!' with 1, ':' repeats the previous row; other bytes
+ * are skipped -- but, as the ZPL II guide says, "~DN or any caret or tilde
+ * character prematurely aborts the download". Binary data (^GFB and ^GFC:
+ * b bytes, ~DY with B or C: t bytes) is different: "all control prefixes
+ * ... will be ignored until the total number of bytes needed ... is
+ * received". So a cut hex download ends at the next job's first command,
+ * while cut binary data consumes the next job as image data until it has
+ * all its bytes. The bytes other connections send into a command are
+ * counted by model-common.c.
  */
 
 #include "zpl-model.h"
@@ -29,7 +32,7 @@
 #define TILDE '~'
 #define DEL 0x7f
 
-#define FIELDS_MAX 4 /* numeric header fields kept: ^GF has four before its data */
+#define FIELDS_MAX 5 /* header fields kept: ~DY has five before its data */
 #define NIBBLE_ONES 0xf
 
 /* Where the parser is. */
@@ -39,9 +42,9 @@ enum mode
   MODE_NAME,   /* got ^ or ~, collecting the two-character name */
   MODE_PARAMS, /* a command's parameters, up to the next prefix */
   MODE_FIELD,  /* ^FD / ^FV field data, up to the next prefix */
-  MODE_HEADER, /* ~DG / ^GF parameters, up to the comma before the data */
-  MODE_HEX,    /* ~DG / ^GFA: ASCII hex data with compression */
-  MODE_BINARY  /* ^GFB / ^GFC: binary data */
+  MODE_HEADER, /* ~DG / ^GF / ~DY parameters, up to the comma before the data */
+  MODE_HEX,    /* ASCII hex data with compression */
+  MODE_BINARY  /* binary data */
 };
 
 typedef struct zpl_model zpl_model_t;
@@ -67,7 +70,7 @@ struct zpl_model
   unsigned commas;            /* MODE_HEADER: commas so far */
   unsigned commas_wanted;     /* the comma that ends the header */
   uint64_t field[FIELDS_MAX]; /* header fields as numbers */
-  unsigned char gf_type;      /* ^GF: A, B or C */
+  unsigned char letter[FIELDS_MAX]; /* and their first letters (^GF, ~DY: the format) */
 
   int in_format;              /* between ^XA and ^XZ */
   uint64_t fields;            /* fields printed in the format */
@@ -81,7 +84,7 @@ struct zpl_model
   unsigned high;              /* the byte's first nibble, while pos is odd */
   uint64_t row_zeros;         /* zero bytes in the current row */
   uint64_t prev_row_zeros;    /* and in the previous one (':' repeats it) */
-  size_t tilde;               /* bytes of "~DN" held back */
+  int cut_short;              /* the prefix of the command being read ended hex data */
   uint64_t remaining;         /* MODE_BINARY: bytes left */
   uint64_t image_bytes;       /* MODE_BINARY: bytes the image holds */
   uint64_t zeros;             /* zero bytes in the image so far */
@@ -94,8 +97,9 @@ static void cmd_field(zpl_model_t *m, unsigned conn);
 static void cmd_graphic_field(zpl_model_t *m, unsigned conn);
 static void cmd_recall_graphic(zpl_model_t *m, unsigned conn);
 static void cmd_download_graphic(zpl_model_t *m, unsigned conn);
+static void cmd_download_object(zpl_model_t *m, unsigned conn);
 static void cmd_abort_download(zpl_model_t *m, unsigned conn);
-static void cmd_cancel_all(zpl_model_t *m, unsigned conn);
+static void cmd_cancel(zpl_model_t *m, unsigned conn);
 static void cmd_power_on_reset(zpl_model_t *m, unsigned conn);
 
 /* The commands the model acts on; the others only take parameters. */
@@ -107,13 +111,12 @@ static const struct command commands[] = {
   {CARET, "GF", cmd_graphic_field},    /* graphic field */
   {CARET, "XG", cmd_recall_graphic},   /* recall a stored graphic */
   {TILDE, "DG", cmd_download_graphic}, /* download graphic */
+  {TILDE, "DY", cmd_download_object},  /* download objects */
   {TILDE, "DN", cmd_abort_download},   /* abort download graphic */
-  {TILDE, "JA", cmd_cancel_all},       /* cancel all */
+  {TILDE, "JA", cmd_cancel},           /* cancel all */
+  {TILDE, "JX", cmd_cancel},           /* cancel the format being received */
   {TILDE, "JR", cmd_power_on_reset},   /* power on reset */
 };
-
-/* The command that aborts a download, the only one recognised inside hex data. */
-static const unsigned char abort_cmd[] = {TILDE, 'D', 'N'};
 
 /* Nonzero for a command prefix. */
 static int is_prefix(unsigned char b)
@@ -135,7 +138,6 @@ static void begin_command(zpl_model_t *m, unsigned conn, unsigned char prefix)
   m->mode = MODE_NAME;
   m->name[0] = prefix;
   m->name_len = 1;
-  m->tilde = 0;
 }
 
 /* Ends the current command and returns to the idle level. */
@@ -274,7 +276,6 @@ static void begin_hex(zpl_model_t *m, unsigned conn, const char *cmd, uint64_t b
   m->high = 0;
   m->row_zeros = 0;
   m->prev_row_zeros = m->row / 2; /* ':' on the first row repeats a blank one */
-  m->tilde = 0;
   begin_image(m, conn, cmd, bytes, rowbytes);
   if (m->nibbles == 0)
     end_image(m, conn, 0);
@@ -295,12 +296,20 @@ static void begin_binary(zpl_model_t *m, unsigned conn, const char *cmd, uint64_
 /* The header is complete: starts the download it announced. */
 static void begin_data(zpl_model_t *m, unsigned conn)
 {
-  if (m->name[0] == TILDE) /* ~DG name,t,w, */
-    begin_hex(m, conn, "dg", m->field[1], m->field[2]);
-  else if (m->gf_type == 'A') /* ^GFA,b,c,w, */
+  unsigned char gf = m->letter[0], dy = m->letter[1];
+
+  if (m->name[0] == CARET && gf == 'A') /* ^GFA,b,c,w, */
     begin_hex(m, conn, "gfa", m->field[2], m->field[3]);
-  else if (m->gf_type == 'B' || m->gf_type == 'C')
-    begin_binary(m, conn, m->gf_type == 'B' ? "gfb" : "gfc", m->field[1], m->field[3]);
+  else if (m->name[0] == CARET && (gf == 'B' || gf == 'C'))
+    begin_binary(m, conn, gf == 'B' ? "gfb" : "gfc", m->field[1], m->field[3]);
+  else if (m->name[0] == CARET)
+    unknown_command(m, conn);
+  else if (toupper(m->name[2]) == 'G') /* ~DG name,t,w, */
+    begin_hex(m, conn, "dg", m->field[1], m->field[2]);
+  else if (dy == 'A' || dy == 'P') /* ~DY name,A,x,t,w, (P: a PNG file, no rows) */
+    begin_hex(m, conn, dy == 'A' ? "dya" : "dyp", m->field[3], dy == 'A' ? m->field[4] : 0);
+  else if (dy == 'B' || dy == 'C')
+    begin_binary(m, conn, dy == 'B' ? "dyb" : "dyc", m->field[3], m->field[4]);
   else
     unknown_command(m, conn);
 }
@@ -311,8 +320,8 @@ static void want_header(zpl_model_t *m, unsigned commas)
   m->mode = MODE_HEADER;
   m->commas = 0;
   m->commas_wanted = commas;
-  m->gf_type = 0;
   memset(m->field, 0, sizeof(m->field));
+  memset(m->letter, 0, sizeof(m->letter));
 }
 
 /* ^XA: a label format begins. */
@@ -372,10 +381,16 @@ static void cmd_download_graphic(zpl_model_t *m, unsigned conn)
   want_header(m, 3);
 }
 
-/* ~DN outside a download: nothing to abort. */
+/* ~DY name,b,x,t,w,data: an object download (a graphic in format b). */
+static void cmd_download_object(zpl_model_t *m, unsigned conn)
+{
+  want_header(m, 5);
+}
+
+/* ~DN: ends graphics mode; active when its tilde cut a hex download short. */
 static void cmd_abort_download(zpl_model_t *m, unsigned conn)
 {
-  mc_emit_simple(&m->core, MC_EV_ABORT, conn, 0, NULL, 0);
+  mc_emit_simple(&m->core, MC_EV_ABORT, conn, (uint64_t)m->cut_short, NULL, 0);
   end_command(m);
 }
 
@@ -388,8 +403,8 @@ static void drop_format(zpl_model_t *m)
   m->text.len = 0;
 }
 
-/* ~JA: cancel all: the format in progress is dropped. */
-static void cmd_cancel_all(zpl_model_t *m, unsigned conn)
+/* ~JA (cancel all), ~JX (cancel the format being received): the format in progress is dropped. */
+static void cmd_cancel(zpl_model_t *m, unsigned conn)
 {
   drop_format(m);
   m->core.stats.clears++;
@@ -416,9 +431,11 @@ static void run_name(zpl_model_t *m, unsigned conn)
         && commands[i].name[1] == toupper(m->name[2]))
     {
       commands[i].fn(m, conn);
+      m->cut_short = 0;
       return;
     }
   m->mode = MODE_PARAMS;
+  m->cut_short = 0;
 }
 
 /* A byte between commands. */
@@ -438,6 +455,7 @@ static int name_byte(zpl_model_t *m, unsigned conn, unsigned char b)
 {
   if (is_prefix(b))
   {
+    m->cut_short = 0;
     unknown_command(m, conn);
     return 0;
   }
@@ -485,38 +503,24 @@ static int header_byte(zpl_model_t *m, unsigned conn, unsigned char b)
     if (++m->commas == m->commas_wanted)
       begin_data(m, conn);
   }
-  else if (m->commas == 0 && m->gf_type == 0 && isalpha(b))
-    m->gf_type = (unsigned char)toupper(b);
   else if (f && isdigit(b) && *f < UINT64_C(1) << 40)
     *f = *f * 10 + (uint64_t)(b - '0');
+  else if (f && isalpha(b) && m->letter[m->commas] == 0)
+    m->letter[m->commas] = (unsigned char)toupper(b);
   return 1;
 }
 
-/* A byte of hex data; returns 0 when it must be parsed again (the image ended before it). */
+/* A byte of hex data; returns 0 when it must be parsed again (a prefix cut the data short). */
 static int hex_byte(zpl_model_t *m, unsigned conn, unsigned char b)
 {
-  size_t held = m->tilde, i;
-
-  if (held > 0 && toupper(b) == abort_cmd[held])
+  if (is_prefix(b))
   {
-    count_bytes(m, conn, 1);
-    if (++m->tilde < sizeof(abort_cmd))
-      return 1;
-    mc_image_end(&m->core, conn, m->core.owner, (m->pos + 1) / 2, m->zeros, m->image_swallowed);
-    mc_emit_simple(&m->core, MC_EV_ABORT, conn, 1, NULL, 0);
-    end_command(m);
-    return 1;
-  }
-  m->tilde = 0;
-  for (i = 0; i < held && m->mode == MODE_HEX; i++)
-    hex_char(m, conn, abort_cmd[i]); /* not ~DN after all: '~' is skipped, 'D' is data */
-  if (m->mode != MODE_HEX)
+    end_image(m, conn, (m->pos + 1) / 2);
+    m->cut_short = 1;
     return 0;
+  }
   count_bytes(m, conn, 1);
-  if (b == TILDE)
-    m->tilde = 1;
-  else
-    hex_char(m, conn, b);
+  hex_char(m, conn, b);
   return 1;
 }
 
@@ -620,6 +624,7 @@ static void model_power_cycle(void *model)
   if (m->mode != MODE_IDLE)
     end_command(m);
   drop_format(m);
+  m->cut_short = 0;
 }
 
 /* Nonzero while the parser is inside a command. */
