@@ -469,31 +469,43 @@ static bool boundary_byte(escp_t *s, uint8_t b)
   }
 }
 
-/* Follow run-length encoded data; returns the bytes used. */
+/* Follow run-length encoded data, counter by counter; returns the bytes used. */
 static size_t rle_bytes(escp_t *s, const uint8_t *p, size_t avail)
 {
-  size_t n = 1;
+  const uint8_t *start = p;
+  const uint8_t *end = p + avail;
 
-  if (s->run)
+  while (p < end)
   {
-    n = avail < s->run ? avail : s->run;
-    s->run = (uint8_t)(s->run - n);
-  }
-  else if (s->repeat)
-    s->repeat = 0;
-  else
-  {
-    uint64_t count = *p < 128 ? *p + 1u : 257u - *p;
+    if (s->run)
+    {
+      size_t n = (size_t)(end - p) < s->run ? (size_t)(end - p) : s->run;
 
-    if (*p < 128)
-      s->run = (uint8_t)count;
+      p += n;
+      s->run = (uint8_t)(s->run - n);
+    }
+    else if (s->repeat)
+    {
+      p++;
+      s->repeat = 0;
+    }
     else
-      s->repeat = 1;
-    s->owed -= count < s->owed ? count : s->owed;
+    {
+      uint64_t count = *p < 128 ? *p + 1u : 257u - *p;
+
+      if (*p++ < 128)
+        s->run = (uint8_t)count;
+      else
+        s->repeat = 1;
+      s->owed -= count < s->owed ? count : s->owed;
+    }
+    if (!s->run && !s->repeat && !s->owed)
+    {
+      end_command(s);
+      break;
+    }
   }
-  if (!s->run && !s->repeat && !s->owed)
-    end_command(s);
-  return n;
+  return (size_t)(p - start);
 }
 
 /* Follow an EJL "@EJL" prefix or line byte. */

@@ -38,11 +38,11 @@
  *   else; a cut UEL is thus not completed as a UEL (the printer ignores
  *   ESC%-123@);
  * - owed data is sent as 0x00: blank raster rows in compression modes 0, 1,
- *   2 and 5, an all-white user pattern, a zeroed font header, character,
- *   symbol set, color configuration or dither matrix (temporary ones are
- *   deleted by the reset; an object made permanent earlier stays), NUL
- *   characters for transparent print data, a zeroed PML/AppleTalk
- *   configuration message (ESC&b#W);
+ *   2 and 5; a zeroed pattern, font header, character, symbol set, color
+ *   configuration, lookup table or dither matrix, which defines nothing
+ *   usable (temporary downloads are deleted by the reset; one made
+ *   permanent before the cut stays); NUL characters for transparent print
+ *   data; a zeroed PML/AppleTalk configuration message (ESC&b#W);
  * - after data sent by a lower-case parameter the sequence goes on: '@'
  *   ends it when the data is short enough to travel in the completion's
  *   prefix, and otherwise the reset's leading ESC ends it (parameter scanning
@@ -51,12 +51,13 @@
  *   as it was sent (an unknown or cut command is ignored by the printer, a
  *   string cut before its closing quote is a syntax error and ignored);
  * - display functions mode is left with ESC Z (a cut UEL in it is finished).
- * No harmless value exists, and the completion has a visible effect, for: a
- * raster row in delta-row compression (modes 3 and 9), which repeats the
- * seed row (the previous row) with leading bytes made white; raster rows
- * already announced (white rows move the cursor, and ESC E prints the page
- * if anything was marked); a value cut short (ESC&l1 of ESC&l12X), run as
- * sent and then ended with '@'; a PJL line cut short, run as sent (a cut
+ * A value cut short is thus dropped (ESC&l1@ of ESC&l12X does nothing);
+ * the parameters of a combined sequence that were ended before the cut have
+ * run.  No harmless value exists, and the completion has a visible effect,
+ * for: a raster row in delta-row compression (modes 3 and 9), which repeats
+ * the seed row (the previous row) with leading bytes made white; raster
+ * rows already announced (white rows move the cursor, and ESC E prints the
+ * page if anything was marked); a PJL line cut short, run as sent (a cut
  * "@PJL SET" lasts until the end of the PJL job, which the UEL of the
  * pjl+pcl reset ends; a cut "@PJL DEFAULT" is stored).
  *
@@ -65,7 +66,8 @@
  * applying to the next job) and whatever language the job had entered
  * (PostScript, PCL XL, which ignore ESC E), and ESC E then resets PCL,
  * also on printers without PJL, for which the UEL is an unknown, ignored PCL
- * sequence.  Surplus NUL fill is harmless: NUL is skipped between PJL
+ * sequence (on a PJL printer it makes an empty PCL job, which prints
+ * nothing).  reset=pjl+pcl and reset=pcl both select this tracker.  Surplus NUL fill is harmless: NUL is skipped between PJL
  * lines, prints nothing in PCL, and is what HPLIP pads a canceled job with.
  */
 
@@ -528,14 +530,16 @@ static bool pcl_completion(const void *state, fp_completion_t *out)
 
     if (s.phase == P_DATA)
     {
+      size_t zeros = (size_t)s.owed;
+
       if (!s.combined || out->prefix_len + s.owed >= FP_COMPLETION_PREFIX_MAX)
       {
         out->fill_count = s.owed;
         break;
       }
-      memset(out->prefix + out->prefix_len, 0, (size_t)s.owed);
-      pcl_feed(&s, out->prefix + out->prefix_len, (size_t)s.owed);
-      out->prefix_len += (size_t)s.owed;
+      memset(out->prefix + out->prefix_len, 0, zeros);
+      pcl_feed(&s, out->prefix + out->prefix_len, zeros);
+      out->prefix_len += zeros;
       continue;
     }
     b = safe_byte(&s);
