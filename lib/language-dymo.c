@@ -10,6 +10,9 @@
  * x 8 dots.  Bytes-per-line is the last ESC D value, 84 at power-on and
  * after ESC @ or ESC * (the LabelWriter 400 manual's default).  Raster
  * data is skipped in one step; run-length bytes are added up one by one.
+ * CUPS rastertolabel writes its density as ESC ('c' + darkness), so its
+ * "Dark" is ESC f, the skip command: the printer, and the tracker with it,
+ * takes the next two bytes (ESC q) as its parameters.
  *
  * Completing a half-sent command (dymo_completion):
  * - a lone ESC becomes ESC @ (reset);
@@ -36,9 +39,9 @@
 #define ETB 0x17
 
 #define DEFAULT_BYTES_PER_LINE 84
-#define RUN_DOTS 128      /* dots of one run-length byte at most */
-#define WHITE_RUN 0x7f    /* 128 white dots */
-#define RUN_LENGTH 0x7f   /* bits of a run-length byte: length - 1 */
+#define RUN_DOTS 128    /* dots of one run-length byte at most */
+#define WHITE_RUN 0x7f  /* 128 white dots */
+#define RUN_LENGTH 0x7f /* bits of a run-length byte: length - 1 */
 
 /* Where the parser is. */
 typedef enum phase_e

@@ -5,10 +5,12 @@
  * most of the language cannot swallow a following command.  What can, and
  * what the tracker follows in O(1) state:
  * - a format: ^XA (or STX) up to ^XZ (or ETX); ~JX cancels it;
- * - graphics downloads: ~DG d:o.x,t,w, then ASCII hex; ^GF a,b,c,d, then
- *   ASCII hex (a = A), or b binary bytes (a = B, C; b is clamped to
- *   1..99999 as the ZPL II guide says); ~DY d:f,b,x,t,w, then ASCII hex
- *   (b = A, a .GRF graphic) or t binary bytes (b = B, C);
+ * - graphics downloads: ~DG d:o.x,t,w, then ASCII hex for t bytes in rows
+ *   of w; ^GF a,b,c,d, then ASCII hex for c bytes in rows of d (a = A; the
+ *   ZPL II guide says b "should match parameter c" then), or b binary bytes
+ *   (a = B, C; b is clamped to 1..99999 as the guide says; ^GF with b, c or
+ *   d unspecified is ignored); ~DY d:f,b,x,t,w, then ASCII hex (b = A, a
+ *   .GRF graphic) or t binary bytes (b = B, C);
  * - ASCII hex data is decoded as the printer counts it, in nibbles, with
  *   Zebra's compression: G..Y repeat the next digit 1..19 times, g..z add
  *   20..400, ',' fills the rest of the row with 0, '!' with 1, ':' repeats
@@ -373,8 +375,9 @@ static void header_char(zpl_t *s, uint8_t b)
   {
     if (s->kind == K_DY && s->field == 0)
       return; /* d:f, the object's name */
-    if (!s->digits++)
+    if (!s->digits)
     {
+      s->digits = 1; /* the field's first character is the letter */
       if (s->kind == K_DY && s->field == 2)
         s->ext = upper(b);
       else

@@ -91,6 +91,24 @@ START_TEST(rastertolabel_label)
 }
 END_TEST
 
+START_TEST(rastertolabel_dark_density)
+{
+  /*
+   * rastertolabel writes the density as ESC ('c' + darkness): "Dark" is
+   * ESC f, the 2-parameter skip command, which takes its ESC q as
+   * parameters; the '1' after them is ignored, and the label goes on.
+   */
+  bytes_t job = B(ESC "D\x03" ESC "f" ESC "q1" ESC "f\x01\x02" SYN "\x01\x02\x03" ESC "E");
+
+  tt_expect(&job, 5, (bytes_t)B("\x01\x00"), 0, 0);
+  tt_expect(&job, 6, (bytes_t)B("\x00"), 0, 0);
+  tt_expect_idle(&job, 7);
+  tt_expect_idle(&job, 8); /* '1' */
+  tt_expect(&job, 13, (bytes_t)B(""), 3, 0x00);
+  tt_expect_idle(&job, job.len);
+}
+END_TEST
+
 START_TEST(settings_in_force)
 {
   static const char settings[] = ESC "D\x03" ESC "B\x05" ESC "L\x01\x02" ESC "Q\x00\x07" ESC "q2"
@@ -229,6 +247,7 @@ static Suite *dymo_suite(void)
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, registry);
   tcase_add_test(tc, rastertolabel_label);
+  tcase_add_test(tc, rastertolabel_dark_density);
   tcase_add_test(tc, settings_in_force);
   tcase_add_test(tc, compressed_lines);
   tcase_add_test(tc, lprint_feed_lines);

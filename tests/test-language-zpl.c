@@ -119,6 +119,8 @@ static const entry_t catalogue[] = {
   { B("^GFB,3,3,1,~^,"), { { 0, 3 }, { 9, 14 } } },
   { B("^GFC,2,9,1,\x5e\x7e"), { { 0, 3 }, { 9, 13 } } },
   { B("~DN"), { { 0, 3 } } },
+  { B("^CD,"), { { 0, 4 } } }, /* the delimiter set to what it is */
+  { B("~CT~"), { { 0, 4 } } },
   { B("~HS"), { { 0, 3 } } },
   { B("^FX a comment"), { { 0, 3 } } },
 };
