@@ -57,6 +57,56 @@ def receipt(name, rows=200, width=72):
     return b"\x1b@" + text("BEGIN " + name) + raster(width, rows) + text("END " + name)
 
 
+# ---------------------------------------------------------------- PCL jobs
+
+UEL = b"\x1b%-12345X"          # PJL's Universal Exit Language
+
+
+def pcl_job(body, name="job"):
+    """A PJL-wrapped PCL job: UEL, PJL header, ESC E, `body`, ESC E, UEL."""
+    return (UEL + b'@PJL JOB NAME="%s"\r\n@PJL ENTER LANGUAGE=PCL\r\n\x1bE' % name.encode()
+            + body + b"\x1bE" + UEL + b"@PJL EOJ\r\n" + UEL)
+
+
+def pcl_text(*lines):
+    """PCL text lines, then a form feed."""
+    return b"".join(line.encode() + b"\r\n" for line in lines) + b"\x0c"
+
+
+def pcl_raster(row_bytes, rows, pixel=0xAA):
+    """A PCL raster graphic of unencoded ESC*b#W rows whose pixels are never 0x00."""
+    row = b"\x1b*b%dW" % row_bytes + bytes([pixel]) * row_bytes
+    return (b"\x1b*r%dS\x1b*r%dT\x1b*r1A\x1b*b0M" % (8 * row_bytes, rows) + row * rows
+            + b"\x1b*rB")
+
+
+def pcl_page(name, rows=240, row_bytes=32000):
+    """A page: a title line, a raster graphic (7.7 MB by default), a closing line.  Rows this
+    long make a cut land inside row data, not in a row's 8-byte header, but for 1 in 4000."""
+    return pcl_job(("BEGIN %s\r\n" % name).encode() + pcl_raster(row_bytes, rows)
+                   + pcl_text("END " + name), name)
+
+
+# ---------------------------------------------------------------- ZPL jobs
+
+def zpl_label(*fields):
+    """A ZPL format printing each field on a line of its own."""
+    body = b"".join(b"^FO20,%d^A0N,30,30^FD%s^FS" % (20 + 40 * i, field.encode())
+                    for i, field in enumerate(fields))
+    return b"^XA" + body + b"^XZ\n"
+
+
+def zpl_graphic_labels(name, labels=8, rows=10000, row_bytes=100, pixel=0xAA):
+    """Labels with large graphics sent in binary (8 MB by default), whose bytes are never 0x00
+    (so padding shows): for each, ~DY stores a 1 MB graphic as a binary .GRF -- a printer takes
+    every byte into it, ^ and ~ included, until all have arrived -- and a format prints it; a
+    title label first, a closing one last.  A cut lands inside graphic data but for 1 in 14000."""
+    total = rows * row_bytes
+    graphic = (b"~DYR:IMAGE,B,G,%d,%d," % (total, row_bytes) + bytes([pixel]) * total
+               + b"^XA^FO0,0^XGR:IMAGE.GRF,1,1^FS^XZ\n")
+    return zpl_label("BEGIN " + name) + graphic * labels + zpl_label("END " + name)
+
+
 # ---------------------------------------------------------------- emulator log
 
 EVENT = re.compile(r'T=(?P<t>[0-9.]+) C=(?P<c>\d+) (?P<event>[\w-]+)(?P<rest>.*)$')
@@ -248,6 +298,14 @@ class Emulator:
                 raise AssertionError("no emulator event %s %s in %.1f s; log:\n%s" % (
                     name, fields, timeout, self.log_text()))
             time.sleep(0.01)
+
+    def send(self, data):
+        """Sends `data` on a connection of its own; its number, once the printer saw it close."""
+        conn = len(self.events("open")) + len(self.events("refused")) + 1
+        with socket.create_connection(("127.0.0.1", self.port)) as s:
+            s.sendall(data)
+        self.wait_event("close", conn=conn)
+        return conn
 
     def texts(self, conn=None):
         return [e["text"] for e in self.events("text") if conn is None or e.conn == conn]

@@ -145,11 +145,16 @@ class Scheduler(fptest.TestCase):
         self.assertEqual([e for e in emu.events("pending") if e.conn == 1], [])
         self.assertLogged(r"flushprinter: wrapping .*/filter/rastertolabel")
         # The backend's dymo tracker completed the raster line the cut left
-        # half-sent with white bytes: less than one line (29 bytes at 300 dpi).
+        # half-sent with white bytes: less than one line (29 bytes at 300 dpi),
+        # and exactly the white bytes that ended the cut label.
         flushed = self.cups.logged(r"flushprinter: flushed written=102 padding=(\d+) idle=600 "
                                    r"route=backend")
-        self.assertIsNotNone(flushed)
-        self.assertLess(int(re.search(r"padding=(\d+)", flushed).group(1)), 29, flushed)
+        self.assertIsNotNone(flushed, self.cups.error_log()[-3000:])
+        padding = int(re.search(r"padding=(\d+)", flushed).group(1))
+        self.assertLess(padding, 29, flushed)
+        cut = [e for e in emu.events("image-end") if e.conn == 1][-1]
+        self.assertEqual((cut["zeros"], cut["swallowed"]), (padding, 0),
+                         "the completion must be the cut label's only white bytes")
         nxt = self.cups.submit("labels", label, "-o", "PageSize=w54h144")
         self.assertEqual(self.cups.wait_job(nxt, timeout=60), "completed")
         emu.wait_event("close", conn=2, timeout=30)

@@ -70,9 +70,6 @@ struct dm_model
   uint64_t image_bytes;        /* data bytes received (ETB: run-length bytes) */
   uint64_t zeros;
   uint64_t image_swallowed;
-
-  unsigned ignored_conn;       /* ignored bytes not reported yet: whose */
-  uint64_t ignored;            /* and how many */
 };
 
 static void cmd_defaults(dm_model_t *m, unsigned conn);
@@ -106,25 +103,6 @@ static const struct command commands[] = {
   {'y', 0, NULL},               /* 203 dpi */
   {'z', 0, NULL},               /* 136 dpi */
 };
-
-/* Reports the ignored bytes counted so far. */
-static void flush_ignored(dm_model_t *m)
-{
-  if (m->ignored == 0)
-    return;
-  mc_emit_simple(&m->core, MC_EV_IGNORED, m->ignored_conn, m->ignored, NULL, 0);
-  m->ignored = 0;
-}
-
-/* Counts one ignored byte from `conn`. */
-static void note_ignored(dm_model_t *m, unsigned conn)
-{
-  if (m->ignored > 0 && m->ignored_conn != conn)
-    flush_ignored(m);
-  m->ignored_conn = conn;
-  m->ignored++;
-  m->core.stats.ignored++;
-}
 
 /* Attributes `n` bytes to `conn`; the swallowed bytes of a raster line also count for the image. */
 static void count_bytes(dm_model_t *m, unsigned conn, uint64_t n)
@@ -276,10 +254,10 @@ static void idle_byte(dm_model_t *m, unsigned conn, unsigned char b)
 {
   if (b != ESC && b != SYN && b != ETB)
   {
-    note_ignored(m, conn);
+    mc_note_ignored(&m->core, conn);
     return;
   }
-  flush_ignored(m);
+  mc_flush_ignored(&m->core);
   if (b == ESC)
     begin_command(m, conn, b);
   else
@@ -335,10 +313,7 @@ static void packed_byte(dm_model_t *m, unsigned conn, unsigned char b)
 /* Consumes up to `len` data bytes of the current SYN line; returns how many. */
 static size_t take_line(dm_model_t *m, unsigned conn, const unsigned char *buf, size_t len)
 {
-  size_t n = len;
-
-  if ((uint64_t)n > m->remaining)
-    n = (size_t)m->remaining;
+  size_t n = mc_block_part(len, m->remaining);
   m->zeros += mc_zeros(buf, n);
   m->image_bytes += n;
   m->remaining -= n;
@@ -412,10 +387,10 @@ static void model_conn_end(void *model, unsigned conn)
 {
   dm_model_t *m = model;
 
-  if (m->ignored_conn == conn)
-    flush_ignored(m);
+  if (m->core.ignored_conn == conn)
+    mc_flush_ignored(&m->core);
   if (m->mode != MODE_IDLE)
-    mc_conn_end(&m->core, conn, expected(m),
+    mc_conn_end(&m->core, conn, expected(m), m->core.head,
                 m->core.head[0] == ESC && m->mode != MODE_PREFIX ? 2 : 1);
 }
 
@@ -424,22 +399,13 @@ static void model_power_cycle(void *model)
 {
   dm_model_t *m = model;
 
-  flush_ignored(m);
+  mc_flush_ignored(&m->core);
   if (m->mode != MODE_IDLE)
     end_command(m);
   m->image = 0;
   m->lines = 0;
   m->skipped = 0;
   restore_defaults(m);
-}
-
-/* Reports swallowed and ignored bytes not reported yet. */
-static void model_finish(void *model)
-{
-  dm_model_t *m = model;
-
-  mc_flush_foreign(&m->core);
-  flush_ignored(m);
 }
 
 /* Nonzero while the parser is inside a command (a raster line or an ESC sequence). */
@@ -452,6 +418,6 @@ static int model_busy(const void *model)
 
 /* The DYMO model behind the emulator's interface. */
 const mc_language_t dm_language = {
-  "dymo", model_new, free, model_feed, model_conn_end, model_power_cycle, model_finish,
+  "dymo", model_new, free, model_feed, model_conn_end, model_power_cycle, mc_model_finish,
   model_busy, mc_model_stats,
 };

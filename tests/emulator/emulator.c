@@ -1,16 +1,17 @@
 /*
  * emulator.c: fp-emulator, a cheap ESC/POS receipt printer (or a DYMO
- * LabelWriter) for the tests and the demo.
+ * LabelWriter, a PCL laser printer, a ZPL label printer) for the tests and
+ * the demo.
  *
  * It shows what happens to a printer when a job is cut off in the middle of a
  * raster command: the printer's parser state outlives the connection, so the
  * next job's bytes are consumed as pixels of the aborted image unless the
  * sender completes the command (e.g. with 0x00 bytes) and sends ESC @ (DYMO:
- * at least 85 ESC bytes, then ESC @).
+ * at least 85 ESC bytes, then ESC @; PCL: ESC E; ZPL: ~DN ^XZ).
  *
  * Usage:
  *   fp-emulator [--listen ADDR:PORT] [--fifo PATH] [--port-file FILE] [--log FILE]
- *               [--language escpos|dymo] [--buffer BYTES] [--rate BYTES_PER_SEC]
+ *               [--language escpos|dymo|pcl|zpl] [--buffer BYTES] [--rate BYTES_PER_SEC]
  *               [--stall-after N[@CONN]] [--resume-after MS] [--close-after N[@CONN]]
  *               [--refuse-first N]
  *
@@ -24,8 +25,9 @@
  *                        to FILE atomically (temporary file + rename).
  *   --log FILE           event log (default stderr), truncated at start.
  *   --language L         the printer's command language: escpos (default, the
- *                        model in escpos-model.c) or dymo (a DYMO LabelWriter,
- *                        dymo-model.c).
+ *                        model in escpos-model.c), dymo (a DYMO LabelWriter,
+ *                        dymo-model.c), pcl (PJL and PCL 5, pcl-model.c) or
+ *                        zpl (ZPL II, zpl-model.c).
  *   --buffer BYTES       SO_RCVBUF (FIFO: pipe size) and largest read (4096).
  *   --rate BPS           drain at most BPS bytes per second (0: no limit); a token
  *                        bucket refilled while poll() waits, so senders feel
@@ -46,33 +48,57 @@
  *   T=<epoch seconds, 6 decimals> C=<conn> <event> [key=value ...]
  *   listen addr=<a> port=<p> | listen fifo=<path>     (C=0, at start)
  *   open / refused / first-byte / close bytes=<n>
- *   text text="<line>"       printable ASCII as is, \" \\ and \xHH otherwise
- *   image-begin cmd=gsv0|escstar|label bytes=<k> width=<w> height=<h>
+ *   text text="<line>"       printable ASCII as is, \" \\ and \xHH otherwise;
+ *                            zpl: the data of one field (^FD) of a format
+ *   image-begin cmd=<c> bytes=<k> width=<w> height=<h>   c: gsv0, escstar, label,
+ *                            raster, dg, gfa, gfb, gfc, dya, dyb, dyc, dyp
  *                            gsv0: w = bytes per row, h = rows;
  *                            escstar: w = columns, h = 8 or 24 dots;
  *                            label (dymo: a label's raster lines, from the first
  *                            SYN/ETB line to ESC E/G or ESC @): w = bytes per
  *                            line (ESC D), h = label length in dot lines (ESC L,
- *                            0 if unset), k = w * h (most the label can take)
+ *                            0 if unset), k = w * h (most the label can take);
+ *                            raster (pcl: rows from ESC*r#A or the first
+ *                            ESC*b#W/V to ESC*rB/C, text, FF, ESC E or the
+ *                            UEL): w = ESC*r#S dots, h = ESC*r#T rows (0 if
+ *                            unset), k = w/8 * h;
+ *                            dg, gfa, gfb, gfc, dy* (zpl: ~DG, ^GFA/B/C, ~DY
+ *                            with A/B/C/P): k = image bytes (binary: data
+ *                            bytes), w = bytes per row, h = k / w
  *   image-end owner=<A> bytes=<k> zeros=<z> swallowed=<s>
- *                            dymo: k = data bytes received after SYN/ETB
+ *                            dymo: k = data bytes received after SYN/ETB;
+ *                            raster: k = row data bytes (ESC*b#W/V);
+ *                            zpl: k = image bytes decoded (less when a ^ or
+ *                            ~ cut hex data short)
  *   swallowed from=<B> owner=<A> n=<n>   (C=B) B's bytes went into A's
  *                            command; logged when the command ends or when B
  *                            ends, whichever is first
  *   pending owner=<A> cmd=<hex> remaining=<n>   a connection involved in
  *                            A's unfinished command ended
- *   reset (ESC @) / clear-buffers (DLE DC4 8) / cut / unknown cmd=<hex>
+ *   reset (ESC @; pcl: ESC E; zpl: ~JR) / clear-buffers (DLE DC4 8; zpl:
+ *                            ~JA, ~JX) / cut / unknown cmd=<hex>
  *   label feed=full|short lines=<n> skipped=<m>   dymo: ESC E / ESC G ended a
  *                            label of n SYN/ETB lines and m lines skipped (ESC f)
- *   ignored n=<n>            dymo: bytes outside any command, ignored
+ *   label end=xz fields=<n> graphics=<g>   zpl: ^XZ printed a format of n
+ *                            fields and g graphics (^GF, ^XG)
+ *   page by=ff|eject|reset|uel texts=<n> images=<m>   pcl: a page of n text
+ *                            lines and m rasters ejected by FF, ESC&l0H, or
+ *                            ESC E or the UEL (these two only eject a page
+ *                            that has marks)
+ *   uel                      pcl: ESC %-12345X parsed (back to PJL)
+ *   pjl text="<line>"        pcl: a PJL command line
+ *   abort-download active=0|1   zpl: ~DN; 1 when its ~ cut hex data short
+ *   ignored n=<n>            dymo, zpl: bytes outside any command, ignored
  *   stall bytes=<n> / resume / power-cycle
  *   summary connections=<n> bytes=<n> texts=<n> images=<n> swallowed=<n> resets=<n>
- *                            (dymo: texts=0)
+ *                            (dymo: texts=0; zpl: texts = fields printed)
  * C= is the connection whose byte caused the event (0: none).
  */
 
 #include "dymo-model.h"
 #include "escpos-model.h"
+#include "pcl-model.h"
+#include "zpl-model.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -259,7 +285,7 @@ static void log_pending(unsigned conn, unsigned owner, const unsigned char *cmd,
 /* Turns the model's events into log lines. */
 static void on_model_event(void *ctx, const mc_event_t *ev)
 {
-  char text[4 * EP_LINE_MAX + 1];
+  char text[4 * MC_TEXT_MAX + 1];
 
   switch (ev->type)
   {
@@ -289,8 +315,26 @@ static void on_model_event(void *ctx, const mc_event_t *ev)
       log_event(ev->conn, "cut");
       break;
     case MC_EV_LABEL:
-      log_event(ev->conn, "label feed=%s lines=%" PRIu64 " skipped=%" PRIu64,
-                ev->short_feed ? "short" : "full", ev->lines, ev->skipped);
+      if (ev->cmd)
+        log_event(ev->conn, "label end=%s fields=%" PRIu64 " graphics=%" PRIu64, ev->cmd,
+                  ev->texts, ev->graphics);
+      else
+        log_event(ev->conn, "label feed=%s lines=%" PRIu64 " skipped=%" PRIu64,
+                  ev->short_feed ? "short" : "full", ev->lines, ev->skipped);
+      break;
+    case MC_EV_PAGE:
+      log_event(ev->conn, "page by=%s texts=%" PRIu64 " images=%" PRIu64, ev->cmd, ev->texts,
+                ev->graphics);
+      break;
+    case MC_EV_UEL:
+      log_event(ev->conn, "uel");
+      break;
+    case MC_EV_PJL:
+      escape_text(ev->data, ev->len, text, sizeof(text));
+      log_event(ev->conn, "pjl text=\"%s\"", text);
+      break;
+    case MC_EV_ABORT:
+      log_event(ev->conn, "abort-download active=%" PRIu64, ev->bytes);
       break;
     case MC_EV_UNKNOWN:
       log_unknown(ev->conn, ev->data, ev->len);
@@ -305,7 +349,8 @@ static void on_model_event(void *ctx, const mc_event_t *ev)
 }
 
 /* The languages --language chooses from; the first is the default. */
-static const mc_language_t *const languages[] = {&ep_language, &dm_language};
+static const mc_language_t *const languages[] = {&ep_language, &dm_language, &pcl_language,
+                                                 &zpl_language};
 
 /* Monotonic time in nanoseconds. */
 static int64_t now_ns(void)
@@ -320,11 +365,11 @@ static int64_t now_ns(void)
 static void usage(FILE *out)
 {
   fputs("Usage: fp-emulator [--listen ADDR:PORT | --fifo PATH] [--port-file FILE]\n"
-        "                   [--log FILE] [--language escpos|dymo] [--buffer BYTES]\n"
+        "                   [--log FILE] [--language escpos|dymo|pcl|zpl] [--buffer BYTES]\n"
         "                   [--rate BYTES_PER_SEC] [--stall-after N[@CONN]]\n"
         "                   [--resume-after MS] [--close-after N[@CONN]] [--refuse-first N]\n"
-        "An ESC/POS receipt printer (or DYMO LabelWriter) emulator for tests\n"
-        "(loopback only).\n"
+        "An ESC/POS receipt printer (or DYMO LabelWriter, PCL or ZPL printer) emulator\n"
+        "for tests (loopback only).\n"
         "Default --listen " DEFAULT_LISTEN ", --language escpos, --buffer 4096, log to stderr.\n"
         "SIGUSR1: power cycle; SIGTERM/SIGINT: log a summary and exit.\n",
         out);
@@ -387,7 +432,7 @@ static const mc_language_t *find_language(const char *name)
   for (i = 0; i < sizeof(languages) / sizeof(languages[0]); i++)
     if (strcmp(languages[i]->name, name) == 0)
       return languages[i];
-  die("bad --language value '%s' (escpos or dymo)", name);
+  die("bad --language value '%s' (escpos, dymo, pcl or zpl)", name);
 }
 
 /* Parses the command line into `o`. */

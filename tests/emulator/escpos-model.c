@@ -57,8 +57,7 @@ struct ep_model
 {
   mc_core_t core;              /* first: events, counters, owner, swallowed bytes */
 
-  unsigned char line[EP_LINE_MAX]; /* the text line being composed */
-  size_t line_len;
+  mc_text_t line;               /* the text line being composed */
 
   enum mode mode;
   const struct command *cmd;   /* the command being parsed (MODE_PARAMS and later) */
@@ -203,14 +202,6 @@ static const unsigned char dc4_clear_magic[7] = {1, 3, 20, 1, 6, 2, 8};
 /* GS V m values that take one more byte (feed amount). */
 static const unsigned char cut_with_feed[] = {65, 66, 97, 98, 103, 104};
 
-/* Prints the line buffer (possibly empty) and empties it. */
-static void print_line(ep_model_t *m, unsigned conn)
-{
-  m->core.stats.texts++;
-  mc_emit_simple(&m->core, MC_EV_TEXT, conn, 0, m->line, m->line_len);
-  m->line_len = 0;
-}
-
 /* Starts a command on its prefix byte. */
 static void begin_command(ep_model_t *m, unsigned conn, unsigned char prefix)
 {
@@ -330,7 +321,7 @@ static void next_record(ep_model_t *m, size_t header)
 /* ESC @: initialize. */
 static void cmd_reset(ep_model_t *m, unsigned conn, int phase)
 {
-  m->line_len = 0;
+  m->line.len = 0;
   m->core.stats.resets++;
   mc_emit_simple(&m->core, MC_EV_RESET, conn, 0, NULL, 0);
   end_command(m);
@@ -339,8 +330,8 @@ static void cmd_reset(ep_model_t *m, unsigned conn, int phase)
 /* ESC d / ESC J / ESC FF ...: print the buffered line, if any, and feed. */
 static void cmd_print(ep_model_t *m, unsigned conn, int phase)
 {
-  if (m->line_len > 0)
-    print_line(m, conn);
+  if (m->line.len > 0)
+    mc_text_print(&m->core, &m->line, conn);
   end_command(m);
 }
 
@@ -510,7 +501,7 @@ static void cmd_dle_dc4(ep_model_t *m, unsigned conn, int phase)
   }
   if (fn == 8 && memcmp(m->param + 1, dc4_clear_magic, sizeof(dc4_clear_magic)) == 0)
   {
-    m->line_len = 0;
+    m->line.len = 0;
     m->core.stats.clears++;
     mc_emit_simple(&m->core, MC_EV_CLEAR, conn, 0, NULL, 0);
   }
@@ -534,11 +525,11 @@ static void text_byte(ep_model_t *m, unsigned conn, unsigned char b)
   switch (b)
   {
     case LF:
-      print_line(m, conn);
+      mc_text_print(&m->core, &m->line, conn);
       return;
     case FF:
-      if (m->line_len > 0)
-        print_line(m, conn);
+      if (m->line.len > 0)
+        mc_text_print(&m->core, &m->line, conn);
       return;
     case ESC:
     case GS:
@@ -551,9 +542,7 @@ static void text_byte(ep_model_t *m, unsigned conn, unsigned char b)
   }
   if (b != HT && (b < 0x20 || b == 0x7f))
     return; /* other controls (NUL, CR, CAN...) are ignored */
-  if (m->line_len == EP_LINE_MAX)
-    print_line(m, conn); /* wrap */
-  m->line[m->line_len++] = b;
+  mc_text_add(&m->core, &m->line, conn, b);
 }
 
 /* The command byte after a prefix; returns 0 when the byte must be parsed again. */
@@ -580,8 +569,10 @@ static int prefix_byte(ep_model_t *m, unsigned conn, unsigned char b)
 }
 
 /* One byte outside a data block; returns 0 when it must be parsed again. */
-static int step(ep_model_t *m, unsigned conn, unsigned char b)
+static int step(void *model, unsigned conn, unsigned char b)
 {
+  ep_model_t *m = model;
+
   switch (m->mode)
   {
     case MODE_TEXT:
@@ -605,17 +596,19 @@ static int step(ep_model_t *m, unsigned conn, unsigned char b)
       return 1;
     case MODE_DATA:
     default:
-      return 1; /* model_feed handles data blocks */
+      return 1; /* take_data handles data blocks */
   }
 }
 
-/* Consumes up to `len` bytes of the current data block; returns how many. */
-static size_t take_data(ep_model_t *m, unsigned conn, const unsigned char *buf, size_t len)
+/* Consumes up to `len` bytes of the current data block; returns how many (0: no block). */
+static size_t take_data(void *model, unsigned conn, const unsigned char *buf, size_t len)
 {
-  size_t n = len;
+  ep_model_t *m = model;
+  size_t n;
 
-  if ((uint64_t)n > m->remaining)
-    n = (size_t)m->remaining;
+  if (m->mode != MODE_DATA || m->remaining == 0)
+    return 0;
+  n = mc_block_part(len, m->remaining);
   if (m->image)
     m->zeros += mc_zeros(buf, n);
   m->remaining -= n;
@@ -638,16 +631,7 @@ static void *model_new(mc_event_fn fn, void *ctx)
 /* Parses bytes received on connection `conn`. */
 static void model_feed(void *model, unsigned conn, const unsigned char *buf, size_t len)
 {
-  ep_model_t *m = model;
-  size_t i = 0;
-
-  while (i < len)
-  {
-    if (m->mode == MODE_DATA && m->remaining > 0)
-      i += take_data(m, conn, buf + i, len - i);
-    else if (step(m, conn, buf[i]))
-      i++;
-  }
+  mc_feed(model, conn, buf, len, take_data, step);
 }
 
 /* Bytes the current command still expects (an upper bound for MODE_UNTIL_NUL). */
@@ -674,7 +658,7 @@ static void model_conn_end(void *model, unsigned conn)
   ep_model_t *m = model;
 
   if (m->mode != MODE_TEXT)
-    mc_conn_end(&m->core, conn, expected(m), m->mode == MODE_PREFIX ? 1 : 2);
+    mc_conn_end(&m->core, conn, expected(m), m->core.head, m->mode == MODE_PREFIX ? 1 : 2);
 }
 
 /* Power cycle: forgets the command in progress and the line buffer. */
@@ -684,15 +668,7 @@ static void model_power_cycle(void *model)
 
   if (m->mode != MODE_TEXT)
     end_command(m);
-  m->line_len = 0;
-}
-
-/* Reports swallowed bytes not reported yet. */
-static void model_finish(void *model)
-{
-  ep_model_t *m = model;
-
-  mc_flush_foreign(&m->core);
+  m->line.len = 0;
 }
 
 /* Nonzero while the parser is inside a command (not at the text level). */
@@ -705,6 +681,6 @@ static int model_busy(const void *model)
 
 /* The ESC/POS model behind the emulator's interface. */
 const mc_language_t ep_language = {
-  "escpos", model_new, free, model_feed, model_conn_end, model_power_cycle, model_finish,
+  "escpos", model_new, free, model_feed, model_conn_end, model_power_cycle, mc_model_finish,
   model_busy, mc_model_stats,
 };

@@ -14,9 +14,6 @@
 
 #include "model-common.h"
 
-/* Longest text line kept; a longer line is printed in pieces (wrapped). */
-#define EP_LINE_MAX 1024
-
 /* The ESC/POS model ("escpos"): events TEXT, IMAGE_BEGIN/END, SWALLOWED, RESET, CLEAR, CUT,
    UNKNOWN, PENDING; a power cycle also drops the line buffer. */
 extern const mc_language_t ep_language;

@@ -33,6 +33,13 @@ const mc_stats_t *mc_model_stats(const void *model)
   return &((const mc_core_t *)model)->stats;
 }
 
+/* Reports the swallowed and ignored bytes of a model made by mc_model_new not reported yet. */
+void mc_model_finish(void *model)
+{
+  mc_flush_foreign(model);
+  mc_flush_ignored(model);
+}
+
 /* Clears `ev` and fills in its type, its connection and the command's owner. */
 void mc_event_init(const mc_core_t *c, mc_event_t *ev, mc_event_type_t type, unsigned conn)
 {
@@ -142,7 +149,8 @@ int mc_count_bytes(mc_core_t *c, unsigned conn, uint64_t n)
 }
 
 /* `conn` ended mid-command: reports its swallowed bytes and, if involved, the pending command. */
-void mc_conn_end(mc_core_t *c, unsigned conn, uint64_t expected, size_t len)
+void mc_conn_end(mc_core_t *c, unsigned conn, uint64_t expected, const unsigned char *cmd,
+                 size_t len)
 {
   size_t i;
   int involved = conn == c->owner;
@@ -157,7 +165,63 @@ void mc_conn_end(mc_core_t *c, unsigned conn, uint64_t expected, size_t len)
       break;
     }
   if (involved)
-    mc_emit_simple(c, MC_EV_PENDING, conn, expected, c->head, len);
+    mc_emit_simple(c, MC_EV_PENDING, conn, expected, cmd, len);
+}
+
+/* Counts one byte from `conn` that is outside any command and ignored. */
+void mc_note_ignored(mc_core_t *c, unsigned conn)
+{
+  if (c->ignored > 0 && c->ignored_conn != conn)
+    mc_flush_ignored(c);
+  c->ignored_conn = conn;
+  c->ignored++;
+  c->stats.ignored++;
+}
+
+/* Reports the ignored bytes counted so far. */
+void mc_flush_ignored(mc_core_t *c)
+{
+  if (c->ignored == 0)
+    return;
+  mc_emit_simple(c, MC_EV_IGNORED, c->ignored_conn, c->ignored, NULL, 0);
+  c->ignored = 0;
+}
+
+/* Prints the line `t` (possibly empty) as a text event for `conn`, and empties it. */
+void mc_text_print(mc_core_t *c, mc_text_t *t, unsigned conn)
+{
+  c->stats.texts++;
+  mc_emit_simple(c, MC_EV_TEXT, conn, 0, t->data, t->len);
+  t->len = 0;
+}
+
+/* Appends byte `b` to the line `t`, printing the line first when it is full. */
+void mc_text_add(mc_core_t *c, mc_text_t *t, unsigned conn, unsigned char b)
+{
+  if (t->len == MC_TEXT_MAX)
+    mc_text_print(c, t, conn); /* wrap */
+  t->data[t->len++] = b;
+}
+
+/* Feeds `len` bytes from `conn` to a model: counted blocks in bulk, the rest byte by byte. */
+void mc_feed(void *model, unsigned conn, const unsigned char *buf, size_t len, mc_take_fn take,
+             mc_step_fn step)
+{
+  size_t i = 0, n;
+
+  while (i < len)
+  {
+    if ((n = take(model, conn, buf + i, len - i)) > 0)
+      i += n;
+    else if (step(model, conn, buf[i]))
+      i++;
+  }
+}
+
+/* How many of `len` bytes a block with `remaining` bytes left takes. */
+size_t mc_block_part(size_t len, uint64_t remaining)
+{
+  return (uint64_t)len > remaining ? (size_t)remaining : len;
 }
 
 /* How many of `n` bytes are 0x00. */

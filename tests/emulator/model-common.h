@@ -20,20 +20,26 @@
 #include <stdint.h>
 
 #define MC_FOREIGN_MAX 64 /* victim connections tracked per command before reporting early */
+#define MC_TEXT_MAX 1024  /* longest text line kept; a longer one is printed in pieces */
 
 /* What a model reports (some events only one language has). */
 typedef enum
 {
-  MC_EV_TEXT,        /* ESC/POS: a line was printed: data/len */
+  MC_EV_TEXT,        /* a line (ZPL: a field) was printed: data/len */
   MC_EV_IMAGE_BEGIN, /* a raster began: cmd, bytes, width, height */
   MC_EV_IMAGE_END,   /* the raster ended: owner, bytes, zeros, swallowed */
   MC_EV_SWALLOWED,   /* conn's bytes went into owner's command: bytes = count */
-  MC_EV_RESET,       /* ESC @ */
-  MC_EV_CLEAR,       /* ESC/POS: DLE DC4 8: receive and print buffers cleared */
+  MC_EV_RESET,       /* ESC @ (PCL: ESC E, ZPL: ~JR) */
+  MC_EV_CLEAR,       /* ESC/POS: DLE DC4 8, ZPL: ~JA, ~JX: buffers cleared */
   MC_EV_CUT,         /* ESC/POS: GS V */
-  MC_EV_LABEL,       /* DYMO: ESC E / ESC G: lines, skipped, short_feed */
+  MC_EV_LABEL,       /* DYMO: ESC E / ESC G: lines, skipped, short_feed; ZPL (cmd "xz"): ^XZ:
+                        texts (fields), graphics */
+  MC_EV_PAGE,        /* PCL: a page was ejected: cmd (what ejected it), texts, graphics */
+  MC_EV_UEL,         /* PCL: ESC %-12345X (Universal Exit Language) */
+  MC_EV_PJL,         /* PCL: a PJL command line: data/len */
+  MC_EV_ABORT,       /* ZPL: ~DN: bytes = 1 when its ~ cut a hex download short, else 0 */
   MC_EV_UNKNOWN,     /* unknown command: data/len = its bytes */
-  MC_EV_IGNORED,     /* DYMO: bytes outside any command, ignored: bytes = count */
+  MC_EV_IGNORED,     /* DYMO, ZPL: bytes outside any command, ignored: bytes = count */
   MC_EV_PENDING      /* a connection ended inside owner's command: bytes = still expected */
 } mc_event_type_t;
 
@@ -43,7 +49,9 @@ typedef struct
   mc_event_type_t type;
   unsigned conn;             /* connection whose byte caused it (swallowed: the victim) */
   unsigned owner;            /* connection that began the command (DYMO: or the label's raster) */
-  const char *cmd;           /* image-begin: "gsv0" or "escstar" (ESC/POS), "label" (DYMO) */
+  const char *cmd;           /* image-begin: "gsv0" or "escstar" (ESC/POS), "label" (DYMO),
+                                "raster" (PCL), "dg", "gfa", "gfb", "gfc", "dya"... (ZPL); page: what
+                                ejected it; label: "xz" (ZPL), NULL (DYMO) */
   uint64_t bytes;            /* image size, swallowed/ignored count, or bytes still expected */
   uint64_t zeros;            /* image-end: data bytes that were 0x00 */
   uint64_t swallowed;        /* image-end: bytes from other connections (ESC/POS: header too) */
@@ -52,6 +60,8 @@ typedef struct
   uint64_t lines;            /* label: raster lines (SYN and ETB) on the label */
   uint64_t skipped;          /* label: blank lines skipped with ESC f */
   int short_feed;            /* label: ESC G rather than ESC E */
+  uint64_t texts;            /* page: text lines on it; label (ZPL): fields on it */
+  uint64_t graphics;         /* page: rasters on it; label (ZPL): ^GF and ^XG on it */
   const unsigned char *data; /* text line / unknown or pending command bytes */
   size_t len;
 } mc_event_t;
@@ -62,7 +72,7 @@ typedef void (*mc_event_fn)(void *ctx, const mc_event_t *ev);
 /* Counters since the model was created (power cycles do not clear them). */
 typedef struct
 {
-  uint64_t texts;       /* ESC/POS: lines printed */
+  uint64_t texts;       /* lines (ZPL: fields) printed */
   uint64_t images;      /* rasters begun (image-begin) */
   uint64_t images_done; /* rasters ended (image-end) */
   uint64_t swallowed;   /* bytes consumed by another connection's command */
@@ -70,9 +80,10 @@ typedef struct
   uint64_t unknown;     /* unknown commands */
   uint64_t clears;      /* ESC/POS: DLE DC4 8 */
   uint64_t cuts;        /* ESC/POS: GS V */
-  uint64_t labels;      /* DYMO: ESC E and ESC G */
+  uint64_t labels;      /* DYMO: ESC E and ESC G; ZPL: ^XZ ending a format */
+  uint64_t pages;       /* PCL: pages ejected */
   uint64_t lines;       /* DYMO: raster lines completed */
-  uint64_t ignored;     /* DYMO: bytes outside any command */
+  uint64_t ignored;     /* DYMO, ZPL: bytes outside any command */
 } mc_stats_t;
 
 /* A printer language's model, as the emulator drives it; `model` is what create returned. */
@@ -116,13 +127,26 @@ typedef struct
   uint64_t swallowed;    /* swallowed bytes in the current command */
   mc_foreign_t foreign[MC_FOREIGN_MAX];
   size_t nforeign; /* victims not reported yet */
+
+  unsigned ignored_conn; /* ignored bytes not reported yet: whose */
+  uint64_t ignored;      /* and how many */
 } mc_core_t;
+
+/* A text line being composed. */
+typedef struct
+{
+  unsigned char data[MC_TEXT_MAX];
+  size_t len;
+} mc_text_t;
 
 /* Allocates a zeroed model of `size` bytes whose first member is its mc_core_t. */
 void *mc_model_new(size_t size, mc_event_fn fn, void *ctx);
 
 /* The counters of a model made by mc_model_new. */
 const mc_stats_t *mc_model_stats(const void *model);
+
+/* Reports the swallowed and ignored bytes of a model made by mc_model_new not reported yet. */
+void mc_model_finish(void *model);
 
 /* Clears `ev` and fills in its type, its connection and the command's owner. */
 void mc_event_init(const mc_core_t *c, mc_event_t *ev, mc_event_type_t type, unsigned conn);
@@ -151,8 +175,35 @@ int mc_count_bytes(mc_core_t *c, unsigned conn, uint64_t n);
 /* Reports every victim not reported yet (the command ended, or the summary is due). */
 void mc_flush_foreign(mc_core_t *c);
 
-/* `conn` ended mid-command: reports its swallowed bytes and, if involved, the pending command. */
-void mc_conn_end(mc_core_t *c, unsigned conn, uint64_t expected, size_t len);
+/* `conn` ended mid-command: reports its swallowed bytes and, if involved, the pending command
+   (`cmd`/`len`: the bytes that name it). */
+void mc_conn_end(mc_core_t *c, unsigned conn, uint64_t expected, const unsigned char *cmd,
+                 size_t len);
+
+/* Counts one byte from `conn` that is outside any command and ignored. */
+void mc_note_ignored(mc_core_t *c, unsigned conn);
+
+/* Reports the ignored bytes counted so far. */
+void mc_flush_ignored(mc_core_t *c);
+
+/* Prints the line `t` (possibly empty) as a text event for `conn`, and empties it. */
+void mc_text_print(mc_core_t *c, mc_text_t *t, unsigned conn);
+
+/* Appends byte `b` to the line `t`, printing the line first when it is full. */
+void mc_text_add(mc_core_t *c, mc_text_t *t, unsigned conn, unsigned char b);
+
+/* Takes up to `len` bytes of the counted block in progress; 0 when no block is open. */
+typedef size_t (*mc_take_fn)(void *model, unsigned conn, const unsigned char *buf, size_t len);
+
+/* Parses one byte outside counted blocks; 0 when the byte must be parsed again. */
+typedef int (*mc_step_fn)(void *model, unsigned conn, unsigned char b);
+
+/* Feeds `len` bytes from `conn` to a model: counted blocks in bulk, the rest byte by byte. */
+void mc_feed(void *model, unsigned conn, const unsigned char *buf, size_t len, mc_take_fn take,
+             mc_step_fn step);
+
+/* How many of `len` bytes a block with `remaining` bytes left takes. */
+size_t mc_block_part(size_t len, uint64_t remaining);
 
 /* How many of `n` bytes are 0x00. */
 uint64_t mc_zeros(const unsigned char *buf, size_t n);
