@@ -37,6 +37,8 @@ const fp_language_t fp_language_none = {
 static const fp_language_t *const languages[] = {
   &fp_language_none,
   &fp_language_escpos,
+  &fp_language_pcl,
+  &fp_language_escp,
   NULL,
 };
 

@@ -71,5 +71,7 @@ uint64_t fp_completion_size(const fp_completion_t *completion);
 
 extern const fp_language_t fp_language_none;
 extern const fp_language_t fp_language_escpos;
+extern const fp_language_t fp_language_pcl;
+extern const fp_language_t fp_language_escp;
 
 #endif /* FP_LANGUAGE_H */

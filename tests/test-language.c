@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check-main.h"
+#include "flushprinter.h"
 #include "language.h"
 #include "reset.h"
 
@@ -513,11 +514,15 @@ START_TEST(registry)
   ck_assert_ptr_null(fp_language_find(NULL));
   for (; list[n]; n++)
   {
+    uint8_t *reset = NULL;
+    size_t   reset_len;
+
     ck_assert_ptr_eq(fp_language_find(list[n]->name), list[n]);
     ck_assert_uint_le(list[n]->state_size, FP_TRACKER_STATE_MAX);
-    ck_assert_ptr_nonnull(fp_preset_find(list[n]->reset_preset));
+    ck_assert_int_eq(fp_reset_parse(list[n]->reset_preset, &reset, &reset_len, NULL, 0), FP_OK);
+    free(reset);
   }
-  ck_assert_uint_eq(n, 2);
+  ck_assert_uint_eq(n, 4);
   ck_assert_str_eq(fp_preset_find(fp_language_escpos.reset_preset)->language, "escpos");
 }
 END_TEST

@@ -52,10 +52,10 @@ static const struct
   const char *language;
 } expected_presets[] = {
   { "escpos", "\x1b@", 2, "escpos" },
-  { "pcl", "\x1b" "E", 2, NULL },
+  { "pcl", "\x1b" "E", 2, "pcl" },
   { "pjl", "\x1b%-12345X", 9, NULL },
   { "zpl", "~DN^XZ", 6, NULL },
-  { "escp", "\x1b@", 2, NULL },
+  { "escp", "\x1b@", 2, "escp" },
   { "epl", "\r\nN\r\n", 5, NULL },
   { "none", "", 0, NULL },
 };
