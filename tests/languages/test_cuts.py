@@ -3,6 +3,9 @@ inside commands: for each cut, the stream's first CUT bytes, the tracker's
 completion, the language's reset and then a fresh job must leave the
 reference model of the printer (refparse.py) idle at the fresh job's start,
 and the fresh job must parse exactly as on a printer just switched on.
+A cut that recovers only under the lenient reading of a corner the
+references leave open (refparse.LENIENT) is reported as doubtful, and does
+not fail the test.
 
 The streams come from the stock drivers (streams.py); the completions and
 resets from tests/fp-track, one process per stream.  Random cuts are seeded:
@@ -87,6 +90,7 @@ class Outcome:
         self.tried = self.recovered = 0
         self.mid_command = self.unsafe_without_completion = 0
         self.failures = []
+        self.doubtful = []
 
 
 def check_cut(model_at_cut, completion, reset, fresh, expected):
@@ -129,9 +133,11 @@ def run_stream(key, language, data, path, rng, outcome):
     cuts = sorted(set(boundaries) | set(inside))
     answers = track(language, path, cuts)
     printer = refparse.MODELS[language]()
+    lenient = refparse.LENIENT.get(language, refparse.MODELS[language])()
     fed = 0
     for cut in cuts:
         printer.feed(data[fed:cut])
+        lenient.feed(data[fed:cut])
         fed = cut
         completion, reset = answers[cut]
         outcome.tried += 1
@@ -139,8 +145,9 @@ def run_stream(key, language, data, path, rng, outcome):
         if why is None:
             outcome.recovered += 1
         else:
-            outcome.failures.append((key, cut, data[max(cut - 12, 0):cut], data[cut:cut + 12],
-                                     completion, why))
+            doubt = check_cut(lenient, completion, reset, fresh, expected) is None
+            (outcome.doubtful if doubt else outcome.failures).append(
+                (key, cut, data[max(cut - 12, 0):cut], data[cut:cut + 12], completion, why))
         if not printer.idle():
             outcome.mid_command += 1
             if check_cut(printer, b"", reset, fresh, expected):         # the reset alone
@@ -210,11 +217,11 @@ class RealStreams(unittest.TestCase):
             run_stream(key, stream.language, data, path, rng,
                        outcomes.setdefault(stream.language, Outcome()))
         missing = sorted({s.language for s, _ in self.streams.values()} - set(have))
-        print("%-7s %6s %10s %7s   %s" % ("tracker", "cuts", "recovered", "rate",
-                                         "mid-command cuts the reset alone leaves broken"))
+        print("%-7s %6s %10s %7s %9s   %s" % ("tracker", "cuts", "recovered", "rate", "doubtful",
+                                              "mid-command cuts the reset alone leaves broken"))
         for language, o in sorted(outcomes.items()):
-            print("%-7s %6d %10d %6.1f%%   %d of %d" % (
-                language, o.tried, o.recovered, 100.0 * o.recovered / o.tried,
+            print("%-7s %6d %10d %6.1f%% %9d   %d of %d" % (
+                language, o.tried, o.recovered, 100.0 * o.recovered / o.tried, len(o.doubtful),
                 o.unsafe_without_completion, o.mid_command))
         if missing:
             print("no tracker in this build for: %s (skipped)" % ", ".join(missing))
@@ -222,6 +229,8 @@ class RealStreams(unittest.TestCase):
         failures = [f for o in outcomes.values() for f in o.failures]
         for f in failures[:SHOWN_FAILURES]:
             print("FAIL " + describe(f))
+        for f in [f for o in outcomes.values() for f in o.doubtful][:SHOWN_FAILURES]:
+            print("DOUBTFUL (recovers if the printer is lenient) " + describe(f))
         self.assertTrue(outcomes, "no tracker to test")
         for language, o in outcomes.items():
             # The check can fail: the reset alone must leave some cuts broken.

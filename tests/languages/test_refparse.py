@@ -128,6 +128,15 @@ class Pcl(ModelTest):
         self.assertEqual(names("pcl", b"\x1b%0BPA1,2\x1b%0A\x1b*rB")[-3:],
                          ["PA", "ESC %A", "ESC *rB"])
 
+    def test_quoted_strings_swallow_escapes_unless_lenient(self):
+        job = b"\x1b%0BMG\"A\x1bE\x1b%0A\x1b*rB"
+        self.assertEqual(names("pcl", job)[-1], "MG")
+        lenient = refparse.LENIENT["pcl"]().feed(job)
+        self.assertEqual([n for _, n in lenient.commands][-3:], ["ESC E", "ESC %A", "ESC *rB"])
+
+    def test_half_a_mnemonic_is_dropped(self):
+        self.assertEqual(names("pcl", b"\x1b%0BP\x1bE")[-1], "ESC E")
+
     def test_escape_inside_a_header_starts_over(self):
         self.assertEqual(names("pcl", b"\x1b*b12\x1bE"), ["ESC E"])
 
