@@ -39,6 +39,9 @@ static const fp_language_t *const languages[] = {
   &fp_language_escpos,
   &fp_language_pcl,
   &fp_language_escp,
+  &fp_language_zpl,
+  &fp_language_epl,
+  &fp_language_dymo,
   NULL,
 };
 

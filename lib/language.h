@@ -73,5 +73,8 @@ extern const fp_language_t fp_language_none;
 extern const fp_language_t fp_language_escpos;
 extern const fp_language_t fp_language_pcl;
 extern const fp_language_t fp_language_escp;
+extern const fp_language_t fp_language_zpl;
+extern const fp_language_t fp_language_epl;
+extern const fp_language_t fp_language_dymo;
 
 #endif /* FP_LANGUAGE_H */

@@ -38,10 +38,10 @@ static const fp_preset_t presets[] = {
   PRESET_OF("escpos", "escpos", "ESC/POS receipt printers: ESC @ (initialize)", reset_escpos),
   PRESET_OF("pcl", "pcl", "PCL 5/3: ESC E (printer reset)", reset_pcl),
   PRESET_OF("pjl", NULL, "PJL: ESC %-12345X (Universal Exit Language)", reset_pjl),
-  PRESET_OF("zpl", NULL, "ZPL: ~DN (abort download) then ^XZ (end format)", reset_zpl),
+  PRESET_OF("zpl", "zpl", "ZPL: ~DN (abort download) then ^XZ (end format)", reset_zpl),
   PRESET_OF("escp", "escp", "ESC/P: ESC @ (initialize)", reset_escpos),
-  PRESET_OF("dymo", NULL, "Dymo LabelWriter: 100 x ESC then ESC @", reset_dymo),
-  PRESET_OF("epl", NULL, "EPL2: CR LF N CR LF (clear the image buffer)", reset_epl),
+  PRESET_OF("dymo", "dymo", "Dymo LabelWriter: 100 x ESC then ESC @", reset_dymo),
+  PRESET_OF("epl", "epl", "EPL2: CR LF N CR LF (clear the image buffer)", reset_epl),
   PRESET("none", NULL, "send nothing", reset_none, 0),
   PRESET(NULL, NULL, NULL, NULL, 0),
 };

@@ -11,54 +11,18 @@
 
 #include "check-main.h"
 #include "flushprinter.h"
-#include "language.h"
-#include "reset.h"
+#include "tracker-test.h"
 
 #define ESC 0x1b
 #define GS 0x1d
 #define FS 0x1c
 #define DLE 0x10
 
-/* A byte string with an explicit length (they contain NULs). */
-typedef struct bytes_s
-{
-  const char *data;
-  size_t      len;
-} bytes_t;
-
-#define B(literal) { literal, sizeof(literal) - 1 }
-
 /* A tracker for ESC/POS that has seen `len` bytes of `data`. */
 static fp_tracker_t escpos_fed(const void *data, size_t len)
 {
-  fp_tracker_t t;
-
-  fp_tracker_init(&t, &fp_language_escpos);
-  fp_tracker_feed(&t, data, len);
-  return t;
-}
-
-/* true when the tracker reports a half-sent command. */
-static bool mid_command(const fp_tracker_t *t)
-{
-  fp_completion_t c;
-
-  return fp_tracker_completion(t, &c);
-}
-
-/* Feed `count` copies of `byte`, in chunks. */
-static void feed_fill(fp_tracker_t *t, uint8_t byte, uint64_t count)
-{
-  uint8_t chunk[4096];
-
-  memset(chunk, byte, sizeof(chunk));
-  while (count)
-  {
-    size_t n = count < sizeof(chunk) ? (size_t)count : sizeof(chunk);
-
-    fp_tracker_feed(t, chunk, n);
-    count -= n;
-  }
+  tt_language = &fp_language_escpos;
+  return tt_fed(data, len);
 }
 
 /* Feed the tracker its own completion; it must be idle afterwards. */
@@ -71,8 +35,8 @@ static void complete(fp_tracker_t *t)
   ck_assert_uint_le(c.prefix_len, FP_COMPLETION_PREFIX_MAX);
   ck_assert_uint_eq(c.fill_byte, 0);
   fp_tracker_feed(t, c.prefix, c.prefix_len);
-  feed_fill(t, c.fill_byte, c.fill_count);
-  ck_assert_msg(!mid_command(t), "still mid-command after its completion");
+  tt_feed_fill(t, c.fill_byte, c.fill_count);
+  ck_assert_msg(!tt_mid(t), "still mid-command after its completion");
 }
 
 /* An idle tracker must take ESC @ and a raster header as commands. */
@@ -88,14 +52,14 @@ static void check_sees_commands(const fp_tracker_t *idle)
   ck_assert_uint_eq(c.prefix[0], '@');
   ck_assert_uint_eq(c.fill_count, 0);
   fp_tracker_feed(&t, "@", 1);
-  ck_assert(!mid_command(&t));
+  ck_assert(!tt_mid(&t));
 
   fp_tracker_feed(&t, raster, sizeof(raster));
   ck_assert(fp_tracker_completion(&t, &c));
   ck_assert_uint_eq(c.prefix_len, 0);
   ck_assert_uint_eq(c.fill_count, 6);
-  feed_fill(&t, 0, 6);
-  ck_assert(!mid_command(&t));
+  tt_feed_fill(&t, 0, 6);
+  ck_assert(!tt_mid(&t));
 }
 
 /* Expect the completion after `cut` bytes of `job` to be `prefix` then `fill` zeros. */
@@ -126,7 +90,7 @@ static void check_every_cut(const bytes_t *job, size_t start, size_t end)
     bool         inside = cut > start && cut < end;
     bool         lone_dle = cut == start + 1 && (uint8_t)job->data[start] == DLE;
 
-    ck_assert_msg(mid_command(&t) == (inside && !lone_dle), "cut at %zu of [%zu, %zu): %s", cut,
+    ck_assert_msg(tt_mid(&t) == (inside && !lone_dle), "cut at %zu of [%zu, %zu): %s", cut,
                   start, end, inside ? "should be mid-command" : "should be idle");
     complete(&t);
     check_sees_commands(&t);
@@ -189,7 +153,7 @@ START_TEST(bit_image_cut_everywhere)
   {
     fp_tracker_t t = escpos_fed("\x1b*\x05", 3);
 
-    ck_assert(!mid_command(&t));
+    ck_assert(!tt_mid(&t));
   }
 }
 END_TEST
@@ -266,7 +230,7 @@ START_TEST(prefix_valued_parameters)
   {
     fp_tracker_t t = escpos_fed(catalogue[i].data, catalogue[i].len);
 
-    ck_assert_msg(!mid_command(&t), "catalogue entry %zu left the tracker mid-command", i);
+    ck_assert_msg(!tt_mid(&t), "catalogue entry %zu left the tracker mid-command", i);
     check_sees_commands(&t);
   }
 }
@@ -373,9 +337,9 @@ START_TEST(nul_terminated_data)
   {
     fp_tracker_t t = escpos_fed(many, 33);
 
-    ck_assert(mid_command(&t));
+    ck_assert(tt_mid(&t));
     fp_tracker_feed(&t, many + 33, 1);
-    ck_assert(!mid_command(&t));
+    ck_assert(!tt_mid(&t));
   }
 }
 END_TEST
@@ -390,38 +354,35 @@ START_TEST(long_lengths)
   expect_completion(&raster, raster.len, (bytes_t)B(""), 65535ull * 65535ull);
   expect_completion(&form, form.len, (bytes_t)B(""), 1ull << 24);
   /* skipping the data is one step per feed, whatever its size */
-  feed_fill(&t, 0x1b, 65535ull * 65535ull - 1);
-  ck_assert(mid_command(&t));
+  tt_feed_fill(&t, 0x1b, 65535ull * 65535ull - 1);
+  ck_assert(tt_mid(&t));
   fp_tracker_feed(&t, "\x1b", 1);
-  ck_assert(!mid_command(&t));
+  ck_assert(!tt_mid(&t));
   ck_assert_uint_eq(t.accepted, raster.len + 65535ull * 65535ull);
 }
 END_TEST
 
 START_TEST(text_is_not_mid_command)
 {
-  char         text[256];
-  fp_tracker_t t;
+  static const uint8_t prefixes[] = { ESC, GS, FS, DLE };
+  fp_tracker_t         t;
 
   /* every byte value except the four prefixes is text */
-  for (int i = 0; i < 256; i++)
-    text[i] = (char)i;
-  text[ESC] = text[GS] = text[FS] = text[DLE] = 'x';
-  t = escpos_fed(text, sizeof(text));
-  ck_assert(!mid_command(&t));
+  tt_language = &fp_language_escpos;
+  tt_only_text(prefixes, sizeof(prefixes));
   /* unknown commands take no parameters */
   t = escpos_fed("\x1bx\x1d\x01\x1c\x80", 6);
-  ck_assert(!mid_command(&t));
+  ck_assert(!tt_mid(&t));
   /* DLE before a non-real-time byte is not a command: the byte is processed normally */
   t = escpos_fed("\x10" "A", 2);
-  ck_assert(!mid_command(&t));
+  ck_assert(!tt_mid(&t));
   t = escpos_fed("\x10\x1b", 2);
-  ck_assert(mid_command(&t));
+  ck_assert(tt_mid(&t));
   t = escpos_fed("\x10\x10\x04", 3);
-  ck_assert(mid_command(&t));
+  ck_assert(tt_mid(&t));
   /* a lone DLE needs no completion */
   t = escpos_fed("\x10", 1);
-  ck_assert(!mid_command(&t));
+  ck_assert(!tt_mid(&t));
   check_sees_commands(&t);
 }
 END_TEST
@@ -449,56 +410,15 @@ static size_t build_mixed_job(uint8_t *buf, size_t size)
   return len;
 }
 
-/* Compare two trackers: same accepted count, same state, same completion. */
-static void assert_same(const fp_tracker_t *a, const fp_tracker_t *b, size_t at)
-{
-  fp_completion_t ca, cb;
-  bool            ma = fp_tracker_completion(a, &ca);
-  bool            mb = fp_tracker_completion(b, &cb);
-
-  ck_assert_uint_eq(a->accepted, b->accepted);
-  ck_assert_msg(ma == mb, "mid-command differs at %zu", at);
-  ck_assert_msg(!memcmp(&ca, &cb, sizeof(ca)), "completion differs at %zu", at);
-  ck_assert_msg(!memcmp(a->state.bytes, b->state.bytes, fp_language_escpos.state_size),
-                "state differs at %zu", at);
-}
-
 START_TEST(split_feeds_are_equivalent)
 {
   static uint8_t job[8192];
   size_t         len = build_mixed_job(job, sizeof(job));
   fp_tracker_t   whole = escpos_fed(job, len);
-  fp_tracker_t   bytewise = escpos_fed(NULL, 0);
-  fp_tracker_t   random = escpos_fed(NULL, 0);
-  uint32_t       seed = 12345;
 
-  /* one byte at a time, compared with one feed of the same prefix at every offset */
-  for (size_t i = 0; i < len; i++)
-  {
-    fp_tracker_feed(&bytewise, job + i, 1);
-    if (i % 7 == 0)
-    {
-      fp_tracker_t reference = escpos_fed(job, i + 1);
-
-      assert_same(&bytewise, &reference, i + 1);
-    }
-  }
-  assert_same(&bytewise, &whole, len);
-
-  /* random split sizes, including empty feeds */
-  for (size_t i = 0; i < len;)
-  {
-    size_t n;
-
-    seed = seed * 1103515245u + 12345u;
-    n = (seed >> 16) % 23;
-    if (n > len - i)
-      n = len - i;
-    fp_tracker_feed(&random, job + i, n);
-    i += n;
-  }
-  assert_same(&random, &whole, len);
-  ck_assert(!mid_command(&whole));
+  tt_language = &fp_language_escpos;
+  tt_split_feeds(job, len);
+  ck_assert(!tt_mid(&whole));
 }
 END_TEST
 
@@ -522,7 +442,7 @@ START_TEST(registry)
     ck_assert_int_eq(fp_reset_parse(list[n]->reset_preset, &reset, &reset_len, NULL, 0), FP_OK);
     free(reset);
   }
-  ck_assert_uint_eq(n, 4);
+  ck_assert_uint_eq(n, 7);
   ck_assert_str_eq(fp_preset_find(fp_language_escpos.reset_preset)->language, "escpos");
 }
 END_TEST
@@ -568,7 +488,7 @@ START_TEST(tracker_counts_and_clears)
   fp_tracker_feed(&t, "\x1b", 1);
   fp_tracker_init(&t, &fp_language_escpos);
   ck_assert_uint_eq(t.accepted, 0);
-  ck_assert(!mid_command(&t));
+  ck_assert(!tt_mid(&t));
 }
 END_TEST
 

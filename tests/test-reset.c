@@ -54,9 +54,9 @@ static const struct
   { "escpos", "\x1b@", 2, "escpos" },
   { "pcl", "\x1b" "E", 2, "pcl" },
   { "pjl", "\x1b%-12345X", 9, NULL },
-  { "zpl", "~DN^XZ", 6, NULL },
+  { "zpl", "~DN^XZ", 6, "zpl" },
   { "escp", "\x1b@", 2, "escp" },
-  { "epl", "\r\nN\r\n", 5, NULL },
+  { "epl", "\r\nN\r\n", 5, "epl" },
   { "none", "", 0, NULL },
 };
 
@@ -91,7 +91,7 @@ START_TEST(preset_dymo)
   ck_assert_ptr_nonnull(p);
   ck_assert_uint_eq(p->len, sizeof(want));
   ck_assert(!memcmp(p->bytes, want, sizeof(want)));
-  ck_assert_ptr_null(p->language);
+  ck_assert_str_eq(p->language, "dymo");
   parse_ok("DYMO", want, sizeof(want));
 }
 END_TEST
