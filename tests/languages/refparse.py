@@ -26,7 +26,8 @@ can tell "fails" from "fails only if the printer is that strict".  The choices:
 - Dymo: ESC in the place of a command byte starts a new command (this is
   what makes the documented "85 ESC then ESC @" resynchronization work).
 - EPL: GW's data starts after the comma or line feed that ends its fourth
-  parameter.
+  parameter; a line feed before the fourth parameter ends the (malformed)
+  command line, as it ends any EPL command.
 """
 
 import copy
@@ -52,6 +53,8 @@ class Parser:
         self.need = 0
         self.after = None
         self.blank_byte = None
+        self.coding, self.coding_state = "raw", None
+        self.inked = 0              # pixel-data bytes fed that print (are not blank)
         self.power_on()
 
     def power_on(self):
@@ -103,12 +106,29 @@ class Parser:
             return
         self.state, self.want, self.then = "args", count, then
 
-    def skip(self, count, blank=None, after="to_top"):
-        """`count` data bytes (blank pixels are `blank`), then call method `after`()."""
+    def skip(self, count, blank=None, after="to_top", coding="raw"):
+        """`count` data bytes, then call method `after`().  For pixel data,
+        `blank` is the blank value and `coding` how the bytes encode pixels:
+        "raw", "packbits" (TIFF) or "pairs" (run length, value)."""
         if count <= 0:
             getattr(self, after)()
             return
         self.state, self.need, self.blank_byte, self.after = "data", count, blank, after
+        self.coding, self.coding_state = coding, (0, False) if coding == "packbits" else 0
+
+    def count_ink(self, chunk):
+        """Add the bytes of pixel data `chunk` that print to `inked`."""
+        if self.blank_byte is None:
+            return
+        if self.coding == "raw":
+            self.inked += len(chunk) - chunk.count(self.blank_byte)
+        elif self.coding == "packbits":
+            self.coding_state, ink = packbits_ink(self.coding_state, chunk)
+            self.inked += ink
+        else:
+            values = chunk[1 - self.coding_state::2]
+            self.inked += len(values) - values.count(0)
+            self.coding_state = (self.coding_state + len(chunk)) % 2
 
     def to_top(self, args=b""):
         self.state = "top"
@@ -132,6 +152,7 @@ class Parser:
             return i + take
         if self.state == "data":
             take = min(self.need, n - i)
+            self.count_ink(d[i:i + take])
             self.need -= take
             if self.need == 0:
                 self.state = "top"
@@ -141,6 +162,27 @@ class Parser:
 
     def step_language(self, d, i, n):
         raise NotImplementedError
+
+
+def packbits_ink(state, chunk):
+    """Bytes that print in a chunk of TIFF PackBits data (a counter below 128
+    copies counter+1 bytes, above 128 repeats the next byte); `state`, the
+    (literal bytes left, repeated byte awaited) at the chunk's start, and the
+    count are returned."""
+    left, repeat = state
+    ink = 0
+    for b in chunk:
+        if left:
+            left -= 1
+            ink += b != 0
+        elif repeat:
+            repeat = False
+            ink += b != 0
+        elif b < 128:
+            left = b + 1
+        elif b > 128:
+            repeat = True
+    return (left, repeat), ink
 
 
 def le16(b, at=0):
@@ -463,6 +505,7 @@ class EscP(Prefixed):
                 take = min(self.need, n - i)
                 self.need -= take
                 self.rle_left -= take
+            self.inked += take - d.count(0, i, i + take)
         else:
             counter = d[i]
             take = 1
@@ -491,8 +534,8 @@ PCL_DATA = {("*", "b", "W"), ("*", "b", "V"), ("*", "v", "W"), ("*", "c", "W"),
             ("(", "s", "W"), (")", "s", "W"), ("(", "f", "W"), ("*", "l", "W"),
             ("*", "m", "W"), ("*", "i", "W"), ("&", "p", "X"), ("&", "n", "W"),
             ("&", "b", "W"), ("*", "o", "W"), ("*", "g", "W")}
-# Raster compression modes whose all-zero bytes decode to white pixels.
-PCL_BLANK_MODES = {0, 1, 2}
+# How the raster compression modes this model decodes code pixels (ESC*b#M).
+PCL_CODINGS = {0: "raw", 1: "pairs", 2: "packbits"}
 
 
 class Pcl(Parser):
@@ -623,8 +666,9 @@ class Pcl(Parser):
             self.mode = "hpgl"
         if (self.pchar, self.group, final) in PCL_DATA and value > 0:
             raster = self.pchar == "*" and self.group == "b"
-            blank = 0x00 if raster and self.compression in PCL_BLANK_MODES else None
-            self.skip(value, blank, "escape_continues" if more else "to_top")
+            coding = PCL_CODINGS.get(self.compression) if raster else None
+            self.skip(value, None if coding is None else 0x00,
+                      "escape_continues" if more else "to_top", coding)
         return i + 1
 
     def escape_continues(self):
@@ -808,6 +852,7 @@ class Zpl(Parser):
         b = d[i]
         if b in HEX_DIGITS:
             if self.count:
+                self.inked += b != ord("0")
                 self.produce(self.count)
                 self.count = 0
                 return i + 1
@@ -815,16 +860,15 @@ class Zpl(Parser):
             limit = min(n, i + self.nibbles_left)
             while j < limit and d[j] in HEX_DIGITS:
                 j += 1
+            self.inked += j - i - d.count(b"0", i, j)
             self.produce(j - i)
             return j
         if ord("G") <= b <= ord("Y"):
             self.count += b - ord("G") + 1
         elif ord("g") <= b <= ord("z"):
             self.count += 20 * (b - ord("g") + 1)
-        elif b in b",!":
-            self.count = 0
-            self.produce(self.row - self.in_row)
-        elif b == ord(":"):
+        elif b in b",!:":                  # the row's rest: blank, black, the row above
+            self.inked += b != ord(",")
             self.count = 0
             self.produce(self.row - self.in_row)
         elif b == self.tilde:
@@ -875,6 +919,8 @@ class Epl(Parser):
             commas = head.count(b",")
             if commas == 4 or (commas == 3 and b == 0x0A):
                 self.image(head)
+            elif b == 0x0A:                 # a line cut short: a malformed command
+                self.state = "top"
             return i + 1
         if s == "gm":                       # "name"p1 line feed
             self.line += bytes([b])
@@ -945,6 +991,7 @@ class Dymo(Prefixed):
     def step_language(self, d, i, n):
         if self.state == "etb":            # bit 7 colour, bits 0-6 run length - 1
             self.dots -= (d[i] & 0x7F) + 1
+            self.inked += d[i] >> 7
             if self.dots <= 0:
                 self.state = "top"
             return i + 1

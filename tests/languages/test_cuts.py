@@ -34,6 +34,10 @@ FRESH_JOB_BYTES = 512        # the fresh job: the stream's commands up to here
 RANDOM_CUTS = 150            # per stream, at random bytes inside commands
 COMMAND_CUTS = 150           # per stream, at a random byte of a random command
 SHOWN_FAILURES = 8
+# Languages whose reset recovers from any cut by itself: the Dymo reset's run
+# of 100 ESC outlasts any raster line (at most 84 bytes), so the completion is
+# needed only for blank pixels, not to make the reset land.
+SELF_SYNCHRONIZING = {"dymo"}
 
 
 def trackers():
@@ -95,11 +99,13 @@ class Outcome:
 
 def check_cut(model_at_cut, completion, reset, fresh, expected):
     """None when stream[:cut] + completion + reset + fresh job recovers, else why not:
-    the reset must parse as it does on an idle printer, the printer must be idle
-    after it, the fresh job must parse as on a printer just switched on, and
-    a fill completing pixel data must be blank."""
-    owed, blank = model_at_cut.pending_blank()
+    the completion must print nothing (blank pixels only), the reset must parse
+    as it does on an idle printer, the printer must be idle after it, and the
+    fresh job must parse as on a printer just switched on."""
     printer = model_at_cut.snapshot().feed(completion)
+    if printer.inked > model_at_cut.inked:
+        return "the completion prints: %d bytes of pixel data that are not blank" % (
+            printer.inked - model_at_cut.inked)
     got = parse_from(printer, reset)
     if got != parse_from(refparse.MODELS[printer.language](), reset):
         return "the reset parsed as %r" % got[:4]
@@ -109,10 +115,6 @@ def check_cut(model_at_cut, completion, reset, fresh, expected):
     got = parse_from(printer, fresh)
     if got != expected:
         return "the fresh job parsed as %r..., not %r..." % (got[:4], expected[:4])
-    fill = completion[-1:] if completion else b""
-    if blank is not None and owed and completion and fill[0] != blank and \
-            completion == fill * len(completion):
-        return "fill byte %02x is not blank (%02x) in the pixel data it completes" % (fill[0], blank)
     return None
 
 
@@ -227,14 +229,16 @@ class RealStreams(unittest.TestCase):
             print("no tracker in this build for: %s (skipped)" % ", ".join(missing))
         print("cut checks: %.1f s" % (time.time() - started))
         failures = [f for o in outcomes.values() for f in o.failures]
-        for f in failures[:SHOWN_FAILURES]:
-            print("FAIL " + describe(f))
+        for o in outcomes.values():
+            for f in o.failures[:SHOWN_FAILURES]:
+                print("FAIL " + describe(f))
         for f in [f for o in outcomes.values() for f in o.doubtful][:SHOWN_FAILURES]:
             print("DOUBTFUL (recovers if the printer is lenient) " + describe(f))
         self.assertTrue(outcomes, "no tracker to test")
         for language, o in outcomes.items():
             # The check can fail: the reset alone must leave some cuts broken.
-            self.assertGreater(o.unsafe_without_completion, 0, language)
+            if language not in SELF_SYNCHRONIZING:
+                self.assertGreater(o.unsafe_without_completion, 0, language)
         self.assertEqual(len(failures), 0, "%d cuts did not recover (seed %d)" % (len(failures), seed))
 
 

@@ -33,6 +33,34 @@ class ModelTest(unittest.TestCase):
         self.assertEqual([o for o, _ in refparse.parse(self.language, data).commands], offsets)
 
 
+class Ink(unittest.TestCase):
+    """Which pixel data prints: the models count data bytes that are not blank."""
+
+    def inked(self, language, data):
+        return refparse.parse(language, data).inked
+
+    def test_raw_pixels(self):
+        self.assertEqual(self.inked("escpos", b"\x1dv0\x00\x02\x00\x02\x00\x00\x01\x00\x80"), 2)
+        self.assertEqual(self.inked("epl", b"GW0,0,2,1\n\xff\xfe"), 1)      # EPL: 0xFF is blank
+
+    def test_compressed_pcl_rows(self):
+        mode2 = b"\x1b*b2M\x1b*b"
+        self.assertEqual(self.inked("pcl", mode2 + b"4W\x00\x00\x00\x00"), 0)
+        self.assertEqual(self.inked("pcl", mode2 + b"5W\xfe\x05\x01\x00\x07"), 2)  # a run, 2 literals
+        self.assertEqual(self.inked("pcl", b"\x1b*b1M\x1b*b4W\x05\x00\x00\x07"), 1)
+        self.assertEqual(self.inked("pcl", b"\x1b*b3M\x1b*b2W\x05\x07"), 0)   # delta row: not judged
+
+    def test_zpl_row_fills(self):
+        head = b"~DGR:A.GRF,6,2,"
+        self.assertEqual(self.inked("zpl", head + b"0000,,"), 0)
+        self.assertEqual(self.inked("zpl", head + b"00F0!,"), 2)
+
+    def test_run_length_lines(self):
+        self.assertEqual(self.inked("dymo", b"\x1bD\x01\x17\x03\x83"), 1)
+        self.assertEqual(self.inked("escp", b"\x1b(G\x01\x00\x01\x1bi\x001\x01\x04\x00\x01\x00"
+                                            b"\xfd\x00"), 0)
+
+
 class EscPos(ModelTest):
     language = "escpos"
 
@@ -182,6 +210,7 @@ class Epl(ModelTest):
         self.assertOwes(b"\nGW0,0,2,3\n\xff", 5, 0xFF)
         self.assertOwes(b"\nGW0,0,2,3,\xff\xff", 4, 0xFF)
         self.assertIdleAfter(b"\nGW0,0,2,1\n\n\n")       # the data may hold line feeds
+        self.assertIdleAfter(b"\nGW0,0,2\n")                # a line cut short ends
 
     def test_stored_graphic(self):
         self.assertOwes(b'GM"LOGO"3\n\x0a', 2, None)
