@@ -9,12 +9,14 @@ not fail the test.
 
 The streams come from the stock drivers (streams.py); the completions and
 resets from tests/fp-track, one process per stream.  Random cuts are seeded:
-FP_CUT_SEED=N replays a run (the seed is printed).  Languages this build has
-no tracker for are listed and skipped.
+FP_CUT_SEED=N replays a run (the seed is printed); rastertoescpx dithers at
+random, so a stream that failed is also kept in the build tree.  Languages
+this build has no tracker for are listed and skipped.
 """
 
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -175,7 +177,7 @@ class RealStreams(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        subprocess.run(["rm", "-rf", cls.tmp])
+        shutil.rmtree(cls.tmp, True)
 
     def test_reference_models_read_the_real_streams_whole(self):
         for key, (stream, data) in self.streams.items():
@@ -222,7 +224,7 @@ class RealStreams(unittest.TestCase):
         print("%-7s %6s %10s %7s %9s   %s" % ("tracker", "cuts", "recovered", "rate", "doubtful",
                                               "mid-command cuts the reset alone leaves broken"))
         for language, o in sorted(outcomes.items()):
-            print("%-7s %6d %10d %6.1f%% %9d   %d of %d" % (
+            print("%-7s %6d %10d %6.2f%% %9d   %d of %d" % (
                 language, o.tried, o.recovered, 100.0 * o.recovered / o.tried, len(o.doubtful),
                 o.unsafe_without_completion, o.mid_command))
         if missing:
@@ -234,6 +236,11 @@ class RealStreams(unittest.TestCase):
                 print("FAIL " + describe(f))
         for f in [f for o in outcomes.values() for f in o.doubtful][:SHOWN_FAILURES]:
             print("DOUBTFUL (recovers if the printer is lenient) " + describe(f))
+        for key in sorted({f[0] for f in failures}):
+            kept = os.path.join(fptest.BUILDDIR, "tests", "languages", key + ".failed")
+            os.makedirs(os.path.dirname(kept), exist_ok=True)
+            shutil.copy(os.path.join(self.tmp, key + ".stream"), kept)
+            print("kept %s (tests/fp-track LANGUAGE %s CUT... replays a cut)" % (kept, kept))
         self.assertTrue(outcomes, "no tracker to test")
         for language, o in outcomes.items():
             # The check can fail: the reset alone must leave some cuts broken.
