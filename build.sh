@@ -65,7 +65,8 @@ fuzz() {
       echo "   $lang: $(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$') inputs, no failure"
     else
       echo "FUZZ FAIL $lang" >>"$log"
-      tail -30 "$log"
+      echo "   $lang: FAILED (log: $log)"
+      grep -E 'fuzz-tracker: |ERROR: |runtime error|Test unit written' "$log" | head -5 | sed 's/^/     /' || true
       status=1
     fi
   done
