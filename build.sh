@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# flushprinter's two entry points (see README.md):
+# flushprinter's entry points (see README.md):
 #   ./build.sh demo   install build dependencies, build, run the demonstration
 #   ./build.sh test   install build dependencies, build, run the whole test suite
+#   ./build.sh fuzz   install build dependencies, fuzz each tracker (FUZZ_SECONDS, 15)
 #   ./build.sh packages   list the Debian packages it installs
 # Debian 12; installing packages needs root (or sudo).
 set -euo pipefail
@@ -11,7 +12,10 @@ top=$PWD
 # Debian packages the build, the tests, the demo and the benchmark need.
 PACKAGES="autoconf automake libtool pkg-config make gcc clang libclang-rt-14-dev
   libcups2-dev cups cups-daemon cups-client cups-ipp-utils cups-filters libusb-1.0-0-dev check
-  python3 socat valgrind umockdev libumockdev-dev"
+  python3 socat valgrind umockdev libumockdev-dev cups-filters-core-drivers cups-ppdc"
+
+# Seconds of libFuzzer per tracker in `./build.sh test` (FUZZ_SECONDS=0 skips).
+FUZZ_SECONDS=${FUZZ_SECONDS:-15}
 
 install_packages() {
   local missing=()
@@ -35,11 +39,47 @@ build() {
   ( cd "$dir" && { [ -f config.status ] || "$top/configure" -q "$@"; } && make -s -j"$(nproc)" )
 }
 
+# Fuzz each tracker with libFuzzer for FUZZ_SECONDS, seeded with the real
+# driver streams; one build/fuzz/tests/fuzz-LANGUAGE.log each, ending in
+# "FUZZ PASS LANGUAGE" or "FUZZ FAIL LANGUAGE".  Returns 1 if any failed.
+fuzz() {
+  local san="-fsanitize=address,undefined -fno-omit-frame-pointer" status=0 lang log
+  local langs
+  if ! { build fuzz CC=clang CFLAGS="-g -O1 -fsanitize=fuzzer-no-link $san" LDFLAGS="$san" \
+           --enable-fuzzing &&
+         make -C build/fuzz -s tests/fuzz-tracker tests/fp-track &&
+         rm -rf build/fuzz/seeds && python3 tests/languages/streams.py --seeds build/fuzz/seeds &&
+         langs=$(build/fuzz/tests/fp-track --list | cut -d' ' -f1) && [ -n "$langs" ]; }; then
+    mkdir -p build/fuzz/tests && echo "FUZZ FAIL build" >build/fuzz/tests/fuzz-build.log
+    echo "   the fuzz targets did not build"
+    return 1
+  fi
+  for lang in $langs; do
+    log=build/fuzz/tests/fuzz-$lang.log
+    mkdir -p "build/fuzz/corpus/$lang" "build/fuzz/seeds/$lang"
+    if FP_FUZZ_LANGUAGE=$lang UBSAN_OPTIONS=halt_on_error=1 build/fuzz/tests/fuzz-tracker \
+         -max_total_time="$FUZZ_SECONDS" -timeout=10 -max_len=16384 -print_final_stats=1 \
+         -artifact_prefix="build/fuzz/crash-$lang-" \
+         "build/fuzz/corpus/$lang" "build/fuzz/seeds/$lang" >"$log" 2>&1; then
+      echo "FUZZ PASS $lang" >>"$log"
+      echo "   $lang: $(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$') inputs, no failure"
+    else
+      echo "FUZZ FAIL $lang" >>"$log"
+      echo "   $lang: FAILED (log: $log)"
+      grep -E 'fuzz-tracker: |ERROR: |runtime error|Test unit written' "$log" | head -5 | sed 's/^/     /' || true
+      status=1
+    fi
+  done
+  return $status
+}
+
 # Count test cases (not programs) in the test logs of the given build dirs:
-# Check's "Checks: N, Failures: F, Errors: E" and unittest's "Ran N tests" /
-# "FAILED (failures=F, errors=E)".  Prints "PASSED FAILED".
+# Check's "Checks: N, Failures: F, Errors: E", unittest's "Ran N tests" /
+# "FAILED (failures=F, errors=E)" and fuzz()'s "FUZZ PASS|FAIL".  Prints
+# "PASSED FAILED".
 count() {
   find "$@" -path '*/tests/*' -name '*.log' -print0 2>/dev/null | xargs -0 -r awk '
+    /^FUZZ (PASS|FAIL) / { n++; if ($2 == "FAIL") f++ }
     /^[0-9]+%: Checks: / { gsub(",", ""); n += $3; f += $5 + $7 }
     /^Ran [0-9]+ tests? in / { n += $2 }
     /^FAILED \(/ { if (match($0, /failures=[0-9]+/)) f += substr($0, RSTART + 9, RLENGTH - 9)
@@ -56,6 +96,10 @@ case "${1:-}" in
     build main
     exec python3 demo/demo.py build/main
     ;;
+  fuzz)
+    install_packages
+    fuzz
+    ;;
   test)
     install_packages
     status=0
@@ -67,16 +111,20 @@ case "${1:-}" in
     build asan CC=clang CFLAGS="-g -O1 $san" LDFLAGS="$san"
     make -C build/asan -s check TESTS='$(UNIT_TESTS)' UBSAN_OPTIONS=halt_on_error=1 \
       VERBOSE=1 || status=1
+    if [ "$FUZZ_SECONDS" != 0 ]; then
+      echo "== fuzzing each tracker for ${FUZZ_SECONDS} s (libFuzzer, ASan, UBSan)"
+      fuzz || status=1
+    fi
     echo "== make distcheck"
     make -C build/main -s distcheck >build/distcheck.log 2>&1 \
       || { tail -50 build/distcheck.log; status=1; }
-    read -r passed failed < <(count build/main build/asan)
+    read -r passed failed < <(count build/main build/asan build/fuzz)
     [ $status -eq 0 ] || [ "$failed" -gt 0 ] || failed=1
     echo "$passed passed, $failed failed"
     exit $status
     ;;
   *)
-    sed -n "2,6p" "$0" | sed "s/^# //"
+    sed -n "2,7p" "$0" | sed "s/^# //"
     exit 2
     ;;
 esac

@@ -9,6 +9,8 @@
    umockdev): throughput of our USB transport beside the stock CUPS usb
    backend on the same emulated device, and the CPU time each backend uses
    while it waits, connected, on an idle bidirectional printer.
+4. Tracker throughput: each printer-language tracker fed the stock drivers'
+   streams, beside memcpy of the same bytes.
 
 Usage: python3 bench/bench.py [BUILDDIR] [--rounds N] [--cancels N]
 """
@@ -198,6 +200,36 @@ def usb(workdir, rounds, idle_seconds=5):
                                                       else "stock", idle_seconds)))
 
 
+def trackers(workdir, megabytes):
+    """Tracker throughput on the real driver streams (tests/languages/streams.py)
+    repeated to `megabytes` MB, beside memcpy of the same bytes, in one run."""
+    sys.path.insert(0, os.path.join(TOP, "tests", "languages"))
+    import streams
+    tool = os.path.join(fptest.BUILDDIR, "bench", "tracker-bench")
+    listed = subprocess.run([os.path.join(fptest.BUILDDIR, "tests", "fp-track"), "--list"],
+                            stdout=subprocess.PIPE, text=True, check=True).stdout
+    have = [line.split()[0] for line in listed.splitlines()]
+    pairs = []
+    for language in have:
+        made = streams.make_all(os.path.join(workdir, "streams"), only=[language])
+        if not made:
+            continue
+        path = os.path.join(workdir, "stream-" + language)
+        with open(path, "wb") as f:
+            f.write(b"".join(data for _, data in made.values()))
+        pairs += [language, path]
+    out = subprocess.run([tool, "--mb", str(megabytes)] + pairs, stdout=subprocess.PIPE,
+                         text=True, check=True).stdout
+    print("\n4. Tracker throughput: the stock drivers' streams repeated to %d MB, fed in 64 kB"
+          " writes, median of 5 rounds" % megabytes)
+    print("   %-8s %12s %14s %14s %10s" % ("language", "streams", "tracker MB/s", "memcpy MB/s",
+                                          "tracker/memcpy"))
+    for line in out.splitlines():
+        language, stream_bytes, _, tracker, copy = line.split()
+        print("   %-8s %10s B %14.1f %14.1f %10.2f" % (language, stream_bytes, float(tracker),
+                                                    float(copy), float(tracker) / float(copy)))
+
+
 def main():
     global fptest, scenario
     parser = argparse.ArgumentParser()
@@ -214,6 +246,7 @@ def main():
         throughput(work, args.rounds)
         latency(work, args.cancels)
         usb(work, args.rounds)
+        trackers(work, 100)
     finally:
         shutil.rmtree(work, True)
 
