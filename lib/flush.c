@@ -82,7 +82,8 @@ int fp_flush_send_owed(const fp_completion_t *owed, fp_tracker_t *tracker, const
     counts = &scratch;
   memset(counts, 0, sizeof(*counts));
   if (!write || (!reset && reset_len)
-      || (owed && owed->prefix_len > FP_COMPLETION_PREFIX_MAX))
+      || (owed && (owed->prefix_len > FP_COMPLETION_PREFIX_MAX
+                   || owed->suffix_len > FP_COMPLETION_SUFFIX_MAX)))
     return FP_ERROR_INVALID_ARGUMENT;
 
   if (owed)
@@ -92,6 +93,9 @@ int fp_flush_send_owed(const fp_completion_t *owed, fp_tracker_t *tracker, const
       return status;
     if ((status = write_fill(tracker, owed->fill_count, owed->fill_byte, write, ctx,
                              &counts->padding)))
+      return status;
+    if ((status = write_all(tracker, owed->suffix, owed->suffix_len, write, ctx,
+                            &counts->padding)))
       return status;
   }
   return write_all(tracker, reset, reset_len, write, ctx, &counts->reset);

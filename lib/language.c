@@ -102,5 +102,5 @@ bool fp_tracker_completion(const fp_tracker_t *tracker, fp_completion_t *out)
 /* Total bytes of a completion. */
 uint64_t fp_completion_size(const fp_completion_t *completion)
 {
-  return completion->prefix_len + completion->fill_count;
+  return completion->prefix_len + completion->fill_count + completion->suffix_len;
 }

@@ -13,14 +13,24 @@
 #include <stdint.h>
 
 #define FP_COMPLETION_PREFIX_MAX 16
+#define FP_COMPLETION_SUFFIX_MAX 16
 
-/* What completes a half-sent command: `prefix`, then `fill_count` x `fill_byte`. */
+/*
+ * What completes a half-sent command: `prefix`, then `fill_count` x
+ * `fill_byte`, then `suffix`.
+ */
 typedef struct fp_completion_s
 {
   uint8_t  prefix[FP_COMPLETION_PREFIX_MAX]; /* finishes a half-sent command header */
   size_t   prefix_len;
   uint64_t fill_count;                       /* data bytes the command still owes */
   uint8_t  fill_byte;                        /* harmless value for them (blank pixels) */
+  /*
+   * After the data: leaves a mode the data was sent in (ESC/P remote mode),
+   * or puts back what the reset preset relies on (ZPL's command prefixes).
+   */
+  uint8_t  suffix[FP_COMPLETION_SUFFIX_MAX];
+  size_t   suffix_len;
 } fp_completion_t;
 
 /* A printer language: a vtable over a fixed-size state. */

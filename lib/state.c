@@ -4,7 +4,8 @@
  * one text line padded with spaces to 511 bytes plus '\n':
  *
  *   flushprinter-state v1 seq=N key=K quiet_until=MS dirty=0|1 job=J pid=P
- *   accepted=N language=L owed_prefix=HEX owed_fill=N fill_byte=HH crc=XXXXXXXX
+ *   accepted=N language=L owed_prefix=HEX owed_fill=N fill_byte=HH owed_suffix=HEX
+ *   crc=XXXXXXXX
  *
  * K and L are percent-encoded; crc is the CRC-32 of everything before " crc=".
  * A writer overwrites the slot that does not hold the newest valid record,
@@ -40,9 +41,9 @@
 #define LOCK_POLL_MS   100
 /*
  * Longest key field that still fits a slot with every other field at its
- * widest (311 bytes); a longer encoded key is stored as "#" + a second hash.
+ * widest (356 bytes); a longer encoded key is stored as "#" + a second hash.
  */
-#define KEY_FIELD_MAX  200
+#define KEY_FIELD_MAX  150
 #define LANGUAGE_FIELD_MAX (3 * (sizeof(((fp_device_state_t *)0)->language) - 1))
 
 struct fp_store_s
@@ -183,20 +184,24 @@ static int format_record(const record_t *record, uint8_t slot[SLOT_SIZE])
   char                     line[SLOT_SIZE + 1];
   char                     language[LANGUAGE_FIELD_MAX + 1];
   char                     prefix[2 * FP_COMPLETION_PREFIX_MAX + 1];
+  char                     suffix[2 * FP_COMPLETION_SUFFIX_MAX + 1];
   int                      n;
 
   if (!memchr(st->language, '\0', sizeof(st->language))
       || st->owed.prefix_len > FP_COMPLETION_PREFIX_MAX
+      || st->owed.suffix_len > FP_COMPLETION_SUFFIX_MAX
       || fp_percent_encode(st->language, language, sizeof(language)) != FP_OK)
     return FP_ERROR_INVALID_ARGUMENT;
   hex_encode(st->owed.prefix, st->owed.prefix_len, prefix);
+  hex_encode(st->owed.suffix, st->owed.suffix_len, suffix);
 
   n = snprintf(line, sizeof(line),
                RECORD_MAGIC " seq=%" PRIu64 " key=%s quiet_until=%" PRId64 " dirty=%d job=%d"
                             " pid=%d accepted=%" PRIu64 " language=%s owed_prefix=%s"
-                            " owed_fill=%" PRIu64 " fill_byte=%02x",
+                            " owed_fill=%" PRIu64 " fill_byte=%02x owed_suffix=%s",
                record->seq, record->key_field, st->quiet_until, st->dirty ? 1 : 0, st->job_id,
-               st->pid, st->accepted, language, prefix, st->owed.fill_count, st->owed.fill_byte);
+               st->pid, st->accepted, language, prefix, st->owed.fill_count, st->owed.fill_byte,
+               suffix);
   if (n < 0 || (size_t)n + sizeof(CRC_FIELD) - 1 + CRC_DIGITS > SLOT_SIZE - 1)
     return FP_ERROR_STATE; /* cannot happen: KEY_FIELD_MAX leaves room for the widest record */
   n += snprintf(line + n, sizeof(line) - (size_t)n, CRC_FIELD "%08" PRIx32,
@@ -238,7 +243,7 @@ static bool parse_record(const uint8_t slot[SLOT_SIZE], record_t *record)
 {
   char               text[SLOT_SIZE];
   char              *tokens[MAX_TOKENS], *save = NULL, *tok;
-  const char        *v;
+  const char        *v, *w;
   size_t             count = 0;
   int64_t            quiet_until, dirty, job, pid;
   fp_device_state_t *st = &record->state;
@@ -272,6 +277,11 @@ static bool parse_record(const uint8_t slot[SLOT_SIZE], record_t *record)
       || !(v = field(tokens, count, "owed_fill")) || !parse_u64(v, &st->owed.fill_count)
       || !(v = field(tokens, count, "fill_byte")) || strlen(v) != 2
       || fp_hex_value(v[0]) < 0 || fp_hex_value(v[1]) < 0)
+    return false;
+  /* Records written before completions had a suffix have none. */
+  st->owed.suffix_len = 0;
+  if ((w = field(tokens, count, "owed_suffix"))
+      && !hex_decode(w, st->owed.suffix, FP_COMPLETION_SUFFIX_MAX, &st->owed.suffix_len))
     return false;
   st->quiet_until = quiet_until;
   st->dirty = dirty != 0;

@@ -10,10 +10,11 @@
  *   fp-track [--reset SPEC] LANGUAGE FILE -   cuts read from stdin, one per line
  *
  * Output, one line per cut, in the order given:
- *   CUT PREFIX FILL_COUNT FILL_BYTE RESET
- * where the completion is the bytes PREFIX (hex, "-" when empty) followed by
- * FILL_COUNT copies of FILL_BYTE (hex), and RESET (hex, "-" when empty) is the
- * reset sent after it (the language's preset, or SPEC).
+ *   CUT PREFIX FILL_COUNT FILL_BYTE SUFFIX RESET
+ * where the completion is the bytes PREFIX (hex, "-" when empty), then
+ * FILL_COUNT copies of FILL_BYTE (hex), then SUFFIX (hex, "-" when empty),
+ * and RESET (hex, "-" when empty) is the reset sent after it (the
+ * language's preset, or SPEC).
  */
 
 #include "flushprinter.h"
@@ -103,6 +104,8 @@ static void report_cut(fp_tracker_t *tracker, const fp_language_t *language,
   printf("%" PRIu64 " ", cut);
   print_hex(completion.prefix, completion.prefix_len);
   printf(" %" PRIu64 " %02x ", completion.fill_count, completion.fill_byte);
+  print_hex(completion.suffix, completion.suffix_len);
+  putchar(' ');
   print_hex(reset, reset_len);
   putchar('\n');
 }

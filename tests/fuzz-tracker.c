@@ -60,7 +60,8 @@ static void setup(const char *name)
 static bool same_completion(const fp_completion_t *a, const fp_completion_t *b)
 {
   return a->prefix_len == b->prefix_len && !memcmp(a->prefix, b->prefix, a->prefix_len) &&
-         a->fill_count == b->fill_count && (!a->fill_count || a->fill_byte == b->fill_byte);
+         a->fill_count == b->fill_count && (!a->fill_count || a->fill_byte == b->fill_byte) &&
+         a->suffix_len == b->suffix_len && !memcmp(a->suffix, b->suffix, a->suffix_len);
 }
 
 /* The completion a tracker reports now. */
@@ -138,6 +139,7 @@ static void check_flush(const fp_tracker_t *fed, uint64_t offset)
     fp_tracker_feed(&t, fill, n);
     left -= n;
   }
+  fp_tracker_feed(&t, c.suffix, c.suffix_len);
   if (fp_tracker_completion(&t, NULL))
     fail("still mid-command after its own completion", offset);
   fp_tracker_feed(&t, reset, reset_len);

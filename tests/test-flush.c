@@ -262,15 +262,20 @@ START_TEST(owed_from_a_journal)
   /* a completion with data, a non-zero fill byte, no tracker */
   {
     fp_completion_t custom = { .prefix = { 'a', 'b' }, .prefix_len = 2, .fill_count = 5,
-                               .fill_byte = 0xaa };
+                               .fill_byte = 0xaa, .suffix = { 'x', 'y', 'w' }, .suffix_len = 3 };
     device_t        e = partial_device();
 
     ck_assert_int_eq(fp_flush_send_owed(&custom, NULL, (const uint8_t *)"z", 1, device_write, &e,
                                         &counts),
                      FP_OK);
-    assert_captured(&e, "ab\xaa\xaa\xaa\xaa\xaaz", 8);
-    ck_assert_uint_eq(counts.padding, 7);
+    /* prefix, fill, suffix, then the reset */
+    assert_captured(&e, "ab\xaa\xaa\xaa\xaa\xaaxywz", 11);
+    ck_assert_uint_eq(counts.padding, 10);
     ck_assert_uint_eq(counts.reset, 1);
+    ck_assert_uint_eq(fp_completion_size(&custom), 10);
+    custom.suffix_len = FP_COMPLETION_SUFFIX_MAX + 1;
+    ck_assert_int_eq(fp_flush_send_owed(&custom, NULL, NULL, 0, device_write, &e, &counts),
+                     FP_ERROR_INVALID_ARGUMENT);
   }
 
   /* NULL owed: only the reset */

@@ -36,6 +36,7 @@ static void complete(fp_tracker_t *t)
   ck_assert_uint_eq(c.fill_byte, 0);
   fp_tracker_feed(t, c.prefix, c.prefix_len);
   tt_feed_fill(t, c.fill_byte, c.fill_count);
+  fp_tracker_feed(t, c.suffix, c.suffix_len);
   ck_assert_msg(!tt_mid(t), "still mid-command after its completion");
 }
 

@@ -79,6 +79,8 @@ static fp_device_state_t sample_state(int job)
   st.owed.prefix_len = 3;
   st.owed.fill_count = 7200;
   st.owed.fill_byte = 0xa5;
+  memcpy(st.owed.suffix, "\x1b\x00", 2);
+  st.owed.suffix_len = 2;
   return st;
 }
 
@@ -99,6 +101,9 @@ static fp_device_state_t widest_state(void)
   st.owed.prefix_len = FP_COMPLETION_PREFIX_MAX;
   st.owed.fill_count = UINT64_MAX;
   st.owed.fill_byte = 0xff;
+  for (int i = 0; i < FP_COMPLETION_SUFFIX_MAX; i++)
+    st.owed.suffix[i] = (uint8_t)(0xe0 + i);
+  st.owed.suffix_len = FP_COMPLETION_SUFFIX_MAX;
   return st;
 }
 
@@ -115,6 +120,8 @@ static void assert_state_eq(const fp_device_state_t *a, const fp_device_state_t 
   ck_assert_mem_eq(a->owed.prefix, b->owed.prefix, b->owed.prefix_len);
   ck_assert(a->owed.fill_count == b->owed.fill_count);
   ck_assert_uint_eq(a->owed.fill_byte, b->owed.fill_byte);
+  ck_assert_uint_eq(a->owed.suffix_len, b->owed.suffix_len);
+  ck_assert_mem_eq(a->owed.suffix, b->owed.suffix, b->owed.suffix_len);
 }
 
 /* Read slot `index` of the state file into `slot` (SLOT_SIZE + 1 bytes, NUL-terminated). */
@@ -147,6 +154,20 @@ static void patch_file(const fp_store_t *store, off_t offset, const void *bytes,
   ck_assert_int_ge(fd, 0);
   ck_assert_int_eq(pwrite(fd, bytes, len, offset), (ssize_t)len);
   close(fd);
+}
+
+/* CRC-32 (IEEE, reflected), written here apart from the store's own. */
+static uint32_t test_crc32(const char *text, size_t len)
+{
+  uint32_t crc = 0xffffffffu;
+
+  while (len--)
+  {
+    crc ^= (uint8_t)*text++;
+    for (int bit = 0; bit < 8; bit++)
+      crc = crc & 1 ? (crc >> 1) ^ 0xedb88320u : crc >> 1;
+  }
+  return ~crc;
 }
 
 /* The state directory follows $FLUSHPRINTER_STATEDIR, then $CUPS_CACHEDIR, then the default. */
@@ -245,7 +266,7 @@ START_TEST(test_round_trip)
   ck_assert_ptr_eq(strstr(slot, "flushprinter-state v1 seq=1 key=socket%3A%2F%2F127.0.0.1%3A9100 "
                                "quiet_until=1764000000165 dirty=1 job=42 pid=1234 "
                                "accepted=10000000042 language=escpos owed_prefix=1d7630 "
-                               "owed_fill=7200 fill_byte=a5 crc="),
+                               "owed_fill=7200 fill_byte=a5 owed_suffix=1b00 crc="),
                    slot);
 
   in = widest_state();
@@ -257,6 +278,34 @@ START_TEST(test_round_trip)
 
   in.owed.prefix_len = FP_COMPLETION_PREFIX_MAX + 1;
   ck_assert_int_eq(fp_store_write(store, &in, false), FP_ERROR_INVALID_ARGUMENT);
+  in.owed.prefix_len = 0;
+  in.owed.suffix_len = FP_COMPLETION_SUFFIX_MAX + 1;
+  ck_assert_int_eq(fp_store_write(store, &in, false), FP_ERROR_INVALID_ARGUMENT);
+  fp_store_close(store);
+}
+END_TEST
+
+/* A record written before completions had a suffix (no owed_suffix=) still reads. */
+START_TEST(test_record_without_suffix)
+{
+  fp_store_t       *store = open_store(dir, "old");
+  fp_device_state_t out;
+  char              slot[SLOT_SIZE + 1];
+  int               n = snprintf(slot, sizeof(slot),
+                                 "flushprinter-state v1 seq=7 key=old quiet_until=5 dirty=1 job=3 "
+                                 "pid=9 accepted=100 language=escpos owed_prefix=1d7630 "
+                                 "owed_fill=40 fill_byte=00");
+
+  n += snprintf(slot + n, sizeof(slot) - (size_t)n, " crc=%08x", test_crc32(slot, (size_t)n));
+  memset(slot + n, ' ', SLOT_SIZE - 1 - (size_t)n);
+  slot[SLOT_SIZE - 1] = '\n';
+  patch_file(store, 0, slot, SLOT_SIZE);
+  ck_assert_int_eq(fp_store_read(store, &out), FP_OK);
+  ck_assert(out.dirty);
+  ck_assert_int_eq(out.job_id, 3);
+  ck_assert_uint_eq(out.owed.prefix_len, 3);
+  ck_assert(out.owed.fill_count == 40);
+  ck_assert_uint_eq(out.owed.suffix_len, 0);
   fp_store_close(store);
 }
 END_TEST
@@ -270,8 +319,8 @@ START_TEST(test_long_key)
   char              slot[SLOT_SIZE + 1];
 
   /* The longest key spelled out in full still fits next to the widest fields. */
-  memset(key, 'k', 200);
-  key[200] = '\0';
+  memset(key, 'k', 150);
+  key[150] = '\0';
   store = open_store(dir, key);
   ck_assert_int_eq(fp_store_write(store, &in, false), FP_OK);
   ck_assert_int_eq(fp_store_read(store, &out), FP_OK);
@@ -633,6 +682,7 @@ static Suite *state_suite(void)
   tcase_add_test(records, test_open_arguments);
   tcase_add_test(records, test_round_trip);
   tcase_add_test(records, test_long_key);
+  tcase_add_test(records, test_record_without_suffix);
   tcase_add_test(records, test_alternating_slots);
   tcase_add_test(records, test_torn_write);
   tcase_add_test(records, test_both_corrupt);

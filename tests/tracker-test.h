@@ -115,17 +115,18 @@ static inline void tt_complete(fp_tracker_t *t)
   ck_assert_uint_gt(fp_completion_size(&c), 0);
   if (tt_fill_byte >= 0)
     ck_assert_uint_eq(c.fill_byte, tt_fill_byte);
+  ck_assert_uint_le(c.suffix_len, FP_COMPLETION_SUFFIX_MAX);
   short_one = *t;
-  if (c.fill_count)
-  {
-    fp_tracker_feed(&short_one, c.prefix, c.prefix_len);
-    tt_feed_fill(&short_one, c.fill_byte, c.fill_count - 1);
-  }
-  else
-    fp_tracker_feed(&short_one, c.prefix, c.prefix_len - 1);
+  fp_tracker_feed(&short_one, c.prefix, c.suffix_len || c.fill_count ? c.prefix_len
+                                                                     : c.prefix_len - 1);
+  tt_feed_fill(&short_one, c.fill_byte, c.suffix_len || !c.fill_count ? c.fill_count
+                                                                      : c.fill_count - 1);
+  if (c.suffix_len)
+    fp_tracker_feed(&short_one, c.suffix, c.suffix_len - 1);
   ck_assert_msg(tt_mid(&short_one), "idle one byte before the end of its completion");
   fp_tracker_feed(t, c.prefix, c.prefix_len);
   tt_feed_fill(t, c.fill_byte, c.fill_count);
+  fp_tracker_feed(t, c.suffix, c.suffix_len);
 }
 
 /* Feed the language's reset preset (joined presets too); the tracker must then be idle. */

@@ -56,9 +56,10 @@ def track(language, path, cuts):
         raise AssertionError("fp-track %s failed: %s" % (language, done.stderr))
     out = {}
     for line in done.stdout.splitlines():
-        cut, prefix, count, fill, reset = line.split()
+        cut, prefix, count, fill, suffix, reset = line.split()
         unhex = lambda h: b"" if h == "-" else bytes.fromhex(h)          # noqa: E731
-        out[int(cut)] = (unhex(prefix) + bytes([int(fill, 16)]) * int(count), unhex(reset))
+        out[int(cut)] = (unhex(prefix) + bytes([int(fill, 16)]) * int(count) + unhex(suffix),
+                         unhex(reset))
     return out
 
 
