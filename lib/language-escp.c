@@ -54,10 +54,8 @@
  *   its header gets a zero length) and remote mode is left with
  *   ESC NUL NUL NUL; TIFF mode: the current command's parameters and data
  *   are completed with 0x00 (white) and TIFF mode is left with EXIT.  The
- *   exit must follow the data, so it travels in the completion's prefix: a
- *   record or XFER owing more data than fits (16 bytes in all) is completed
- *   with its data only, and the printer is then still in that mode when the
- *   reset arrives (rastertoescpx's records carry at most 8 bytes).
+ *   exit follows the data: in the completion's prefix when both fit in it,
+ *   else in its suffix after the fill.
  * No harmless value exists, and the completion has a visible effect, for:
  * ESC J, ESC j, ESC ( v and the like with a value already sent (the paper
  * moves by it), ESC J 0 (prints the line buffer), ESC ( ^ and ESC ( B data
@@ -654,39 +652,66 @@ static size_t exit_length(const escp_t *s)
   return s->context == C_TIFF ? 1 : s->context == C_REMOTE ? sizeof(remote_exit) : 0;
 }
 
+/* Feed `count` zero bytes to a parser copy. */
+static void feed_zeros(escp_t *s, uint64_t count)
+{
+  static const uint8_t zeros[4096];
+
+  while (count)
+  {
+    size_t n = count < sizeof(zeros) ? (size_t)count : sizeof(zeros);
+
+    escp_feed(s, zeros, n);
+    count -= n;
+  }
+}
+
 /* true when mid-command; `out` gets the shortest harmless completion. */
 static bool escp_completion(const void *state, fp_completion_t *out)
 {
-  escp_t s;
+  escp_t   s;
+  uint8_t *buf = out->prefix;
+  size_t  *len = &out->prefix_len, max = FP_COMPLETION_PREFIX_MAX;
 
   memcpy(&s, state, sizeof(s));
   if (idle(&s))
     return false;
 
   /* Bytes go into the prefix, fed through a copy of the parser so that the
-     completion always agrees with it; owed data becomes the fill, or part
-     of the prefix when a mode must be left after it and there is room. */
-  while (!idle(&s) && out->prefix_len < FP_COMPLETION_PREFIX_MAX)
+     completion always agrees with it.  Owed data becomes the fill; when a
+     mode must be left after it, the exit goes into the prefix with the data
+     if both fit, else into the suffix after the fill. */
+  while (!idle(&s) && *len < max)
   {
     uint64_t zeros;
 
     if (zero_fill(&s, &zeros))
     {
-      if (out->prefix_len + zeros + exit_length(&s) > FP_COMPLETION_PREFIX_MAX
-          || !exit_length(&s))
+      if (!exit_length(&s))
       {
         out->fill_count = zeros;
         break;
       }
-      memset(out->prefix + out->prefix_len, 0, (size_t)zeros);
-      escp_feed(&s, out->prefix + out->prefix_len, (size_t)zeros);
-      out->prefix_len += (size_t)zeros;
+      if (*len + zeros + exit_length(&s) > max)
+      {
+        if (buf == out->suffix)
+          break; /* a second long record: the reset has to do */
+        out->fill_count = zeros;
+        feed_zeros(&s, zeros);
+        buf = out->suffix;
+        len = &out->suffix_len;
+        max = FP_COMPLETION_SUFFIX_MAX;
+        continue;
+      }
+      memset(buf + *len, 0, (size_t)zeros);
+      escp_feed(&s, buf + *len, (size_t)zeros);
+      *len += (size_t)zeros;
     }
     else
     {
       uint8_t b = safe_byte(&s);
 
-      out->prefix[out->prefix_len++] = b;
+      buf[(*len)++] = b;
       escp_feed(&s, &b, 1);
     }
   }

@@ -148,9 +148,9 @@ static inline void tt_flush(fp_tracker_t *t)
   tt_reset(t);
 }
 
-/* Expect the completion after `cut` bytes of `job`: `prefix`, then `fill` x `fill_byte`. */
-static inline void tt_expect(const bytes_t *job, size_t cut, bytes_t prefix, uint64_t fill,
-                             uint8_t fill_byte)
+/* Expect the completion after `cut` bytes of `job`: `prefix`, `fill` x `fill_byte`, `suffix`. */
+static inline void tt_expect_suffix(const bytes_t *job, size_t cut, bytes_t prefix, uint64_t fill,
+                                    uint8_t fill_byte, bytes_t suffix)
 {
   fp_tracker_t    t;
   fp_completion_t c;
@@ -168,6 +168,16 @@ static inline void tt_expect(const bytes_t *job, size_t cut, bytes_t prefix, uin
                   cut, c.fill_byte, fill_byte);
   if (tt_fill_byte >= 0)
     ck_assert_uint_eq(c.fill_byte, tt_fill_byte);
+  ck_assert_msg(c.suffix_len == suffix.len && !memcmp(c.suffix, suffix.data, suffix.len),
+                "after %zu bytes: wrong suffix (%zu bytes, expected %zu)", cut, c.suffix_len,
+                suffix.len);
+}
+
+/* Expect the completion after `cut` bytes of `job`: `prefix`, then `fill` x `fill_byte`. */
+static inline void tt_expect(const bytes_t *job, size_t cut, bytes_t prefix, uint64_t fill,
+                             uint8_t fill_byte)
+{
+  tt_expect_suffix(job, cut, prefix, fill, fill_byte, (bytes_t)B(""));
 }
 
 /* Expect no half-sent command after `cut` bytes of `job`. */
