@@ -23,7 +23,9 @@
  *   delimiter: the tracker follows them, and its completions are written
  *   with the characters in force (a change that would make two of them
  *   equal is ignored).  The reset preset "zpl" (~DN^XZ) is written with the
- *   default characters, so after a job that changed them it resets nothing.
+ *   default characters, so a job that changed them counts as unfinished:
+ *   its completion ends with ~CD, ~CC and ~CT commands (with the tilde in
+ *   force) that put the defaults back.
  * Other hex downloads (~DB, ~DE, ~DS, ~DT, ~DU, ~DY of fonts and PNG) are
  * followed as parameters: their data ends at the next prefix, and aborting
  * them is better than storing a font padded with zeros.  A prefix character
@@ -54,10 +56,12 @@
  *   before that, the next tilde ends the command with a count unspecified
  *   (for ^GF the guide says the command is then ignored), so nothing is
  *   owed.
+ * - whatever follows the owed data goes in the completion's suffix: ~JX
+ *   cancels a format the data was in, and ~CD, ~CC, ~CT put back a changed
+ *   delimiter, caret and tilde (also straight away, in the prefix, when the
+ *   parser is between commands), so that the reset is read as written.
  * No harmless value exists, and the completion has a visible effect, for:
- * binary data inside a format (the format cannot be canceled after the
- * fill: the reset's ^XZ ends it and the partial label prints, the rest of
- * the graphic white), compressed binary (^GF C, ~DY C: zero bytes in
+ * compressed binary (^GF C, ~DY C: zero bytes in
  * Zebra's undocumented compression may decode to anything), and binary
  * ~DY fonts or PNG (the stored object is corrupt).  A finished ~DG stores a
  * graphic whose missing rows are white; it prints only when recalled.
@@ -571,10 +575,19 @@ static bool header_owes(const zpl_t *s)
   return (s->field == 4 && (s->have & 0x08)) || (s->field == 3 && s->digits);
 }
 
-/* true when the printer would take the next bytes as part of a command. */
+/* true when a job changed the caret, the tilde or the delimiter (the reset assumes ^ ~ ,). */
+static bool prefixes_changed(const zpl_t *s)
+{
+  return s->caret != '^' || s->tilde != '~' || s->delim != ',';
+}
+
+/*
+ * true when the printer would take the next bytes as part of a command, or
+ * would not read the reset preset as written (changed prefixes).
+ */
 static bool mid_command(const zpl_t *s)
 {
-  if (s->in_format)
+  if (s->in_format || prefixes_changed(s))
     return true;
   switch (s->phase)
   {
@@ -582,6 +595,29 @@ static bool mid_command(const zpl_t *s)
     case P_HEADER: return header_owes(s);
     default: return true;
   }
+}
+
+/*
+ * Bytes that put back the default delimiter, caret and tilde, written with
+ * the tilde in force (the control forms work inside and outside formats;
+ * the tilde changes last); their count.
+ */
+static size_t restore_prefixes(const zpl_t *s, uint8_t *out)
+{
+  const struct { uint8_t current, normal; char command; } chars[] = {
+    { s->delim, ',', 'D' }, { s->caret, '^', 'C' }, { s->tilde, '~', 'T' }
+  };
+  size_t n = 0;
+
+  for (size_t i = 0; i < sizeof(chars) / sizeof(chars[0]); i++)
+    if (chars[i].current != chars[i].normal)
+    {
+      out[n++] = s->tilde;
+      out[n++] = 'C';
+      out[n++] = (uint8_t)chars[i].command;
+      out[n++] = chars[i].normal;
+    }
+  return n;
 }
 
 /* Rows of blank data (one ',' each) that finish a hex graphic aligned on a byte. */
@@ -664,24 +700,67 @@ static uint8_t safe_byte(const zpl_t *s)
   return s->tilde; /* inside a format: ~JX */
 }
 
-/* true when mid-command; `out` gets the shortest harmless completion. */
+/* Feed `count` copies of `byte` to a parser copy. */
+static void feed_fill(zpl_t *s, uint8_t byte, uint64_t count)
+{
+  uint8_t chunk[4096];
+
+  memset(chunk, byte, sizeof(chunk));
+  while (count)
+  {
+    size_t n = count < sizeof(chunk) ? (size_t)count : sizeof(chunk);
+
+    zpl_feed(s, chunk, n);
+    count -= n;
+  }
+}
+
+/*
+ * true when mid-command; `out` gets the completion.  Bytes are fed through a
+ * copy of the parser, so that the completion always agrees with it: into
+ * the prefix until owed data can follow as the fill, then, after the fill,
+ * into the suffix (closing a format the data was in).  Changed prefixes are
+ * put back as soon as the parser is between commands, so that what follows
+ * is written with the defaults.
+ */
 static bool zpl_completion(const void *state, fp_completion_t *out)
 {
-  zpl_t s;
+  zpl_t    s;
+  uint8_t *buf = out->prefix;
+  size_t  *len = &out->prefix_len, max = FP_COMPLETION_PREFIX_MAX;
 
   memcpy(&s, state, sizeof(s));
   if (!mid_command(&s))
     return false;
-
-  /* Bytes go into the prefix through a copy of the parser, so that the
-     prefix and the fill that follows always agree with it; no path needs
-     more than 9 bytes before the printer is idle or a fill can follow. */
-  while (mid_command(&s) && !fill_ready(&s, out) && out->prefix_len < FP_COMPLETION_PREFIX_MAX)
+  while (mid_command(&s))
   {
-    uint8_t b = safe_byte(&s);
+    uint8_t restore[12];
+    size_t  n = s.phase == P_TEXT ? restore_prefixes(&s, restore) : 0;
 
-    out->prefix[out->prefix_len++] = b;
-    zpl_feed(&s, &b, 1);
+    if (n)
+    {
+      if (*len + n > max)
+        break;
+      memcpy(buf + *len, restore, n);
+      zpl_feed(&s, restore, n);
+      *len += n;
+    }
+    else if (buf == out->prefix && fill_ready(&s, out))
+    {
+      feed_fill(&s, out->fill_byte, out->fill_count);
+      buf = out->suffix;
+      len = &out->suffix_len;
+      max = FP_COMPLETION_SUFFIX_MAX;
+    }
+    else if (*len < max)
+    {
+      uint8_t b = safe_byte(&s);
+
+      buf[(*len)++] = b;
+      zpl_feed(&s, &b, 1);
+    }
+    else
+      break;
   }
   return true;
 }

@@ -278,11 +278,13 @@ START_TEST(binary_headers)
     { B("~DYE:F,B,T,12,"), B(","), 12 },
     { B("~DYE:F,B,T,12,3"), B(","), 12 },
     { B("~DYR:G,C,G,9,3"), B(","), 9 },
-    { B("^XA^GFB,2,2,1,\x5e"), B(""), 1 },     /* the format stays: ^XZ ends it */
   };
 
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
     tt_expect(&cases[i].sent, cases[i].sent.len, cases[i].prefix, cases[i].fill, 0x00);
+  /* binary data inside a format: after the data, ~JX cancels the format (nothing prints) */
+  tt_expect_suffix(&(bytes_t)B("^XA^GFB,2,2,1,\x5e"), 15, (bytes_t)B(""), 1, 0x00,
+                   (bytes_t)B("~JX"));
   /* a count unspecified: nothing is owed */
   tt_expect_idle(&(bytes_t)B("^GFB,5,5,"), 9);
   tt_expect_idle(&(bytes_t)B("^GFB,5,"), 7);
@@ -294,18 +296,25 @@ END_TEST
 
 START_TEST(changed_prefixes)
 {
-  fp_tracker_t t = tt_fed("^CC+", 4);
+  /* a changed caret leaves the printer deaf to the reset (~DN^XZ): the completion puts ^ back */
+  tt_expect(&(bytes_t)B("^CC+"), 4, (bytes_t)B("~CC^"), 0, 0);
+  /* the caret is now '+': ^XA is text, +XA a format, cancelled after the caret is back */
+  tt_expect(&(bytes_t)B("^CC+^XA"), 7, (bytes_t)B("~CC^"), 0, 0);
+  tt_expect(&(bytes_t)B("^CC+^XA+XA"), 10, (bytes_t)B("~CC^~JX"), 0, 0);
+  /* the tilde is now '#': the defaults are put back with it, the tilde last */
+  tt_expect(&(bytes_t)B("^CC+~CT#+XA+FDx"), 15, (bytes_t)B("#CC^#CT~~JX"), 0, 0);
+  /* a cut ^CC or ^CT gets the character in force, so that nothing changes, then the defaults */
+  tt_expect(&(bytes_t)B("^CC+~CT#+CT"), 11, (bytes_t)B("##CC^#CT~"), 0, 0);
+  tt_expect(&(bytes_t)B("^CC+~CC"), 7, (bytes_t)B("+~CC^"), 0, 0);
+  /* after the completion the reset preset is read as written */
+  {
+    fp_tracker_t t = tt_fed("^CC+~CT#+XA+FDx", 15);
 
-  /* the caret is now '+': ^XA is text, +XA a format */
-  fp_tracker_feed(&t, "^XA", 3);
-  ck_assert(!tt_mid(&t));
-  fp_tracker_feed(&t, "+XA", 3);
-  ck_assert(tt_mid(&t));
-  /* the tilde is now '#': completions use it */
-  tt_expect(&(bytes_t)B("^CC+~CT#+XA+FDx"), 15, (bytes_t)B("#JX"), 0, 0);
-  /* a cut ^CC or ^CT gets the character in force, so that nothing changes */
-  tt_expect(&(bytes_t)B("^CC+~CT#+CT"), 11, (bytes_t)B("#"), 0, 0);
-  tt_expect(&(bytes_t)B("^CC+~CC"), 7, (bytes_t)B("+"), 0, 0);
+    tt_flush(&t);
+    ck_assert(!tt_mid(&t));
+    fp_tracker_feed(&t, "^XA", 3);
+    ck_assert(tt_mid(&t));
+  }
 }
 END_TEST
 
@@ -315,9 +324,9 @@ START_TEST(changed_delimiter)
   bytes_t job = B("^CD;~DGR:A.GRF;4;2;F,");
   bytes_t clash = B("~CC~^XA");
 
-  tt_expect(&job, job.len - 2, (bytes_t)B(""), 2, ',');
-  tt_expect(&job, job.len - 1, (bytes_t)B("0"), 2, ',');
-  tt_expect(&job, job.len, (bytes_t)B(""), 1, ',');
+  tt_expect_suffix(&job, job.len - 2, (bytes_t)B(""), 2, ',', (bytes_t)B("~CD,"));
+  tt_expect_suffix(&job, job.len - 1, (bytes_t)B("0"), 2, ',', (bytes_t)B("~CD,"));
+  tt_expect_suffix(&job, job.len, (bytes_t)B(""), 1, ',', (bytes_t)B("~CD,"));
   tt_expect(&(bytes_t)B("~CD"), 3, (bytes_t)B(","), 0, 0);
   /* a change that would make the caret equal the tilde is ignored */
   tt_expect(&clash, clash.len, (bytes_t)B("~JX"), 0, 0);
