@@ -201,7 +201,7 @@ _Static_assert(sizeof(escp_t) <= FP_TRACKER_STATE_MAX, "ESC/P state too large");
 
 static const char ejl_prefix[] = "@EJL";
 static const uint8_t remote1[] = { 0, 'R', 'E', 'M', 'O', 'T', 'E', '1' };
-static const uint8_t remote_exit[] = { ESC, 0, 0, 0 };
+#define REMOTE_EXIT_LEN 4 /* ESC NUL NUL NUL leaves remote mode */
 
 #define EJL_PREFIX_LEN (sizeof(ejl_prefix) - 1)
 #define REMOTE_RECORD_HEADER 4
@@ -649,7 +649,7 @@ static uint8_t safe_byte(const escp_t *s)
 /* Bytes that leave the current mode after its command: EXIT, ESC NUL NUL NUL or none. */
 static size_t exit_length(const escp_t *s)
 {
-  return s->context == C_TIFF ? 1 : s->context == C_REMOTE ? sizeof(remote_exit) : 0;
+  return s->context == C_TIFF ? 1 : s->context == C_REMOTE ? REMOTE_EXIT_LEN : 0;
 }
 
 /* Feed `count` zero bytes to a parser copy. */
