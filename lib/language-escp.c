@@ -652,20 +652,6 @@ static size_t exit_length(const escp_t *s)
   return s->context == C_TIFF ? 1 : s->context == C_REMOTE ? REMOTE_EXIT_LEN : 0;
 }
 
-/* Feed `count` zero bytes to a parser copy. */
-static void feed_zeros(escp_t *s, uint64_t count)
-{
-  static const uint8_t zeros[4096];
-
-  while (count)
-  {
-    size_t n = count < sizeof(zeros) ? (size_t)count : sizeof(zeros);
-
-    escp_feed(s, zeros, n);
-    count -= n;
-  }
-}
-
 /* true when mid-command; `out` gets the shortest harmless completion. */
 static bool escp_completion(const void *state, fp_completion_t *out)
 {
@@ -697,7 +683,7 @@ static bool escp_completion(const void *state, fp_completion_t *out)
         if (buf == out->suffix)
           break; /* a second long record: the reset has to do */
         out->fill_count = zeros;
-        feed_zeros(&s, zeros);
+        fp_language_feed_repeated(escp_feed, &s, 0x00, zeros);
         buf = out->suffix;
         len = &out->suffix_len;
         max = FP_COMPLETION_SUFFIX_MAX;

@@ -700,21 +700,6 @@ static uint8_t safe_byte(const zpl_t *s)
   return s->tilde; /* inside a format: ~JX */
 }
 
-/* Feed `count` copies of `byte` to a parser copy. */
-static void feed_fill(zpl_t *s, uint8_t byte, uint64_t count)
-{
-  uint8_t chunk[4096];
-
-  memset(chunk, byte, sizeof(chunk));
-  while (count)
-  {
-    size_t n = count < sizeof(chunk) ? (size_t)count : sizeof(chunk);
-
-    zpl_feed(s, chunk, n);
-    count -= n;
-  }
-}
-
 /*
  * true when mid-command; `out` gets the completion.  Bytes are fed through a
  * copy of the parser, so that the completion always agrees with it: into
@@ -747,7 +732,7 @@ static bool zpl_completion(const void *state, fp_completion_t *out)
     }
     else if (buf == out->prefix && fill_ready(&s, out))
     {
-      feed_fill(&s, out->fill_byte, out->fill_count);
+      fp_language_feed_repeated(zpl_feed, &s, out->fill_byte, out->fill_count);
       buf = out->suffix;
       len = &out->suffix_len;
       max = FP_COMPLETION_SUFFIX_MAX;

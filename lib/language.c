@@ -104,3 +104,19 @@ uint64_t fp_completion_size(const fp_completion_t *completion)
 {
   return completion->prefix_len + completion->fill_count + completion->suffix_len;
 }
+
+/* For trackers building a completion: feed `count` copies of `byte` to a parser copy. */
+void fp_language_feed_repeated(void (*feed)(void *state, const uint8_t *data, size_t len),
+                               void *state, uint8_t byte, uint64_t count)
+{
+  uint8_t chunk[4096];
+
+  memset(chunk, byte, count < sizeof(chunk) ? (size_t)count : sizeof(chunk));
+  while (count)
+  {
+    size_t n = count < sizeof(chunk) ? (size_t)count : sizeof(chunk);
+
+    feed(state, chunk, n);
+    count -= n;
+  }
+}

@@ -79,6 +79,10 @@ bool fp_tracker_completion(const fp_tracker_t *tracker, fp_completion_t *out);
 /* Total bytes of a completion. */
 uint64_t fp_completion_size(const fp_completion_t *completion);
 
+/* For trackers building a completion: feed `count` copies of `byte` to a parser copy. */
+void fp_language_feed_repeated(void (*feed)(void *state, const uint8_t *data, size_t len),
+                               void *state, uint8_t byte, uint64_t count);
+
 extern const fp_language_t fp_language_none;
 extern const fp_language_t fp_language_escpos;
 extern const fp_language_t fp_language_pcl;
