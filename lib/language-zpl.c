@@ -700,6 +700,14 @@ static uint8_t safe_byte(const zpl_t *s)
   return s->tilde; /* inside a format: ~JX */
 }
 
+/* The parser after the fill: the owed data all arrived, so the command is over. */
+static void data_sent(zpl_t *s)
+{
+  s->owed = 0;
+  s->repeat = 0;
+  s->phase = P_TEXT;
+}
+
 /*
  * true when mid-command; `out` gets the completion.  Bytes are fed through a
  * copy of the parser, so that the completion always agrees with it: into
@@ -732,7 +740,7 @@ static bool zpl_completion(const void *state, fp_completion_t *out)
     }
     else if (buf == out->prefix && fill_ready(&s, out))
     {
-      fp_language_feed_repeated(zpl_feed, &s, out->fill_byte, out->fill_count);
+      data_sent(&s); /* the fill ends the data (it can be huge: not fed byte by byte) */
       buf = out->suffix;
       len = &out->suffix_len;
       max = FP_COMPLETION_SUFFIX_MAX;

@@ -282,6 +282,9 @@ START_TEST(binary_headers)
 
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
     tt_expect(&cases[i].sent, cases[i].sent.len, cases[i].prefix, cases[i].fill, 0x00);
+  /* a huge count is owed at once, not walked through (a completion is taken after every write) */
+  tt_expect_suffix(&(bytes_t)B("^XA~DYR:X,B,G,999999999999,0,\x01"), 30, (bytes_t)B(""),
+                   UINT64_C(999999999998), 0x00, (bytes_t)B("~JX"));
   /* binary data inside a format: after the data, ~JX cancels the format (nothing prints) */
   tt_expect_suffix(&(bytes_t)B("^XA^GFB,2,2,1,\x5e"), 15, (bytes_t)B(""), 1, 0x00,
                    (bytes_t)B("~JX"));
