@@ -71,6 +71,8 @@
 
 #include <string.h>
 
+#define RESTORE_MAX 16 /* bytes of the ~CD ~CC ~CT commands that put the defaults back */
+
 #define STX 0x02 /* may stand for ^XA */
 #define ETX 0x03 /* may stand for ^XZ */
 
@@ -598,25 +600,39 @@ static bool mid_command(const zpl_t *s)
 }
 
 /*
- * Bytes that put back the default delimiter, caret and tilde, written with
- * the tilde in force (the control forms work inside and outside formats;
- * the tilde changes last); their count.
+ * Bytes that put back the default delimiter, caret and tilde (at most four
+ * ~Cx commands, 16 bytes), each written with the tilde in force; the
+ * control forms work inside and outside formats.  A change to a character
+ * another one still holds would be ignored, so such a change waits for that
+ * one to move, and a swap goes through a spare character.  Their count.
  */
 static size_t restore_prefixes(const zpl_t *s, uint8_t *out)
 {
-  const struct { uint8_t current, normal; char command; } chars[] = {
-    { s->delim, ',', 'D' }, { s->caret, '^', 'C' }, { s->tilde, '~', 'T' }
-  };
-  size_t n = 0;
+  static const uint8_t normal[3] = { ',', '^', '~' }, command[3] = { 'D', 'C', 'T' };
+  uint8_t chars[3] = { s->delim, s->caret, s->tilde }; /* the tilde is chars[2] */
+  size_t  n = 0;
 
-  for (size_t i = 0; i < sizeof(chars) / sizeof(chars[0]); i++)
-    if (chars[i].current != chars[i].normal)
-    {
-      out[n++] = s->tilde;
-      out[n++] = 'C';
-      out[n++] = (uint8_t)chars[i].command;
-      out[n++] = chars[i].normal;
-    }
+  while (n + 4 <= RESTORE_MAX)
+  {
+    int i, pick = -1, wrong = -1;
+
+    for (i = 0; i < 3; i++)
+      if (chars[i] != normal[i])
+      {
+        wrong = i;
+        if (pick < 0 && memchr(chars, normal[i], sizeof(chars)) == NULL)
+          pick = i;
+      }
+    if (wrong < 0)
+      break;
+    out[n++] = chars[2];
+    out[n++] = 'C';
+    out[n++] = command[pick >= 0 ? pick : wrong];
+    if (pick >= 0)
+      out[n++] = chars[pick] = normal[pick];
+    else
+      out[n++] = chars[wrong] = (uint8_t)(memchr(chars, '#', sizeof(chars)) ? '$' : '#');
+  }
   return n;
 }
 
@@ -727,7 +743,7 @@ static bool zpl_completion(const void *state, fp_completion_t *out)
     return false;
   while (mid_command(&s))
   {
-    uint8_t restore[12];
+    uint8_t restore[RESTORE_MAX];
     size_t  n = s.phase == P_TEXT ? restore_prefixes(&s, restore) : 0;
 
     if (n)

@@ -309,6 +309,10 @@ START_TEST(changed_prefixes)
   /* a cut ^CC or ^CT gets the character in force, so that nothing changes, then the defaults */
   tt_expect(&(bytes_t)B("^CC+~CT#+CT"), 11, (bytes_t)B("##CC^#CT~"), 0, 0);
   tt_expect(&(bytes_t)B("^CC+~CC"), 7, (bytes_t)B("+~CC^"), 0, 0);
+  /* a change onto a character still held waits for it to move; a swap goes through '#' */
+  tt_expect(&(bytes_t)B("^CC+~CT^"), 8, (bytes_t)B("^CT~~CC^"), 0, 0);
+  tt_expect(&(bytes_t)B("~CT#^CC~#CT^"), 12, (bytes_t)B("^CT##CC^#CT~"), 0, 0);
+  tt_expect(&(bytes_t)B("~CT#^CC~#CT^^CD;"), 16, (bytes_t)B("^CD,^CT##CC^#CT~"), 0, 0);
   /* after the completion the reset preset is read as written */
   {
     fp_tracker_t t = tt_fed("^CC+~CT#+XA+FDx", 15);
