@@ -22,7 +22,9 @@
  * - ^CC/~CC, ^CT/~CT and ^CD/~CD change the caret, the tilde and the
  *   delimiter: the tracker follows them, and its completions are written
  *   with the characters in force (a change that would make two of them
- *   equal is ignored).  The reset preset "zpl" (~DN^XZ) is written with the
+ *   equal is ignored, and so is a change to a letter: command names are
+ *   letters, so that no command, the completion's included, could be
+ *   written reliably after it; such a job is not followed).  The reset preset "zpl" (~DN^XZ) is written with the
  *   default characters, so a job that changed them counts as unfinished:
  *   its completion ends with ~CD, ~CC and ~CT commands (with the tilde in
  *   force) that put the defaults back.
@@ -301,6 +303,8 @@ static void setchar_byte(zpl_t *s, uint8_t b)
   if (b == '\r' || b == '\n')
     return;
   s->phase = P_TEXT;
+  if ((b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z'))
+    return; /* a letter: not followed (see the top of this file) */
   for (size_t i = 0; i < sizeof(chars) / sizeof(chars[0]); i++)
     if (i != s->target && *chars[i] == b)
       return;
@@ -725,50 +729,83 @@ static void data_sent(zpl_t *s)
 }
 
 /*
+ * true when a control command may start now: between commands, or where a
+ * prefix ends (or restarts) the command being read.  Changed prefixes are
+ * put back there first, since a harmless command written with a changed
+ * prefix may itself be misread (a tilde changed to 'X' turns ~JX into two
+ * prefixes).
+ */
+static bool can_restore(const zpl_t *s)
+{
+  return s->phase == P_TEXT || s->phase == P_NAME || s->phase == P_HEADER;
+}
+
+/* Where a completion is being written: its prefix, then (after the fill) its suffix. */
+typedef struct writer_s
+{
+  fp_completion_t *out;
+  uint8_t         *buf;
+  size_t          *len, max;
+} writer_t;
+
+/* Go on in the suffix (after the fill, or an empty one when the prefix is full); false if there already. */
+static bool to_suffix(writer_t *w)
+{
+  if (w->buf == w->out->suffix)
+    return false;
+  w->buf = w->out->suffix;
+  w->len = &w->out->suffix_len;
+  w->max = FP_COMPLETION_SUFFIX_MAX;
+  return true;
+}
+
+/* Append `n` bytes, fed to the parser copy too; false when the completion is full. */
+static bool emit(writer_t *w, zpl_t *s, const uint8_t *bytes, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+  {
+    if (*w->len == w->max && !to_suffix(w))
+      return false;
+    w->buf[(*w->len)++] = bytes[i];
+    zpl_feed(s, bytes + i, 1);
+  }
+  return true;
+}
+
+/*
  * true when mid-command; `out` gets the completion.  Bytes are fed through a
  * copy of the parser, so that the completion always agrees with it: into
- * the prefix until owed data can follow as the fill, then, after the fill,
- * into the suffix (closing a format the data was in).  Changed prefixes are
- * put back as soon as the parser is between commands, so that what follows
- * is written with the defaults.
+ * the prefix until owed data can follow as the fill, then, after the fill
+ * (or an empty one when the prefix is full), into the suffix (closing a
+ * format the data was in).  Changed prefixes are put back as soon as a
+ * control command may start, so that what follows is written with the
+ * defaults.
  */
 static bool zpl_completion(const void *state, fp_completion_t *out)
 {
   zpl_t    s;
-  uint8_t *buf = out->prefix;
-  size_t  *len = &out->prefix_len, max = FP_COMPLETION_PREFIX_MAX;
+  writer_t w = { out, out->prefix, &out->prefix_len, FP_COMPLETION_PREFIX_MAX };
 
   memcpy(&s, state, sizeof(s));
   if (!mid_command(&s))
     return false;
   while (mid_command(&s))
   {
-    uint8_t restore[RESTORE_MAX];
-    size_t  n = s.phase == P_TEXT ? restore_prefixes(&s, restore) : 0;
+    uint8_t bytes[RESTORE_MAX];
+    size_t  n = can_restore(&s) ? restore_prefixes(&s, bytes) : 0;
 
-    if (n)
-    {
-      if (*len + n > max)
-        break;
-      memcpy(buf + *len, restore, n);
-      zpl_feed(&s, restore, n);
-      *len += n;
-    }
-    else if (buf == out->prefix && fill_ready(&s, out))
+    if (!n && w.buf == out->prefix && fill_ready(&s, out))
     {
       data_sent(&s); /* the fill ends the data (it can be huge: not fed byte by byte) */
-      buf = out->suffix;
-      len = &out->suffix_len;
-      max = FP_COMPLETION_SUFFIX_MAX;
+      to_suffix(&w);
+      continue;
     }
-    else if (*len < max)
+    if (!n)
     {
-      uint8_t b = safe_byte(&s);
-
-      buf[(*len)++] = b;
-      zpl_feed(&s, &b, 1);
+      bytes[0] = safe_byte(&s);
+      n = 1;
     }
-    else
+    if (!emit(&w, &s, bytes, n))
       break;
   }
   return true;

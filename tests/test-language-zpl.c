@@ -313,6 +313,12 @@ START_TEST(changed_prefixes)
   tt_expect(&(bytes_t)B("^CC+~CT^"), 8, (bytes_t)B("^CT~~CC^"), 0, 0);
   tt_expect(&(bytes_t)B("~CT#^CC~#CT^"), 12, (bytes_t)B("^CT##CC^#CT~"), 0, 0);
   tt_expect(&(bytes_t)B("~CT#^CC~#CT^^CD;"), 16, (bytes_t)B("^CD,^CT##CC^#CT~"), 0, 0);
+  /* a full prefix goes on in the suffix, after an empty fill: here the format's ~JX */
+  tt_expect_suffix(&(bytes_t)B("^XA~CT#^CC~#CT^^CD;"), 19, (bytes_t)B("^CD,^CT##CC^#CT~"), 0, 0,
+                   (bytes_t)B("~JX"));
+  /* a letter is not followed as a prefix: command names could not be written after it */
+  tt_expect_idle(&(bytes_t)B("~CTC"), 4);
+  tt_expect(&(bytes_t)B("~CTC^XA"), 7, (bytes_t)B("~JX"), 0, 0);
   /* after the completion the reset preset is read as written */
   {
     fp_tracker_t t = tt_fed("^CC+~CT#+XA+FDx", 15);
