@@ -57,6 +57,8 @@ fuzz() {
   for lang in $langs; do
     log=build/fuzz/tests/fuzz-$lang.log
     mkdir -p "build/fuzz/corpus/$lang" "build/fuzz/seeds/$lang"
+    # hand-written seeds for corners the drivers' streams never reach
+    if [ -d "tests/fuzz-seeds/$lang" ]; then cp "tests/fuzz-seeds/$lang"/* "build/fuzz/seeds/$lang/"; fi
     if FP_FUZZ_LANGUAGE=$lang UBSAN_OPTIONS=halt_on_error=1 build/fuzz/tests/fuzz-tracker \
          -max_total_time="$FUZZ_SECONDS" -timeout=10 -max_len=16384 -print_final_stats=1 \
          -artifact_prefix="build/fuzz/crash-$lang-" \
