@@ -450,7 +450,8 @@ static stream_end_t stream_job(fp_session_t *s, int *failure)
       *failure = FP_ERROR_BACKEND_GONE;
       return STREAM_FAILED;
     }
-    if (n > 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)))
+    /* Only into an empty buffer: a side-channel DRAIN_OUTPUT above may have refilled it. */
+    if (n > 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) && s->buf_len == s->buf_off)
       fill_buffer(s);
     if (s->buf_len > s->buf_off)
     {

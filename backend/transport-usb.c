@@ -10,9 +10,10 @@
  * finished transfer (completed, timed out, stalled or canceled: libusb
  * counts the bytes the device acknowledged), so the count is exact; the
  * caller offers the same unaccepted bytes again until they are.  A transfer
- * times out after OUT_SLICE_MS so that a slow device still shows progress;
- * the session decides when no progress is a failure.  A stalled endpoint is
- * cleared and the rest resubmitted.  On a bidirectional interface one bulk
+ * times out after OUT_SLICE_MS (or half of timeout=) so that a slow device
+ * still shows progress; the session decides when no progress is a failure.
+ * A stalled endpoint is cleared and the rest resent after a pause, for as
+ * long as the session waits.  On a bidirectional interface one bulk
  * IN transfer is always pending for the back channel.
  *
  * libusb's descriptors and a timer (back-channel retries) sit in one epoll
@@ -42,12 +43,14 @@
 #include "text.h"
 
 #define OUT_CHUNK (64 * 1024)      /* bytes of one bulk OUT transfer */
-#define OUT_SLICE_MS 1000          /* a bulk OUT transfer reports its progress this often */
-#define OUT_STALL_RETRIES 3        /* stalls in a row without progress before giving up */
+#define OUT_SLICE_MS 1000          /* a bulk OUT transfer reports its progress this often, */
+                                   /* or at half the stall timeout= when that is shorter */
+#define OUT_STALL_PAUSE_MS 100     /* after a stall without progress, before resending */
 #define IN_SIZE 4096               /* bytes of one bulk IN transfer */
 #define IN_RETRY_MS 250            /* pause before re-reading after an empty or failed read */
-#define CONTROL_TIMEOUT_MS 5000    /* control requests: device ID, port status, soft reset */
-#define CANCEL_WAIT_MS 2000        /* how long a canceled transfer may take to come back */
+#define CONTROL_TIMEOUT_MS 5000    /* control requests: device ID, soft reset */
+#define STATUS_TIMEOUT_MS 1000     /* GET_PORT_STATUS for the side channel: a filter waits */
+#define CANCEL_WAIT_MS 6000        /* a canceled transfer may take this long to come back */
 #define DEVICE_ID_MAX 1024
 #define FALLBACK_BUSY_MS 1         /* polling an unwatchable descriptor while writing */
 #define FALLBACK_IDLE_MS 50        /* ... while only the back channel is read */
@@ -85,7 +88,9 @@ struct fp_conn_s
   struct libusb_transfer *out;
   bool                    out_busy; /* in flight */
   bool                    out_done; /* finished, its result not yet reported by a write */
-  int                     stalls;
+  bool                    broken;   /* a transfer would not stop: nothing can be counted */
+  int                     slice_ms; /* bulk OUT transfer timeout */
+  int64_t                 out_retry_at; /* after a stall: no resend before this */
   uint8_t                 out_buf[OUT_CHUNK];
   struct libusb_transfer *in;
   bool                    in_busy;
@@ -367,7 +372,8 @@ static void LIBUSB_CALL pollfd_removed(int fd, void *user_data)
 {
   fp_conn_t *c = user_data;
 
-  if (epoll_ctl(c->epoll_fd, EPOLL_CTL_DEL, fd, NULL) && errno == ENOENT && c->unwatchable > 0)
+  if (epoll_ctl(c->epoll_fd, EPOLL_CTL_DEL, fd, NULL) && (errno == ENOENT || errno == EPERM)
+      && c->unwatchable > 0)
     c->unwatchable--;
 }
 
@@ -385,8 +391,12 @@ static void rearm(fp_conn_t *c)
 {
   int ms = -1;
 
-  if (c->in_retry)
+  if (c->in_len > c->in_off)
+    ms = 0; /* back-channel data waits for read(): wake the caller */
+  else if (c->in_retry)
     ms = fp_ms_until(c->in_retry_at);
+  if (c->out_retry_at && (ms < 0 || fp_ms_until(c->out_retry_at) < ms))
+    ms = fp_ms_until(c->out_retry_at);
   if (c->unwatchable && (c->out_busy || c->in_busy))
   {
     int tick = c->out_busy ? FALLBACK_BUSY_MS : FALLBACK_IDLE_MS;
@@ -463,6 +473,7 @@ static void LIBUSB_CALL in_finished(struct libusb_transfer *t)
       {
         c->in_off = 0;
         c->in_len = (size_t)t->actual_length; /* read() resubmits once it is consumed */
+        rearm(c);                             /* whoever ran the events: wake the reader */
         return;
       }
       break; /* an empty packet: a printer with nothing to say, ask again later */
@@ -472,6 +483,7 @@ static void LIBUSB_CALL in_finished(struct libusb_transfer *t)
     default: break;
   }
   retry_in_later(c);
+  rearm(c);
 }
 
 /* ---- Connection ------------------------------------------------------------ */
@@ -601,6 +613,10 @@ static int usb_open(const fp_options_t *o, int cancel_fd, fp_conn_t **conn, char
   if (!(c = calloc(1, sizeof(*c))))
     return FP_ERROR_NO_MEMORY;
   c->epoll_fd = c->timer_fd = -1;
+  c->slice_ms = o->timeout_ms / 2 < OUT_SLICE_MS ? o->timeout_ms / 2 : OUT_SLICE_MS;
+  if (c->slice_ms < 50)
+    c->slice_ms = 50;
+  message[0] = '\0';
   if (libusb_init(&c->ctx))
   {
     free(c);
@@ -645,23 +661,19 @@ static int collect_out(fp_conn_t *c, size_t *accepted)
 
   c->out_done = false;
   *accepted = (size_t)t->actual_length;
-  if (*accepted)
-    c->stalls = 0;
   switch (t->status)
   {
     case LIBUSB_TRANSFER_COMPLETED:
     case LIBUSB_TRANSFER_TIMED_OUT: /* a slow device: report the progress, go on */
     case LIBUSB_TRANSFER_CANCELLED: return FP_OK;
     case LIBUSB_TRANSFER_STALL:
-      if (!*accepted && ++c->stalls > OUT_STALL_RETRIES)
-      {
-        errno = EPIPE;
-        return FP_ERROR_IO;
-      }
+      /* Paper out, cover open...: clear, resend after a pause; timeout= decides. */
       fp_log("DEBUG", "flushprinter: USB bulk OUT stalled after %zu bytes; clearing the halt",
              *accepted);
       if (libusb_clear_halt(c->handle, c->printer.ep_out) == LIBUSB_ERROR_NO_DEVICE)
         c->gone = true;
+      if (!*accepted)
+        c->out_retry_at = fp_monotonic_ms() + OUT_STALL_PAUSE_MS;
       return c->gone ? FP_ERROR_BACKEND_GONE : FP_OK;
     case LIBUSB_TRANSFER_NO_DEVICE: return FP_ERROR_BACKEND_GONE;
     default: errno = EIO; return FP_ERROR_IO;
@@ -677,7 +689,7 @@ static int submit_out(fp_conn_t *c, const uint8_t *buf, size_t len)
     len = OUT_CHUNK;
   memcpy(c->out_buf, buf, len);
   libusb_fill_bulk_transfer(c->out, c->handle, c->printer.ep_out, c->out_buf, (int)len,
-                            out_finished, c, OUT_SLICE_MS);
+                            out_finished, c, (unsigned)c->slice_ms);
   if ((rc = libusb_submit_transfer(c->out)) == 0)
   {
     c->out_busy = true;
@@ -693,6 +705,8 @@ static int submit_out(fp_conn_t *c, const uint8_t *buf, size_t len)
   return FP_ERROR_IO;
 }
 
+static int usb_cancel_write(fp_conn_t *c, size_t *accepted);
+
 /*
  * Report what the device took of the bytes offered last time (the caller
  * offers the unaccepted bytes again), then start on the rest.
@@ -702,7 +716,19 @@ static int usb_write(fp_conn_t *c, const uint8_t *buf, size_t len, size_t *accep
   int status = FP_OK;
 
   *accepted = 0;
+  if (c->broken)
+  {
+    errno = EIO;
+    return FP_ERROR_IO;
+  }
   usb_events(c, 0);
+  if (c->gone && c->out_busy)
+  {
+    /* Gone with data in flight: count what it delivered before failing. */
+    int stopped = usb_cancel_write(c, accepted);
+
+    return stopped ? stopped : FP_ERROR_BACKEND_GONE;
+  }
   if (c->out_done)
     status = collect_out(c, accepted);
   if (*accepted > len)
@@ -713,6 +739,9 @@ static int usb_write(fp_conn_t *c, const uint8_t *buf, size_t len, size_t *accep
   }
   if (status == FP_OK && c->gone)
     status = FP_ERROR_BACKEND_GONE;
+  if (c->out_retry_at && fp_ms_until(c->out_retry_at) > 0)
+    return status; /* a pause after a stall: the timer wakes the caller */
+  c->out_retry_at = 0;
   if (status == FP_OK && !c->out_busy && *accepted < len)
     status = submit_out(c, buf + *accepted, len - *accepted);
   return status;
@@ -730,9 +759,12 @@ static int usb_cancel_write(fp_conn_t *c, size_t *accepted)
     usb_events(c, fp_ms_until(deadline));
   if (c->out_busy)
   {
+    /* Its bytes can no longer be counted: no more writes on this connection. */
     fp_log("DEBUG", "flushprinter: a canceled USB transfer did not come back");
+    c->broken = true;
     return FP_ERROR_IO;
   }
+  c->out_retry_at = 0;
   return c->out_done ? collect_out(c, accepted) : FP_OK;
 }
 
@@ -789,7 +821,7 @@ static int usb_device_state(fp_conn_t *c, uint8_t *bits)
   unsigned char port = 0;
   int           n = libusb_control_transfer(
     c->handle, LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE,
-    PRINTER_GET_PORT_STATUS, 0, (uint16_t)c->printer.iface, &port, 1, CONTROL_TIMEOUT_MS);
+    PRINTER_GET_PORT_STATUS, 0, (uint16_t)c->printer.iface, &port, 1, STATUS_TIMEOUT_MS);
 
   if (n != 1)
     return n == LIBUSB_ERROR_NO_DEVICE ? FP_ERROR_BACKEND_GONE : FP_ERROR_IO;

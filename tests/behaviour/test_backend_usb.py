@@ -204,6 +204,35 @@ class Jobs(UsbCase):
         self.assertEqual((image["bytes"], image["zeros"], image["swallowed"]), (72 * 1000, 0, 0))
         self.assertIn("INFO: Job sent: %d bytes" % len(job), log)
 
+    def test_a_printer_stalling_for_a_while_is_waited_for_within_timeout(self):
+        # paper out: every transfer stalls for 1.5 s; timeout= is 4 s, so the job goes on
+        job = fptest.receipt("paper", rows=1000)
+        b = self.usb_job(job, "reset=escpos&timeout=4000",
+                         mock=["--stall-after", 20000, "--stall-for", 1500])
+        self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
+        log = b.proc.stderr()
+        self.assertGreater(log.count("(halted)"), 2, "the endpoint should have stalled repeatedly")
+        self.assertIn("INFO: Job sent: %d bytes" % len(job), log)
+        image = self.emu.wait_event("image-end")
+        self.assertEqual((image["bytes"], image["zeros"], image["swallowed"]), (72 * 1000, 0, 0))
+
+    def test_a_printer_stalling_longer_than_timeout_fails_the_job_then(self):
+        job = fptest.receipt("stalled", rows=1000)
+        b = self.usb_job(job, "reset=escpos&timeout=1000&retries=0",
+                         mock=["--stall-after", 20000, "--stall-for", 60000])
+        started = time.time()
+        b.proc.wait_line(r"^ERROR: The printer accepted nothing for 1000 ms", timeout=15)
+        self.assertGreaterEqual(time.time() - started, 0.9, "a stall is not a failure at once")
+        self.assertEqual(b.proc.wait(30), CUPS_BACKEND_FAILED, b.proc.stderr())
+        self.assertIn("Printer failed after 20000 bytes of the job", b.proc.stderr())
+
+    def test_a_slow_printer_is_not_stalled_under_a_short_timeout(self):
+        # 40 kB/s with timeout=500: transfers report progress within the timeout
+        job = fptest.receipt("slow", rows=500)
+        b = self.usb_job(job, "reset=escpos&timeout=500", mock=["--rate", RATE])
+        self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
+        self.assertIn("INFO: Job sent: %d bytes" % len(job), b.proc.stderr())
+
     def test_a_printer_that_stops_taking_data_times_out_and_is_flushed_when_it_recovers(self):
         job = fptest.receipt("hung", rows=1000)
         b = self.usb_job(job, "reset=escpos&timeout=1000&idle=200&retries=3",

@@ -6,7 +6,7 @@
  * Usage:
  *   usb-printer-mock [--printer VID:PID:MAKE:MODEL:SERIAL[:PROTOCOL]]...
  *                    [--out FILE | --fifo PATH] [--device-id STRING]
- *                    [--rate N] [--stall-after N] [--hang-after N [--resume-after MS]]
+ *                    [--rate N] [--stall-after N [--stall-for MS]] [--hang-after N [--resume-after MS]]
  *                    [--unplug-after N [--replug-after MS]] [--absent-for MS]
  *                    [--soft-reset X] [--port-status X] [--back-channel STRING]
  *                    -- COMMAND ARGS...
@@ -25,7 +25,9 @@
  *   --rate N          a printer takes bulk OUT data at N bytes/s (default:
  *                     at once); a discarded transfer reports the bytes taken.
  *   --stall-after N   once N bytes are taken, the bulk OUT endpoint halts
- *                     (EPIPE) until the client clears it.
+ *                     (EPIPE) until the client clears it;
+ *   --stall-for MS    ... and halts again at every transfer for MS ms (paper
+ *                     out: the printer takes nothing for a while).
  *   --hang-after N    once N bytes are taken, the printer takes nothing more
  *   --resume-after MS ... until MS ms later (default: never).
  *   --unplug-after N  once N bytes are taken, the printer is unplugged:
@@ -109,6 +111,7 @@ struct printer
   guint64 taken;      /* bulk OUT bytes taken so far (all connections) */
   gboolean halted;    /* bulk OUT endpoint halted: fails until CLEAR_HALT */
   gboolean stalled;   /* --stall-after happened */
+  gint64 stalled_at;  /* when */
   gint64 hang_since;  /* --hang-after: when it began (0: not yet) */
   gboolean resumed;
   gboolean unplugged;
@@ -129,13 +132,13 @@ struct behaviour
 {
   double rate;
   gint64 stall_after, hang_after, unplug_after;
-  int resume_after_ms, replug_after_ms;
+  int resume_after_ms, replug_after_ms, stall_for_ms;
   unsigned port_status;
   unsigned soft_reset_type; /* 0: both 0x21 and 0x23 work */
   const char *back_channel;
 };
 
-static struct behaviour behaviour = {0, -1, -1, -1, -1, -1, 0x18, 0, NULL};
+static struct behaviour behaviour = {0, -1, -1, -1, -1, -1, 0, 0x18, 0, NULL};
 static UMockdevTestbed *testbed;
 static int next_devnum = 2;
 
@@ -170,7 +173,8 @@ static void usage(void)
 {
   fputs("Usage: usb-printer-mock [--printer VID:PID:MAKE:MODEL:SERIAL[:PROTOCOL]]...\n"
         "                        [--out FILE | --fifo PATH] [--device-id STRING]\n"
-        "                        [--rate N] [--stall-after N] [--hang-after N [--resume-after MS]]\n"
+        "                        [--rate N] [--stall-after N [--stall-for MS]]\n"
+        "                        [--hang-after N [--resume-after MS]]\n"
         "                        [--unplug-after N [--replug-after MS]] [--absent-for MS]\n"
         "                        [--soft-reset X] [--port-status X] [--back-channel STRING]\n"
         "                        -- COMMAND ARGS...\n",
@@ -266,6 +270,7 @@ static void parse_options(int argc, char **argv, struct options *o)
     {"port-status", required_argument, NULL, 's'},
     {"absent-for", required_argument, NULL, 'a'},
     {"soft-reset", required_argument, NULL, 'x'},
+    {"stall-for", required_argument, NULL, 'F'},
     {"back-channel", required_argument, NULL, 'b'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
@@ -318,6 +323,9 @@ static void parse_options(int argc, char **argv, struct options *o)
         break;
       case 'x':
         behaviour.soft_reset_type = parse_id(optarg);
+        break;
+      case 'F':
+        behaviour.stall_for_ms = (int)parse_count(optarg);
         break;
       default:
         usage();
@@ -631,6 +639,7 @@ static void advance_out(struct printer *p, struct client_state *st)
     {
       take = (gint64)behaviour.stall_after - (gint64)p->taken;
       stall = p->stalled = p->halted = TRUE;
+      p->stalled_at = now;
     }
     if (behaviour.unplug_after >= 0 && p->taken + take >= (guint64)behaviour.unplug_after)
     {
@@ -721,6 +730,8 @@ static void submit_urb(struct printer *p, UMockdevIoctlClient *client)
     buf = NULL;
     po->start = g_get_monotonic_time();
     st->pending_out = g_list_append(st->pending_out, po);
+    if (p->stalled && g_get_monotonic_time() - p->stalled_at < (gint64)behaviour.stall_for_ms * 1000)
+      p->halted = TRUE; /* --stall-for: still out of paper */
     if (p->halted)
       finish_out(st, po, -EPIPE);
     else
