@@ -835,27 +835,63 @@ static int usb_device_state(fp_conn_t *c, uint8_t *bits)
   return FP_OK;
 }
 
-/* The printer-class SOFT_RESET: recipient "other" as specified, else "interface". */
+/* Wait for the pending back-channel read to come back after a cancel; false if it does not. */
+static bool stop_reading(fp_conn_t *c)
+{
+  int64_t deadline = fp_monotonic_ms() + CANCEL_WAIT_MS;
+
+  if (c->in_busy)
+    libusb_cancel_transfer(c->in);
+  while (c->in_busy && fp_ms_until(deadline) > 0)
+    usb_events(c, fp_ms_until(deadline));
+  return !c->in_busy;
+}
+
+/*
+ * The printer-class SOFT_RESET: recipient "other" as specified, else
+ * "interface".  The device resets its bulk pipes, so the back-channel read
+ * is stopped first, and both endpoints are cleared after it: that puts the
+ * host's data toggles back in step with the device's (else the next job's
+ * first packet could be dropped).
+ */
 static int usb_soft_reset(fp_conn_t *c)
 {
   static const uint8_t types[] = {
     LIBUSB_ENDPOINT_OUT | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_OTHER,
     LIBUSB_ENDPOINT_OUT | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE
   };
+  int status = FP_ERROR_IO;
 
-  for (size_t i = 0; i < sizeof(types); i++)
+  if (!stop_reading(c))
+    return FP_ERROR_IO;
+  for (size_t i = 0; i < sizeof(types) && status == FP_ERROR_IO; i++)
   {
     int rc = libusb_control_transfer(c->handle, types[i], PRINTER_SOFT_RESET, 0,
                                      (uint16_t)c->printer.iface, NULL, 0, CONTROL_TIMEOUT_MS);
 
     if (rc >= 0)
-      return FP_OK;
-    fp_log("DEBUG", "flushprinter: SOFT_RESET (bmRequestType 0x%02x): %s", types[i],
-           libusb_strerror(rc));
-    if (rc == LIBUSB_ERROR_NO_DEVICE)
-      return FP_ERROR_BACKEND_GONE;
+      status = FP_OK;
+    else
+    {
+      fp_log("DEBUG", "flushprinter: SOFT_RESET (bmRequestType 0x%02x): %s", types[i],
+             libusb_strerror(rc));
+      if (rc == LIBUSB_ERROR_NO_DEVICE)
+        status = FP_ERROR_BACKEND_GONE;
+    }
   }
-  return FP_ERROR_IO;
+  if (status == FP_OK)
+  {
+    libusb_clear_halt(c->handle, c->printer.ep_out);
+    if (c->printer.ep_in)
+      libusb_clear_halt(c->handle, c->printer.ep_in);
+  }
+  if (c->in && !c->gone && c->in_len == c->in_off)
+  {
+    c->in_retry = false;
+    submit_in(c);
+  }
+  rearm(c);
+  return status;
 }
 
 /* Cancel the pending read, release the interface, give it back to usblp, close. */

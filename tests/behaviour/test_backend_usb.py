@@ -164,6 +164,9 @@ class Jobs(UsbCase):
         # the printer-class soft reset came after the reset buffer
         self.assertRegex(log, r"SOFT_RESET bmRequestType=0x23 interface=0")
         self.assertLess(log.index("bulk OUT ep 0x01 2 bytes"), log.index("SOFT_RESET"))
+        # both pipes cleared right after it (the device reset its data toggles)
+        self.assertRegex(log, r"SOFT_RESET bmRequestType=0x23 interface=0 \(#1\)\n"
+                              r".*CLEAR_HALT ep 0x01\n.*CLEAR_HALT ep 0x82\n")
         armed = b.proc.line_time(r"^INFO: Printer flushed")
         nxt = self.next_job_prints_clean()
         first = self.emu.wait_event("first-byte", after=reset.t + 0.001)

@@ -1030,6 +1030,8 @@ static gboolean on_handle_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient 
     {
       UMockdevIoctlData *d = resolve_arg(client, sizeof(unsigned));
 
+      if (d)
+        fprintf(stderr, PREFIX "%s: CLEAR_HALT ep 0x%02x\n", p->name, *(unsigned *)d->data);
       if (d && (*(unsigned *)d->data & 0x80) == 0 && p->halted)
       {
         p->halted = FALSE;
