@@ -740,7 +740,10 @@ static int usb_write(fp_conn_t *c, const uint8_t *buf, size_t len, size_t *accep
   if (status == FP_OK && c->gone)
     status = FP_ERROR_BACKEND_GONE;
   if (c->out_retry_at && fp_ms_until(c->out_retry_at) > 0)
-    return status; /* a pause after a stall: the timer wakes the caller */
+  {
+    rearm(c); /* a pause after a stall: the timer wakes the caller */
+    return status;
+  }
   c->out_retry_at = 0;
   if (status == FP_OK && !c->out_busy && *accepted < len)
     status = submit_out(c, buf + *accepted, len - *accepted);

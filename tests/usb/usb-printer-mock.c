@@ -627,7 +627,8 @@ static void advance_out(struct printer *p, struct client_state *st)
 {
   gint64 now = g_get_monotonic_time();
 
-  while (st->pending_out && !p->unplugged)
+  /* A halted endpoint takes nothing until the halt is cleared (or the URBs are discarded). */
+  while (st->pending_out && !p->unplugged && !p->halted)
   {
     struct pending_out *po = st->pending_out->data;
     struct usbdevfs_urb *urb = (struct usbdevfs_urb *)po->urb->data;
