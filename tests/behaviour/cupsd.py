@@ -68,7 +68,7 @@ class Cupsd:
         os.chmod(os.path.join(b, "spool"), 0o710)
         os.chmod(os.path.join(b, "spool/temp"), 0o1770)
         ours = {"backend/flushprinter+socket", "backend/flushprinter+file",
-                "filter/flushprinter"}
+                "backend/flushprinter+usb", "filter/flushprinter"}
         for sub in ("backend", "filter", "driver", "daemon", "monitor", "notifier"):
             for path in glob.glob(os.path.join(SYSTEM_SERVERBIN, sub, "*")):
                 name = sub + "/" + os.path.basename(path)
@@ -76,7 +76,7 @@ class Cupsd:
                     os.symlink(path, os.path.join(b, "bin", name))
         for path in glob.glob(os.path.join(SYSTEM_DATADIR, "*")):
             os.symlink(path, os.path.join(b, "share", os.path.basename(path)))
-        for scheme in ("flushprinter+socket", "flushprinter+file"):
+        for scheme in ("flushprinter+socket", "flushprinter+file", "flushprinter+usb"):
             _copy_program(fptest.BACKEND, os.path.join(b, "bin/backend", scheme), 0o700)
         _copy_program(fptest.FILTER, os.path.join(b, "bin/filter/flushprinter"), 0o755)
         for name in ("raw.types", "raw.convs"):
