@@ -2,6 +2,7 @@
 # flushprinter's entry points (see README.md):
 #   ./build.sh demo   install build dependencies, build, run the demonstration
 #   ./build.sh test   install build dependencies, build, run the whole test suite
+#   ./build.sh bench  install build dependencies, build, run the benchmark (bench/bench.py)
 #   ./build.sh fuzz   install build dependencies, fuzz each tracker (FUZZ_SECONDS, 15)
 #   ./build.sh packages   list the Debian packages it installs
 # Debian 12; installing packages needs root (or sudo).
@@ -96,7 +97,15 @@ case "${1:-}" in
   demo)
     install_packages
     build main
+    make -C build/main -s helpers
     exec python3 demo/demo.py build/main
+    ;;
+  bench)
+    install_packages
+    build main
+    make -C build/main -s helpers
+    shift
+    exec python3 bench/bench.py build/main "$@"
     ;;
   fuzz)
     install_packages
@@ -126,7 +135,7 @@ case "${1:-}" in
     exit $status
     ;;
   *)
-    sed -n "2,7p" "$0" | sed "s/^# //"
+    sed -n "2,8p" "$0" | sed "s/^# //"
     exit 2
     ;;
 esac
