@@ -261,8 +261,12 @@ class Emulator:
     """tests/fp-emulator on 127.0.0.1 (or a FIFO) with its event log."""
 
     def __init__(self, tmpdir, *args, fifo=None):
-        self.log_path = os.path.join(tmpdir, "emulator-%d.log" % id(self))
-        port_file = os.path.join(tmpdir, "emulator-%d.port" % id(self))
+        # Names no other emulator in this directory ever had (id() values are
+        # reused once an object is gone: a stale port file then named a dead
+        # emulator's port).
+        stem = tempfile.mkdtemp(prefix="emulator-", dir=tmpdir)
+        self.log_path = os.path.join(stem, "events.log")
+        port_file = os.path.join(stem, "port")
         argv = [EMULATOR, "--log", self.log_path]
         argv += ["--fifo", fifo] if fifo else ["--listen", "127.0.0.1:0", "--port-file", port_file]
         argv += [str(a) for a in args]
