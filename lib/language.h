@@ -31,6 +31,13 @@ typedef struct fp_completion_s
    */
   uint8_t  suffix[FP_COMPLETION_SUFFIX_MAX];
   size_t   suffix_len;
+  /*
+   * The tracker no longer vouches for the stream: a command announced more
+   * data than any real printer of the language accepts, so the bytes are
+   * not what the tracker took them for.  `fill_count` then holds the count
+   * the stream claimed (for the log); the completion must not be sent.
+   */
+  bool     implausible;
 } fp_completion_t;
 
 /* A printer language: a vtable over a fixed-size state. */
@@ -49,6 +56,14 @@ typedef struct fp_language_s
    * lost with a broken connection and the exact count is in doubt.
    */
   bool        surplus_fill_harmless;
+  /*
+   * Bytes that bring a printer of this language back to command level from
+   * wherever it is, where the language has such a thing (sent before the
+   * reset when a completion is refused as implausible or too long); may be
+   * NULL.
+   */
+  const uint8_t *resync;
+  size_t         resync_len;
 } fp_language_t;
 
 #define FP_TRACKER_STATE_MAX 64
