@@ -119,3 +119,16 @@ void fp_detect_session_language(fp_session_t *s)
   fp_log("DEBUG", "flushprinter: language=auto: %s", trail);
   use_language(s, name, &d);
 }
+
+/* Track nothing for a job that clearly is a document, not printer commands. */
+void fp_detect_foreign_job(fp_session_t *s)
+{
+  const char *format;
+
+  if (!s->tracker.language || s->tracker.language == &fp_language_none
+      || !(format = fp_detect_foreign_format(s->buf + s->buf_off, s->buf_len - s->buf_off)))
+    return;
+  fp_log("WARNING", "The job is %s, not %s printer commands: following no command in it; "
+         "a cancel sends only the reset", format, s->tracker.language->name);
+  fp_tracker_init(&s->tracker, &fp_language_none);
+}

@@ -17,4 +17,11 @@
  */
 void fp_detect_session_language(fp_session_t *s);
 
+/*
+ * Before the job's first byte: when the job data clearly is a document
+ * format (PDF, PostScript, an image...) that the session's tracker cannot
+ * follow, say so and track nothing (a cancel then sends only the reset).
+ */
+void fp_detect_foreign_job(fp_session_t *s);
+
 #endif /* FP_DETECT_H */

@@ -19,7 +19,7 @@
 
 #define SCHEME_PREFIX "flushprinter+"
 
-/* A millisecond option: its name, where it goes, its range. */
+/* A whole-number option (milliseconds, counts, bytes): its name, where it goes, its range. */
 typedef struct ms_option_s
 {
   const char *name;
@@ -33,7 +33,19 @@ static const ms_option_t ms_options[] = {
   { "timeout", offsetof(fp_options_t, timeout_ms), 100, 3600000 },
   { "contimeout", offsetof(fp_options_t, contimeout_ms), 0, 7 * 24 * 3600 * 1000 },
   { "retries", offsetof(fp_options_t, retries), 0, 100 },
+  { "maxflush", offsetof(fp_options_t, max_flush), 0, FP_MAX_FLUSH_LIMIT },
 };
+
+/* The most completion bytes one flush may send. */
+uint64_t fp_options_flush_ceiling(const fp_options_t *o, const fp_language_t *language)
+{
+  if (o->max_flush >= 0)
+    return (uint64_t)o->max_flush;
+  /* ESC/POS raster prints as it arrives: 256 KiB is about 45 cm of 80 mm paper. */
+  if (language == &fp_language_escpos)
+    return FP_MAX_FLUSH_PRINTING;
+  return FP_MAX_FLUSH_STORED;
+}
 
 /* Parse a whole decimal number within [min, max]. */
 static int parse_number(const char *text, int min, int max, int *value)
@@ -270,6 +282,7 @@ static void set_defaults(fp_options_t *o)
   o->contimeout_ms = 300000;
   o->retries = 3;
   o->soft_reset = 0;
+  o->max_flush = -1;
   snprintf(o->reset_spec, sizeof(o->reset_spec), "none");
 }
 

@@ -4,7 +4,7 @@
  *   flushprinter+file:PATH?OPTIONS
  *   flushprinter+usb://MAKE/MODEL?serial=SN&OPTIONS
  * OPTIONS: reset= language= idle= grace= timeout= contimeout= retries=
- * softreset= (and serial= for usb).
+ * softreset= maxflush= (and serial= for usb).
  */
 
 #ifndef FP_OPTIONS_H
@@ -16,6 +16,11 @@
 
 #include "language.h"
 #include "state.h"
+
+/* maxflush= in bytes: defaults and the largest value accepted. */
+#define FP_MAX_FLUSH_PRINTING (256 * 1024)  /* owed raster prints as it arrives (ESC/POS) */
+#define FP_MAX_FLUSH_STORED   (1024 * 1024) /* owed data fills a page, a stored graphic, a form */
+#define FP_MAX_FLUSH_LIMIT    (1 << 30)
 
 typedef struct fp_options_s
 {
@@ -38,6 +43,7 @@ typedef struct fp_options_s
   int                  contimeout_ms;   /* keep trying to reach the device this long */
   int                  retries;         /* reconnect attempts after a failed write */
   int                  soft_reset;      /* also send the device's soft reset after a flush */
+  int                  max_flush;       /* longest completion a flush sends; -1: by language */
   char                 device_key[FP_DEVICE_KEY_MAX]; /* names the device in the state store */
 } fp_options_t;
 
@@ -46,6 +52,13 @@ typedef struct fp_options_s
  * sentence naming the offending part into `message`.
  */
 int fp_options_parse(const char *uri, fp_options_t *options, char *message, size_t size);
+
+/*
+ * The most completion bytes one flush may send: maxflush=, else the
+ * default for `language` (a printer that prints owed raster rows as they
+ * arrive pays for every byte in paper).
+ */
+uint64_t fp_options_flush_ceiling(const fp_options_t *options, const fp_language_t *language);
 
 /* Release what fp_options_parse() allocated. */
 void fp_options_free(fp_options_t *options);

@@ -175,68 +175,137 @@ static void disconnect_device(fp_session_t *s)
   s->conn = NULL;
 }
 
-/* Flush-engine write function: the device, with the stall timeout, never canceled. */
+/*
+ * Flush-engine write function: the device, with the stall timeout.  A cancel
+ * not yet acknowledged (the first SIGTERM of a job that was not canceled, or
+ * a second one after the cancel path began) stops the flush between writes.
+ */
 static int flush_write(void *ctx, const uint8_t *buf, size_t len, size_t *accepted)
 {
   fp_session_t *s = ctx;
 
-  return fp_transport_write_all(s->transport, s->conn, buf, len, s->opts->timeout_ms, -1,
-                                accepted);
+  *accepted = 0;
+  if (fp_wait_fd(-1, 0, s->job.cancel_fd, 0) < 0)
+    return FP_ERROR_CANCELED;
+  return fp_transport_write_all(s->transport, s->conn, buf, len, s->opts->timeout_ms,
+                                s->job.cancel_fd, accepted);
 }
 
-/* Reconnect after a failure, to flush: `retries` attempts, not cancelable. */
+/* The flush delivered `padding` bytes of its debt: journal what is still owed. */
+static void flush_progress(void *ctx, uint64_t padding)
+{
+  fp_session_t *s = ctx;
+
+  s->state.owed = s->flush_debt;
+  fp_completion_advance(&s->state.owed, padding);
+  s->state.dirty = true;
+  journal(s, false);
+}
+
+/* Reconnect after a failure, to flush: `retries` attempts; a cancel gives up. */
 static int reconnect_device(fp_session_t *s)
 {
   disconnect_device(s);
-  return connect_device(s, s->opts->retries * RECONNECT_WAIT_MS, -1);
+  return connect_device(s, s->opts->retries * RECONNECT_WAIT_MS, s->job.cancel_fd);
+}
+
+/* Take note of the SIGTERMs so far: from now on only a further one stops a flush. */
+static void acknowledge_cancel(fp_session_t *s)
+{
+  char drain[64];
+
+  while (read(s->job.cancel_fd, drain, sizeof(drain)) > 0)
+    continue;
 }
 
 /*
- * The completion to send when bytes may have been lost with a broken
- * connection: what the tracker reports, lengthened by the bytes in doubt when
- * the language ignores surplus fill.  NULL when nothing is in doubt.
+ * When bytes may have been lost with a broken connection, lengthen the debt
+ * by the bytes in doubt if the language ignores surplus fill.
  */
-static const fp_completion_t *doubtful_completion(fp_session_t *s, fp_completion_t *c)
+static void widen_for_doubt(fp_session_t *s, fp_completion_t *debt)
 {
-  if (!s->in_doubt || !s->tracker.language || !s->tracker.language->surplus_fill_harmless)
-    return NULL;
-  memset(c, 0, sizeof(*c));
-  fp_tracker_completion(&s->tracker, c);
-  c->fill_count += s->in_doubt;
+  if (!s->in_doubt || !s->tracker.language || !s->tracker.language->surplus_fill_harmless
+      || debt->implausible)
+    return;
+  debt->fill_count += s->in_doubt;
+  s->in_doubt = 0;
   fp_log("DEBUG", "flushprinter: up to %" PRIu64 " bytes may have been lost with the "
-         "connection; padding that much more", s->in_doubt);
-  return c;
+         "connection; padding that much more", debt->fill_count);
 }
 
-/* Run the flush engine, reconnecting once per allowed retry when the device drops. */
+/* The most completion bytes one flush may send on this queue. */
+static uint64_t flush_ceiling(const fp_session_t *s)
+{
+  return fp_options_flush_ceiling(s->opts, s->tracker.language);
+}
+
+/* Say why a debt was not paid, once, where the administrator sees it. */
+static void report_refusal(fp_session_t *s, const fp_completion_t *debt, uint64_t owed)
+{
+  const char *lang = s->tracker.language ? s->tracker.language->name : "none";
+
+  if (fp_flush_refusal(debt, flush_ceiling(s)) == FP_REFUSAL_IMPLAUSIBLE)
+    fp_log("WARNING", "The job claimed %" PRIu64 " more bytes for a command than a %s printer "
+           "accepts: the data is not %s; sent the reset without completing it; the printer may "
+           "need attention", owed, lang, lang);
+  else
+    fp_log("WARNING", "The half-sent command still owed %" PRIu64 " bytes, more than maxflush=%"
+           PRIu64 "; sent the reset without completing it; the printer may need attention",
+           owed, flush_ceiling(s));
+}
+
+/*
+ * Run the flush engine on `owed` (NULL: what the tracker reports), reconnecting
+ * once per allowed retry when the device drops.  Every delivered byte is
+ * journaled as it goes, so a stop or a crash leaves exactly the rest owed.
+ */
 static int send_flush(fp_session_t *s, const fp_completion_t *owed, const uint8_t *reset,
                       size_t reset_len, fp_flush_counts_t *total)
 {
-  fp_completion_t widened;
-  int             status = FP_ERROR_IO;
+  const fp_language_t *lang = s->tracker.language;
+  int                  status = FP_ERROR_IO;
 
   memset(total, 0, sizeof(*total));
-  if (!owed)
-    owed = doubtful_completion(s, &widened);
+  memset(&s->flush_debt, 0, sizeof(s->flush_debt));
+  if (owed)
+    s->flush_debt = *owed;
+  else
+    fp_tracker_completion(&s->tracker, &s->flush_debt);
+  widen_for_doubt(s, &s->flush_debt);
   for (int attempt = 0; attempt <= s->opts->retries; attempt++)
   {
     fp_flush_counts_t counts = { 0 };
+    fp_flush_plan_t   plan = { .owed = &s->flush_debt, .tracker = &s->tracker,
+                               .ceiling = flush_ceiling(s),
+                               .resync = lang ? lang->resync : NULL,
+                               .resync_len = lang ? lang->resync_len : 0, .reset = reset,
+                               .reset_len = reset_len, .write = flush_write,
+                               .progress = flush_progress, .ctx = s };
 
-    if (!s->conn && reconnect_device(s))
+    if (!s->conn && (status = reconnect_device(s)))
       break;
-    status = owed ? fp_flush_send_owed(owed, &s->tracker, reset, reset_len, flush_write, s, &counts)
-                  : fp_flush_send(&s->tracker, reset, reset_len, flush_write, s, &counts);
+    status = fp_flush_run(&plan, &counts);
     total->padding += counts.padding;
     total->reset += counts.reset;
-    if (status == FP_OK)
+    if (counts.refused)
+    {
+      total->refused = counts.refused;
+      report_refusal(s, &s->flush_debt, counts.refused);
+      memset(&s->flush_debt, 0, sizeof(s->flush_debt));
+      fp_tracker_init(&s->tracker, lang); /* whatever it followed, the reset went after it */
+    }
+    fp_completion_advance(&s->flush_debt, counts.padding);
+    if (status == FP_OK || status == FP_ERROR_CANCELED)
       break;
     fp_log("WARNING", "Flush interrupted (%s); reconnecting", fp_strerror(status));
     note_in_doubt(s);
     disconnect_device(s);
-    owed = doubtful_completion(s, &widened); /* the tracker followed what was accepted */
+    widen_for_doubt(s, &s->flush_debt);
   }
-  if (status == FP_OK)
-    s->in_doubt = 0;
+  if (status == FP_ERROR_CANCELED)
+    fp_log("WARNING", "Flush stopped by a cancel after %" PRIu64 " completion bytes; %" PRIu64
+           " still owed, kept for the next job", total->padding,
+           fp_completion_size(&s->flush_debt));
   return status;
 }
 
@@ -257,12 +326,16 @@ int fp_session_flush(fp_session_t *s, const uint8_t *reset, size_t reset_len, in
   if (status == FP_OK && s->conn)
     s->transport->drain(s->conn, s->opts->timeout_ms);
 
-  s->quiet_until = idle_ms > 0 ? fp_realtime_ms() + idle_ms : 0;
+  s->quiet_until = idle_ms > 0 && status != FP_ERROR_CANCELED ? fp_realtime_ms() + idle_ms : 0;
   if (s->quiet_until > s->state.quiet_until)
     s->state.quiet_until = s->quiet_until;
   s->state.dirty = status != FP_OK;
   s->journaled = s->state.dirty;
-  journal_progress(s, true);
+  s->state.accepted = s->accepted;
+  s->state.owed = s->flush_debt; /* what a stopped or broken flush left owed */
+  if (counts.refused)
+    s->state.refused = counts.refused;
+  journal(s, true);
 
   if (result)
   {
@@ -273,7 +346,7 @@ int fp_session_flush(fp_session_t *s, const uint8_t *reset, size_t reset_len, in
   if (status == FP_OK)
     fp_log("INFO", "Printer flushed: %" PRIu64 " padding bytes, %" PRIu64
            " reset bytes; port quiet for %d ms", counts.padding, counts.reset, idle_ms);
-  else
+  else if (status != FP_ERROR_CANCELED)
     fp_log("ERROR", "Could not flush the printer (%s); the next job flushes it first",
            fp_strerror(status));
   return status;
@@ -296,19 +369,27 @@ static int recover_dirty_device(fp_session_t *s)
   /* Without reset=, the reset of the language the interrupted job was in. */
   if (!s->opts->reset_set && left_in && left_in != &fp_language_none)
     fp_reset_parse(left_in->reset_preset, &preset, &preset_len, NULL, 0);
+  /* Its language's ceiling and resynchronisation apply to its debt. */
+  fp_tracker_init(&s->tracker, left_in ? left_in : s->opts->language);
   status = send_flush(s, &owed, preset ? preset : s->opts->reset,
                       preset ? preset_len : s->opts->reset_len, &counts);
   free(preset);
+  fp_tracker_init(&s->tracker, s->opts->language);
   if (status)
   {
-    fp_log("ERROR", "Could not flush the printer left by job %d: %s", s->state.job_id,
-           fp_strerror(status));
+    s->state.owed = s->flush_debt;
+    journal(s, true);
+    if (status != FP_ERROR_CANCELED)
+      fp_log("ERROR", "Could not flush the printer left by job %d: %s", s->state.job_id,
+             fp_strerror(status));
     return status;
   }
   fp_log("DEBUG", "flushprinter: recovered job %d: %" PRIu64 " padding, %" PRIu64 " reset bytes",
          s->state.job_id, counts.padding, counts.reset);
-  fp_tracker_init(&s->tracker, s->opts->language);
   s->state.dirty = false;
+  memset(&s->state.owed, 0, sizeof(s->state.owed));
+  if (counts.refused)
+    s->state.refused = counts.refused;
   journal(s, true);
   return FP_OK;
 }
@@ -317,11 +398,13 @@ static int recover_dirty_device(fp_session_t *s)
 static void journal_start(fp_session_t *s)
 {
   fp_detect_session_language(s);
+  fp_detect_foreign_job(s);
   s->state.dirty = true;
   s->state.job_id = s->job.job_id;
   s->state.pid = (int)getpid();
   s->state.accepted = 0;
-  snprintf(s->state.language, sizeof(s->state.language), "%s", s->opts->language->name);
+  s->state.refused = 0;
+  snprintf(s->state.language, sizeof(s->state.language), "%s", s->tracker.language->name);
   memset(&s->state.owed, 0, sizeof(s->state.owed));
   journal(s, true);
   s->journaled = true;
@@ -581,6 +664,7 @@ static void await_filter_flush(fp_session_t *s)
 static int finish_canceled(fp_session_t *s)
 {
   fp_log("INFO", "Job canceled after %" PRIu64 " bytes reached the printer", s->accepted);
+  acknowledge_cancel(s);
   fp_session_discard_input(s);
   await_filter_flush(s);
   if (!s->filter_flushed)
@@ -622,8 +706,14 @@ static int finish_done(fp_session_t *s)
   if (fp_tracker_completion(&s->tracker, &owed))
   {
     fp_log("WARNING", "The job ended in the middle of a command (%" PRIu64 " bytes owed); "
-           "completing it and resetting the printer", fp_completion_size(&owed));
-    if (fp_session_flush(s, s->opts->reset, s->opts->reset_len, 0, NULL))
+           "resetting the printer", owed.implausible ? owed.fill_count : fp_completion_size(&owed));
+    status = fp_session_flush(s, s->opts->reset, s->opts->reset_len, 0, NULL);
+    if (status == FP_ERROR_CANCELED)
+    {
+      disconnect_device(s); /* canceled at its very end: the journal keeps the rest owed */
+      return CUPS_BACKEND_OK;
+    }
+    if (status)
       return finish_failed(s, FP_ERROR_IO);
   }
   if ((status = s->transport->drain(s->conn, s->opts->timeout_ms)))
@@ -679,7 +769,12 @@ int fp_session_run(fp_options_t *opts, const fp_transport_t *transport,
     if (status == FP_ERROR_CANCELED)
       fp_log("INFO", "Job canceled before it reached the printer");
   }
-  else if (recover_dirty_device(s))
+  else if ((status = recover_dirty_device(s)) == FP_ERROR_CANCELED)
+  {
+    fp_log("INFO", "Job canceled before it reached the printer");
+    rc = CUPS_BACKEND_OK;
+  }
+  else if (status)
     rc = finish_failed(s, FP_ERROR_IO);
   else
   {

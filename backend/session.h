@@ -49,6 +49,7 @@ typedef struct fp_session_s
   bool                  connecting;    /* STATE: +connecting-to-device is set */
   bool                  filter_flushed;/* a filter's flush request was carried out */
   int64_t               quiet_until;   /* realtime ms of the window this job armed */
+  fp_completion_t       flush_debt;    /* what the flush under way still owes */
   fp_sc_reader_t       *sc;            /* side-channel reassembly */
   fp_sc_message_t      *msg;           /* one message, scratch */
   uint8_t              *flush_buf;     /* a filter's flush buffer being received */

@@ -21,23 +21,25 @@ static const uint8_t zeros[FILL_CHUNK];
  * that reports success without taking anything is an I/O error, so a broken
  * write function cannot make the flush spin.
  */
-static int write_all(fp_tracker_t *tracker, const uint8_t *buf, size_t len, fp_write_fn write,
-                     void *ctx, uint64_t *count)
+static int write_all(const fp_flush_plan_t *plan, const uint8_t *buf, size_t len, uint64_t *count,
+                     const uint64_t *padding)
 {
   while (len)
   {
     size_t accepted = 0;
-    int    status = write(ctx, buf, len, &accepted);
+    int    status = plan->write(plan->ctx, buf, len, &accepted);
 
     if (accepted > len)
       accepted = len;
     if (accepted)
     {
-      if (tracker)
-        fp_tracker_feed(tracker, buf, accepted);
+      if (plan->tracker)
+        fp_tracker_feed(plan->tracker, buf, accepted);
       *count += accepted;
       buf += accepted;
       len -= accepted;
+      if (plan->progress)
+        plan->progress(plan->ctx, *padding);
     }
     if (status < 0)
       return status;
@@ -48,8 +50,7 @@ static int write_all(fp_tracker_t *tracker, const uint8_t *buf, size_t len, fp_w
 }
 
 /* Write `count` copies of `byte`, a chunk at a time. */
-static int write_fill(fp_tracker_t *tracker, uint64_t count, uint8_t byte, fp_write_fn write,
-                      void *ctx, uint64_t *written)
+static int write_fill(const fp_flush_plan_t *plan, uint64_t count, uint8_t byte, uint64_t *written)
 {
   uint8_t        pattern[FILL_CHUNK];
   const uint8_t *chunk = zeros;
@@ -62,7 +63,7 @@ static int write_fill(fp_tracker_t *tracker, uint64_t count, uint8_t byte, fp_wr
   while (count)
   {
     size_t n = count < FILL_CHUNK ? (size_t)count : FILL_CHUNK;
-    int    status = write_all(tracker, chunk, n, write, ctx, written);
+    int    status = write_all(plan, chunk, n, written, written);
 
     if (status)
       return status;
@@ -71,42 +72,94 @@ static int write_fill(fp_tracker_t *tracker, uint64_t count, uint8_t byte, fp_wr
   return FP_OK;
 }
 
+/* Whether `owed` may be sent under `ceiling`. */
+fp_refusal_t fp_flush_refusal(const fp_completion_t *owed, uint64_t ceiling)
+{
+  if (!owed)
+    return FP_REFUSAL_NONE;
+  if (owed->implausible)
+    return FP_REFUSAL_IMPLAUSIBLE;
+  if (fp_completion_size(owed) > ceiling)
+    return FP_REFUSAL_CEILING;
+  return FP_REFUSAL_NONE;
+}
+
+/* Drop the first `n` bytes of a completion. */
+void fp_completion_advance(fp_completion_t *c, uint64_t n)
+{
+  size_t cut = n < c->prefix_len ? (size_t)n : c->prefix_len;
+
+  memmove(c->prefix, c->prefix + cut, c->prefix_len - cut);
+  c->prefix_len -= cut;
+  n -= cut;
+  if (n < c->fill_count)
+  {
+    c->fill_count -= n;
+    return;
+  }
+  n -= c->fill_count;
+  c->fill_count = 0;
+  cut = n < c->suffix_len ? (size_t)n : c->suffix_len;
+  memmove(c->suffix, c->suffix + cut, c->suffix_len - cut);
+  c->suffix_len -= cut;
+}
+
+/* Run a flush plan: the completion unless refused, then the reset. */
+int fp_flush_run(const fp_flush_plan_t *plan, fp_flush_counts_t *counts)
+{
+  fp_completion_t        reported = { 0 };
+  const fp_completion_t *owed = plan->owed;
+  int                    status;
+
+  memset(counts, 0, sizeof(*counts));
+  if (!plan->write || (!plan->reset && plan->reset_len) || (!plan->resync && plan->resync_len)
+      || (owed && (owed->prefix_len > FP_COMPLETION_PREFIX_MAX
+                   || owed->suffix_len > FP_COMPLETION_SUFFIX_MAX)))
+    return FP_ERROR_INVALID_ARGUMENT;
+  if (!owed && plan->tracker && fp_tracker_completion(plan->tracker, &reported))
+    owed = &reported;
+
+  if (owed && fp_flush_refusal(owed, plan->ceiling))
+  {
+    counts->refused = fp_completion_size(owed);
+    if (owed->implausible && counts->refused < owed->fill_count)
+      counts->refused = owed->fill_count;
+    if ((status = write_all(plan, plan->resync, plan->resync_len, &counts->reset,
+                            &counts->padding)))
+      return status;
+  }
+  else if (owed)
+  {
+    if ((status = write_all(plan, owed->prefix, owed->prefix_len, &counts->padding,
+                            &counts->padding))
+        || (status = write_fill(plan, owed->fill_count, owed->fill_byte, &counts->padding))
+        || (status = write_all(plan, owed->suffix, owed->suffix_len, &counts->padding,
+                               &counts->padding)))
+      return status;
+  }
+  return write_all(plan, plan->reset, plan->reset_len, &counts->reset, &counts->padding);
+}
+
 /* Send the completion `owed` (may be NULL: nothing owed), then the reset buffer. */
 int fp_flush_send_owed(const fp_completion_t *owed, fp_tracker_t *tracker, const uint8_t *reset,
                        size_t reset_len, fp_write_fn write, void *ctx, fp_flush_counts_t *counts)
 {
-  fp_flush_counts_t scratch;
-  int               status;
+  static const fp_completion_t none = { 0 };
+  fp_flush_plan_t              plan = { .owed = owed ? owed : &none, .tracker = tracker,
+                                        .ceiling = UINT64_MAX, .reset = reset,
+                                        .reset_len = reset_len, .write = write, .ctx = ctx };
+  fp_flush_counts_t            scratch;
 
-  if (!counts)
-    counts = &scratch;
-  memset(counts, 0, sizeof(*counts));
-  if (!write || (!reset && reset_len)
-      || (owed && (owed->prefix_len > FP_COMPLETION_PREFIX_MAX
-                   || owed->suffix_len > FP_COMPLETION_SUFFIX_MAX)))
-    return FP_ERROR_INVALID_ARGUMENT;
-
-  if (owed)
-  {
-    if ((status = write_all(tracker, owed->prefix, owed->prefix_len, write, ctx,
-                            &counts->padding)))
-      return status;
-    if ((status = write_fill(tracker, owed->fill_count, owed->fill_byte, write, ctx,
-                             &counts->padding)))
-      return status;
-    if ((status = write_all(tracker, owed->suffix, owed->suffix_len, write, ctx,
-                            &counts->padding)))
-      return status;
-  }
-  return write_all(tracker, reset, reset_len, write, ctx, &counts->reset);
+  return fp_flush_run(&plan, counts ? counts : &scratch);
 }
 
 /* Send the completion of `tracker`'s half-sent command, then the reset buffer. */
 int fp_flush_send(fp_tracker_t *tracker, const uint8_t *reset, size_t reset_len,
                   fp_write_fn write, void *ctx, fp_flush_counts_t *counts)
 {
-  fp_completion_t owed = { 0 };
-  bool            mid = tracker && fp_tracker_completion(tracker, &owed);
+  fp_flush_plan_t   plan = { .tracker = tracker, .ceiling = UINT64_MAX, .reset = reset,
+                             .reset_len = reset_len, .write = write, .ctx = ctx };
+  fp_flush_counts_t scratch;
 
-  return fp_flush_send_owed(mid ? &owed : NULL, tracker, reset, reset_len, write, ctx, counts);
+  return fp_flush_run(&plan, counts ? counts : &scratch);
 }

@@ -730,6 +730,42 @@ const char *fp_detect_stream(const uint8_t *p, size_t len, fp_detection_t *d)
   return sniff_commands(p, n, i, d);
 }
 
+/* Magic numbers of formats that are documents, not printer command streams. */
+static const struct
+{
+  const char *magic;
+  size_t      len;
+  const char *name;
+} foreign_formats[] = {
+  { "%PDF-", 5, "PDF" },
+  { "%!", 2, "PostScript" },
+  { "\x04%!", 3, "PostScript" },              /* a ^D before the PostScript header */
+  { "\xc5\xd0\xd3\xc6", 4, "EPS (DOS binary)" },
+  { "\x89PNG\r\n\x1a\n", 8, "PNG" },
+  { "\xff\xd8\xff", 3, "JPEG" },
+  { "GIF87a", 6, "GIF" },
+  { "GIF89a", 6, "GIF" },
+  { "II*\0", 4, "TIFF" },
+  { "MM\0*", 4, "TIFF" },
+  { "RaS2", 4, "CUPS/PWG raster" },
+  { "RaS3", 4, "CUPS raster" },
+  { "2SaR", 4, "CUPS raster" },
+  { "3SaR", 4, "CUPS raster" },
+  { "UNIRAST", 7, "Apple raster" },
+  { "\x1f\x8b", 2, "gzip" },
+  { "PK\x03\x04", 4, "ZIP (office document)" },
+  { "\xd0\xcf\x11\xe0", 4, "OLE (office document)" },
+};
+
+/* The document format the job's first bytes clearly are, or NULL. */
+const char *fp_detect_foreign_format(const uint8_t *data, size_t len)
+{
+  for (size_t i = 0; data && i < sizeof(foreign_formats) / sizeof(foreign_formats[0]); i++)
+    if (len >= foreign_formats[i].len && !memcmp(data, foreign_formats[i].magic, foreign_formats[i].len))
+      return foreign_formats[i].name;
+  return NULL;
+}
+
 /* Note a detector's verdict in the trail and in `d`; true when it named a language. */
 static bool consider(const char *source, const fp_detection_t *step, fp_detection_t *d,
                      char *trail, size_t size)

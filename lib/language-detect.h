@@ -78,6 +78,14 @@ void fp_device_id_field(const char *device_id, const char *key, const char *alia
 /* From the first bytes of the job (at most FP_DETECT_SNIFF_MAX are looked at). */
 const char *fp_detect_stream(const uint8_t *data, size_t len, fp_detection_t *d);
 
+/*
+ * The name of a document format the job's first bytes clearly are ("PDF",
+ * "PostScript", "PNG", ...) when that is no printer language a tracker
+ * follows, else NULL.  Such a job reached a raw queue by mistake (or was
+ * sent there on purpose): no tracker can vouch for it.
+ */
+const char *fp_detect_foreign_format(const uint8_t *data, size_t len);
+
 /* Everything known about a job; any member may be NULL (or 0). */
 typedef struct fp_detect_input_s
 {

@@ -5,8 +5,11 @@
  *
  *   flushprinter-state v1 seq=N key=K quiet_until=MS dirty=0|1 job=J pid=P
  *   accepted=N language=L owed_prefix=HEX owed_fill=N fill_byte=HH owed_suffix=HEX
- *   crc=XXXXXXXX
+ *   [refused=N] crc=XXXXXXXX
  *
+ * refused=N, only in a clean record, is the debt the last flush refused to
+ * pay.  An implausible debt (the tracker no longer vouched for the stream) is
+ * written owed_fill=18446744073709551615, which no ceiling lets through.
  * K and L are percent-encoded; crc is the CRC-32 of everything before " crc=".
  * A writer overwrites the slot that does not hold the newest valid record,
  * so a torn write only ever destroys the older record.  The file is locked
@@ -37,7 +40,7 @@
 #define RECORD_MAGIC   "flushprinter-state v1"
 #define CRC_FIELD      " crc="
 #define CRC_DIGITS     8
-#define MAX_TOKENS     16
+#define MAX_TOKENS     20
 #define LOCK_POLL_MS   100
 /*
  * Longest key field that still fits a slot with every other field at its
@@ -185,6 +188,7 @@ static int format_record(const record_t *record, uint8_t slot[SLOT_SIZE])
   char                     language[LANGUAGE_FIELD_MAX + 1];
   char                     prefix[2 * FP_COMPLETION_PREFIX_MAX + 1];
   char                     suffix[2 * FP_COMPLETION_SUFFIX_MAX + 1];
+  char                     refused[32] = "";
   int                      n;
 
   if (!memchr(st->language, '\0', sizeof(st->language))
@@ -194,14 +198,17 @@ static int format_record(const record_t *record, uint8_t slot[SLOT_SIZE])
     return FP_ERROR_INVALID_ARGUMENT;
   hex_encode(st->owed.prefix, st->owed.prefix_len, prefix);
   hex_encode(st->owed.suffix, st->owed.suffix_len, suffix);
+  if (st->refused && !st->dirty) /* a dirty record's debt says more; it has no room for both */
+    snprintf(refused, sizeof(refused), " refused=%" PRIu64, st->refused);
 
   n = snprintf(line, sizeof(line),
                RECORD_MAGIC " seq=%" PRIu64 " key=%s quiet_until=%" PRId64 " dirty=%d job=%d"
                             " pid=%d accepted=%" PRIu64 " language=%s owed_prefix=%s"
-                            " owed_fill=%" PRIu64 " fill_byte=%02x owed_suffix=%s",
+                            " owed_fill=%" PRIu64 " fill_byte=%02x owed_suffix=%s%s",
                record->seq, record->key_field, st->quiet_until, st->dirty ? 1 : 0, st->job_id,
-               st->pid, st->accepted, language, prefix, st->owed.fill_count, st->owed.fill_byte,
-               suffix);
+               st->pid, st->accepted, language, prefix,
+               st->owed.implausible ? UINT64_MAX : st->owed.fill_count, st->owed.fill_byte,
+               suffix, refused);
   if (n < 0 || (size_t)n + sizeof(CRC_FIELD) - 1 + CRC_DIGITS > SLOT_SIZE - 1)
     return FP_ERROR_STATE; /* cannot happen: KEY_FIELD_MAX leaves room for the widest record */
   n += snprintf(line + n, sizeof(line) - (size_t)n, CRC_FIELD "%08" PRIx32,
@@ -282,6 +289,10 @@ static bool parse_record(const uint8_t slot[SLOT_SIZE], record_t *record)
   st->owed.suffix_len = 0;
   if ((w = field(tokens, count, "owed_suffix"))
       && !hex_decode(w, st->owed.suffix, FP_COMPLETION_SUFFIX_MAX, &st->owed.suffix_len))
+    return false;
+  st->owed.implausible = st->owed.fill_count == UINT64_MAX;
+  st->refused = 0;
+  if ((w = field(tokens, count, "refused")) && !parse_u64(w, &st->refused))
     return false;
   st->quiet_until = quiet_until;
   st->dirty = dirty != 0;

@@ -25,6 +25,7 @@ typedef struct fp_device_state_s
   uint64_t        accepted;      /* bytes of that job the device accepted */
   char            language[16];  /* tracker language of that job */
   fp_completion_t owed;          /* completion of its half-sent command, at last record */
+  uint64_t        refused;       /* debt the last flush did not pay (implausible or too long) */
 } fp_device_state_t;
 
 typedef struct fp_store_s fp_store_t;

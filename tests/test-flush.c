@@ -87,7 +87,7 @@ START_TEST(idle_sends_reset_only)
 {
   fp_tracker_t      t = escpos_fed("Hello\n", 6);
   device_t          d = partial_device();
-  fp_flush_counts_t counts = { 99, 99 };
+  fp_flush_counts_t counts = { 99, 99, 99 };
 
   ck_assert_int_eq(fp_flush_send(&t, (const uint8_t *)"\x1b@", 2, device_write, &d, &counts),
                    FP_OK);
@@ -213,7 +213,7 @@ START_TEST(invalid_arguments)
 {
   fp_tracker_t      t = escpos_fed("", 0);
   device_t          d = partial_device();
-  fp_flush_counts_t counts = { 5, 5 };
+  fp_flush_counts_t counts = { 5, 5, 5 };
   fp_completion_t   bad = { .prefix_len = FP_COMPLETION_PREFIX_MAX + 1 };
 
   ck_assert_int_eq(fp_flush_send(&t, (const uint8_t *)"\x1b@", 2, NULL, &d, &counts),
@@ -310,12 +310,147 @@ START_TEST(large_fill_in_chunks)
 }
 END_TEST
 
+
+/* A plan over the fake device with a ceiling; no tracker unless given. */
+static fp_flush_plan_t plan_for(device_t *d, const fp_completion_t *owed, uint64_t ceiling)
+{
+  fp_flush_plan_t plan = { .owed = owed, .ceiling = ceiling, .resync = (const uint8_t *)"RS",
+                           .resync_len = 2, .reset = (const uint8_t *)"\x1b@", .reset_len = 2,
+                           .write = device_write, .ctx = d };
+
+  return plan;
+}
+
+START_TEST(ceiling_lets_an_equal_debt_through)
+{
+  fp_completion_t   owed = { .prefix = { 'p' }, .prefix_len = 1, .fill_count = 8, .fill_byte = 'f' };
+  device_t          d = partial_device();
+  fp_flush_plan_t   plan = plan_for(&d, &owed, 9);
+  fp_flush_counts_t counts;
+
+  ck_assert_int_eq(fp_flush_refusal(&owed, 9), FP_REFUSAL_NONE);
+  ck_assert_int_eq(fp_flush_run(&plan, &counts), FP_OK);
+  assert_captured(&d, "pffffffff\x1b@", 11);
+  ck_assert_uint_eq(counts.padding, 9);
+  ck_assert_uint_eq(counts.refused, 0);
+}
+END_TEST
+
+START_TEST(over_the_ceiling_sends_resync_and_reset_only)
+{
+  fp_completion_t   owed = { .prefix = { 'p' }, .prefix_len = 1, .fill_count = 8, .fill_byte = 'f' };
+  device_t          d = partial_device();
+  fp_flush_plan_t   plan = plan_for(&d, &owed, 8);
+  fp_flush_counts_t counts;
+
+  ck_assert_int_eq(fp_flush_refusal(&owed, 8), FP_REFUSAL_CEILING);
+  ck_assert_int_eq(fp_flush_run(&plan, &counts), FP_OK);
+  assert_captured(&d, "RS\x1b@", 4);
+  ck_assert_uint_eq(counts.padding, 0);
+  ck_assert_uint_eq(counts.reset, 4);
+  ck_assert_uint_eq(counts.refused, 9);
+}
+END_TEST
+
+START_TEST(implausible_debt_is_never_sent)
+{
+  fp_completion_t      owed = { .fill_count = 5, .implausible = true };
+  device_t             d = partial_device();
+  fp_flush_plan_t      plan = plan_for(&d, &owed, UINT64_MAX);
+  fp_flush_counts_t    counts;
+
+  /* Even with no ceiling at all. */
+  ck_assert_int_eq(fp_flush_run(&plan, &counts), FP_OK);
+  assert_captured(&d, "RS\x1b@", 4);
+  ck_assert_uint_eq(counts.refused, 5);
+  /* The legacy entry points refuse it too, whatever the tracker reports. */
+  d = partial_device();
+  ck_assert_int_eq(fp_flush_send_owed(&owed, NULL, (const uint8_t *)"\x1b@", 2, device_write,
+                                      &d, &counts), FP_OK);
+  assert_captured(&d, "\x1b@", 2);
+}
+END_TEST
+
+/* Progress callback of the stopped-flush test: the padding seen at each call. */
+typedef struct progress_s
+{
+  device_t d;
+  uint64_t last, calls;
+  uint64_t stop_after; /* the write after this many padding bytes is canceled */
+} progress_t;
+
+/* Writes to the fake device until `stop_after` padding bytes, then reports a cancel. */
+static int stopping_write(void *ctx, const uint8_t *buf, size_t len, size_t *accepted)
+{
+  progress_t *p = ctx;
+
+  *accepted = 0;
+  if (p->d.total >= p->stop_after)
+    return FP_ERROR_CANCELED;
+  return device_write(&p->d, buf, len, accepted);
+}
+
+/* Records the padding the flush reports after each write. */
+static void note_progress(void *ctx, uint64_t padding)
+{
+  progress_t *p = ctx;
+
+  ck_assert_uint_ge(padding, p->last);
+  p->last = padding;
+  p->calls++;
+}
+
+START_TEST(a_cancel_stops_the_fill_and_the_rest_is_exact)
+{
+  fp_completion_t   owed = { .prefix = { 'a', 'b' }, .prefix_len = 2, .fill_count = 100000,
+                             .suffix = { 'z' }, .suffix_len = 1 };
+  progress_t        p = { .d = { .fail_at = NEVER }, .stop_after = 50000 };
+  fp_flush_plan_t   plan = { .owed = &owed, .ceiling = UINT64_MAX, .reset = (const uint8_t *)"R",
+                             .reset_len = 1, .write = stopping_write, .progress = note_progress,
+                             .ctx = &p };
+  fp_flush_counts_t counts;
+  fp_completion_t   rest = owed;
+
+  ck_assert_int_eq(fp_flush_run(&plan, &counts), FP_ERROR_CANCELED);
+  ck_assert_uint_ge(counts.padding, 50000);
+  ck_assert_uint_lt(counts.padding, 50000 + 4096 + 2);
+  ck_assert_uint_eq(p.last, counts.padding);
+  ck_assert_uint_gt(p.calls, 1);
+  ck_assert_uint_eq(counts.reset, 0);
+  fp_completion_advance(&rest, counts.padding);
+  ck_assert_uint_eq(fp_completion_size(&rest), fp_completion_size(&owed) - counts.padding);
+  ck_assert_uint_eq(rest.prefix_len, 0);
+  ck_assert_uint_eq(rest.suffix_len, 1);
+}
+END_TEST
+
+START_TEST(advance_walks_prefix_fill_suffix)
+{
+  fp_completion_t c = { .prefix = { 1, 2, 3 }, .prefix_len = 3, .fill_count = 4, .fill_byte = 9,
+                        .suffix = { 7, 8 }, .suffix_len = 2 };
+
+  fp_completion_advance(&c, 2);
+  ck_assert_uint_eq(c.prefix_len, 1);
+  ck_assert_uint_eq(c.prefix[0], 3);
+  fp_completion_advance(&c, 3);
+  ck_assert_uint_eq(c.prefix_len, 0);
+  ck_assert_uint_eq(c.fill_count, 2);
+  fp_completion_advance(&c, 3);
+  ck_assert_uint_eq(c.fill_count, 0);
+  ck_assert_uint_eq(c.suffix_len, 1);
+  ck_assert_uint_eq(c.suffix[0], 8);
+  fp_completion_advance(&c, 100);
+  ck_assert_uint_eq(fp_completion_size(&c), 0);
+}
+END_TEST
+
 /* The suite. */
 static Suite *flush_suite(void)
 {
   Suite *s = suite_create("flush");
   TCase *send = tcase_create("send");
   TCase *failures = tcase_create("failures");
+  TCase *limits = tcase_create("limits");
 
   tcase_add_test(send, idle_sends_reset_only);
   tcase_add_test(send, completes_raster_data_with_partial_writes);
@@ -331,6 +466,13 @@ static Suite *flush_suite(void)
   tcase_add_test(failures, no_progress_is_an_error);
   tcase_add_test(failures, invalid_arguments);
   suite_add_tcase(s, failures);
+
+  tcase_add_test(limits, ceiling_lets_an_equal_debt_through);
+  tcase_add_test(limits, over_the_ceiling_sends_resync_and_reset_only);
+  tcase_add_test(limits, implausible_debt_is_never_sent);
+  tcase_add_test(limits, a_cancel_stops_the_fill_and_the_rest_is_exact);
+  tcase_add_test(limits, advance_walks_prefix_fill_suffix);
+  suite_add_tcase(s, limits);
   return s;
 }
 

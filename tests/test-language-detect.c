@@ -509,6 +509,37 @@ START_TEST(trail_and_names)
 }
 END_TEST
 
+/* Documents are told from printer command streams by their first bytes. */
+START_TEST(foreign_formats)
+{
+  static const struct { const char *data; size_t len; const char *format; } cases[] = {
+    { "%PDF-1.7\n", 9, "PDF" },
+    { "%!PS-Adobe-3.0\n", 15, "PostScript" },
+    { "\x04%!PS", 5, "PostScript" },
+    { "\x89PNG\r\n\x1a\n\0", 9, "PNG" },
+    { "\xff\xd8\xff\xe0", 4, "JPEG" },
+    { "RaS2PwgRaster", 13, "CUPS/PWG raster" },
+    { "\x1b@Hello\n", 8, NULL },               /* ESC/POS */
+    { "\x1b%-12345X@PJL\r\n", 17, NULL },      /* PJL */
+    { "^XA^FDx^FS^XZ", 13, NULL },              /* ZPL */
+    { "\nN\nA10,10,0,1,1,1,N,\"x\"\n", 25, NULL }, /* EPL */
+    { "%", 1, NULL },                           /* too short to tell */
+    { "", 0, NULL },
+  };
+
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+  {
+    const char *got = fp_detect_foreign_format((const uint8_t *)cases[i].data, cases[i].len);
+
+    if (cases[i].format)
+      ck_assert_msg(got && !strcmp(got, cases[i].format), "case %zu: %s", i, got ? got : "NULL");
+    else
+      ck_assert_msg(!got, "case %zu taken for %s", i, got);
+  }
+  ck_assert_ptr_null(fp_detect_foreign_format(NULL, 4));
+}
+END_TEST
+
 /* The suite. */
 static Suite *detect_suite(void)
 {
@@ -526,6 +557,7 @@ static Suite *detect_suite(void)
   tcase_add_test(stream, stream_samples);
   tcase_add_test(stream, stream_cut_everywhere);
   tcase_add_test(stream, stream_window);
+  tcase_add_test(stream, foreign_formats);
   suite_add_tcase(s, stream);
   tcase_add_test(resolve, precedence);
   tcase_add_test(resolve, raw_jobs_and_content_type);

@@ -72,6 +72,32 @@ START_TEST(socket_defaults)
 }
 END_TEST
 
+/* maxflush=: bytes, bounded; without it, the language's default. */
+START_TEST(max_flush)
+{
+  fp_options_t o = parse_ok("flushprinter+socket://10.0.0.5/?reset=escpos");
+  char         message[256];
+
+  ck_assert_int_eq(o.max_flush, -1);
+  ck_assert_uint_eq(fp_options_flush_ceiling(&o, &fp_language_escpos), FP_MAX_FLUSH_PRINTING);
+  ck_assert_uint_eq(fp_options_flush_ceiling(&o, &fp_language_zpl), FP_MAX_FLUSH_STORED);
+  fp_options_free(&o);
+  o = parse_ok("flushprinter+socket://10.0.0.5/?reset=escpos&maxflush=0");
+  ck_assert_uint_eq(fp_options_flush_ceiling(&o, &fp_language_escpos), 0);
+  fp_options_free(&o);
+  o = parse_ok("flushprinter+socket://10.0.0.5/?maxflush=1073741824");
+  ck_assert_uint_eq(fp_options_flush_ceiling(&o, &fp_language_pcl), 1073741824u);
+  fp_options_free(&o);
+  ck_assert_int_eq(fp_options_parse("flushprinter+socket://h/?maxflush=1073741825", &o, message,
+                                    sizeof(message)), FP_ERROR_SYNTAX);
+  ck_assert_ptr_nonnull(strstr(message, "maxflush"));
+  fp_options_free(&o);
+  ck_assert_int_eq(fp_options_parse("flushprinter+socket://h/?maxflush=-1", &o, message,
+                                    sizeof(message)), FP_ERROR_SYNTAX);
+  fp_options_free(&o);
+}
+END_TEST
+
 START_TEST(socket_ipv6_literal)
 {
   fp_options_t o = parse_ok("flushprinter+socket://[::1]:9200/");
@@ -211,6 +237,7 @@ static Suite *options_suite(void)
 
   tcase_add_test(tc, socket_with_port_and_options);
   tcase_add_test(tc, socket_defaults);
+  tcase_add_test(tc, max_flush);
   tcase_add_test(tc, socket_ipv6_literal);
   tcase_add_test(tc, file_paths);
   tcase_add_test(tc, usb_uri);

@@ -285,6 +285,40 @@ START_TEST(test_round_trip)
 }
 END_TEST
 
+/* An implausible debt and a refused one survive the journal, and refused= never crowds a dirty record. */
+START_TEST(test_implausible_and_refused)
+{
+  fp_store_t       *store = open_store(dir, KEY);
+  fp_device_state_t in = sample_state(7), out;
+  char              slot[SLOT_SIZE + 1];
+
+  in.owed.implausible = true;
+  in.owed.fill_count = 123;
+  ck_assert_int_eq(fp_store_write(store, &in, true), FP_OK);
+  ck_assert_int_eq(fp_store_read(store, &out), FP_OK);
+  ck_assert(out.owed.implausible);
+  ck_assert_uint_eq(out.owed.fill_count, UINT64_MAX);
+
+  in = widest_state();
+  in.dirty = false;
+  in.owed.implausible = false;
+  in.owed.fill_count = UINT64_MAX - 1;
+  in.refused = UINT64_MAX - 1;
+  ck_assert_int_eq(fp_store_write(store, &in, true), FP_OK);
+  ck_assert_int_eq(fp_store_read(store, &out), FP_OK);
+  ck_assert_uint_eq(out.refused, UINT64_MAX - 1);
+  ck_assert(!out.owed.implausible);
+
+  in.dirty = true;
+  ck_assert_int_eq(fp_store_write(store, &in, true), FP_OK);
+  ck_assert_int_eq(fp_store_read(store, &out), FP_OK);
+  ck_assert_uint_eq(out.refused, 0);
+  read_slot(store, 1, slot);
+  ck_assert_ptr_null(strstr(slot, "refused="));
+  fp_store_close(store);
+}
+END_TEST
+
 /* A record written before completions had a suffix (no owed_suffix=) still reads. */
 START_TEST(test_record_without_suffix)
 {
@@ -683,6 +717,7 @@ static Suite *state_suite(void)
   tcase_add_test(records, test_round_trip);
   tcase_add_test(records, test_long_key);
   tcase_add_test(records, test_record_without_suffix);
+  tcase_add_test(records, test_implausible_and_refused);
   tcase_add_test(records, test_alternating_slots);
   tcase_add_test(records, test_torn_write);
   tcase_add_test(records, test_both_corrupt);
