@@ -41,7 +41,11 @@ uint64_t fp_options_flush_ceiling(const fp_options_t *o, const fp_language_t *la
 {
   if (o->max_flush >= 0)
     return (uint64_t)o->max_flush;
-  /* ESC/POS raster prints as it arrives: 256 KiB is about 45 cm of 80 mm paper. */
+  /*
+   * ESC/POS raster prints as it arrives: 512 KiB is at most 91 cm of 80 mm
+   * paper (72 bytes a dot row, 8 rows a mm), more than the tallest receipt
+   * image; a printer left owing a refused debt would swallow the next job.
+   */
   if (language == &fp_language_escpos)
     return FP_MAX_FLUSH_PRINTING;
   return FP_MAX_FLUSH_STORED;

@@ -18,7 +18,7 @@
 #include "state.h"
 
 /* maxflush= in bytes: defaults and the largest value accepted. */
-#define FP_MAX_FLUSH_PRINTING (256 * 1024)  /* owed raster prints as it arrives (ESC/POS) */
+#define FP_MAX_FLUSH_PRINTING (512 * 1024)  /* owed raster prints as it arrives (ESC/POS) */
 #define FP_MAX_FLUSH_STORED   (1024 * 1024) /* owed data fills a page, a stored graphic, a form */
 #define FP_MAX_FLUSH_LIMIT    (1 << 30)
 

@@ -14,15 +14,27 @@
 #include "flushprinter.h"
 #include "log.h"
 
-#define REPLY_TIMEOUT_MS  1000
 #define FLUSH_BUFFER_MAX  (16u << 20) /* largest flush buffer a filter may send */
 #define FLUSH_IDLE_MAX    3600000     /* longest quiet window a filter may ask for (= idle=) */
 
-/* Send one reply; a filter that stopped listening is not our problem. */
+/*
+ * Send one reply without ever waiting: a peer whose socket buffer is full
+ * has stopped reading its replies, and waiting for it would hold the job
+ * and its cancel hostage.  Such a peer (or one gone) is dropped.
+ */
 static void reply(fp_session_t *s, uint8_t command, uint8_t status, const void *data, size_t len)
 {
-  if (s->job.side_fd >= 0)
-    fp_sc_send(s->job.side_fd, command, status, data, len, REPLY_TIMEOUT_MS);
+  int sent;
+
+  if (s->job.side_fd < 0
+      || (sent = fp_sc_send(s->job.side_fd, command, status, data, len, 0)) == FP_OK)
+    return;
+  if (sent == FP_ERROR_TIMEOUT)
+    fp_log("WARNING", "A filter does not read its side-channel replies; closing the side channel");
+  else
+    fp_log("DEBUG", "flushprinter: side channel reply failed (%s); closing it", fp_strerror(sent));
+  close(s->job.side_fd);
+  s->job.side_fd = -1;
 }
 
 /* FLUSH BEGIN: idle_ms, total length.  Only a canceled job may be flushed. */

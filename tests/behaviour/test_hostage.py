@@ -1,0 +1,161 @@
+"""No job, byte or peer holds a printer hostage: a completion is bounded by
+maxflush= and by what the language can mean, a flush stops on a cancel with
+the rest journaled exactly, and a side-channel peer that does not read its
+replies is dropped instead of stalling the job."""
+
+import os
+import signal
+import struct
+import time
+
+import fptest
+from fptest import CUPS_BACKEND_OK
+
+ESCPOS_RESET = b"\x1b@"
+SC_GET_BIDI = 3
+
+
+def tall_image_head(rows, width=72):
+    """ESC @ and a GS v 0 header for `rows` rows of `width` bytes, no data."""
+    return ESCPOS_RESET + b"\x1dv0\x00" + struct.pack("<HH", width, rows)
+
+
+class BoundedFlush(fptest.TestCase):
+
+    def run_raw(self, emu, query, data, job_id=1, name="job"):
+        return self.backend(self.socket_uri(emu, query), job_id=job_id,
+                            spool_file=self.spool(data, name))
+
+    def next_job_prints(self, emu, query="reset=escpos", job_id=2, text="NEXT RECEIPT"):
+        nxt = self.run_raw(emu, query, ESCPOS_RESET + fptest.text(text), job_id, "next")
+        self.assertEqual(nxt.proc.wait(60), CUPS_BACKEND_OK, nxt.proc.stderr())
+        emu.wait_event("text", text=text)
+        return nxt
+
+    def journaled_debt(self):
+        """owed_fill of the newest dirty record in the state directory (0: none)."""
+        best = (-1, 0)
+        for name in os.listdir(self.statedir) if os.path.isdir(self.statedir) else []:
+            with open(os.path.join(self.statedir, name), "rb") as f:
+                for slot in f.read().split(b"\n"):
+                    fields = dict(w.split(b"=", 1) for w in slot.split() if b"=" in w)
+                    if fields.get(b"dirty") == b"1" and b"seq" in fields:
+                        best = max(best, (int(fields[b"seq"]), int(fields[b"owed_fill"])))
+        return best[1]
+
+    def test_debt_over_maxflush_sends_the_reset_only(self):
+        emu = self.emulator()
+        job = tall_image_head(1000) + b"\xaa" * 72      # owes 999 rows: 71928 bytes
+        b = self.run_raw(emu, "reset=escpos&maxflush=50000", job)
+        self.assertEqual(b.proc.wait(10), CUPS_BACKEND_OK, b.proc.stderr())
+        b.proc.wait_line(r"^WARNING: The half-sent command still owed 71928 bytes, more than "
+                         r"maxflush=50000; sent the reset without completing it")
+        self.assertIsNone(b.proc.line_time(r"^INFO: Printer flushed: [1-9]"))
+        closed = emu.wait_event("close", conn=1)
+        self.assertEqual(closed["bytes"], len(job) + len(ESCPOS_RESET))
+
+    def test_debt_at_maxflush_is_paid(self):
+        emu = self.emulator()
+        job = tall_image_head(1000) + b"\xaa" * 72
+        b = self.run_raw(emu, "reset=escpos&maxflush=71928", job)
+        self.assertEqual(b.proc.wait(10), CUPS_BACKEND_OK, b.proc.stderr())
+        b.proc.wait_line(r"^INFO: Printer flushed: 71928 padding bytes, 2 reset bytes")
+        image = emu.wait_event("image-end")
+        self.assertEqual(image["zeros"], 71928)
+        self.next_job_prints(emu)
+
+    def test_cancel_stops_the_end_of_job_flush_and_the_next_job_pays_the_rest(self):
+        emu = self.emulator("--rate", 20000)
+        owed = 2000 * 72 - 72
+        job = tall_image_head(2000) + b"\xaa" * 72
+        b = self.run_raw(emu, "reset=escpos&maxflush=1000000", job)
+        b.proc.wait_line(r"^WARNING: The job ended in the middle of a command \(%d bytes" % owed)
+        emu.wait_event("image-begin")
+        b.proc.signal(signal.SIGTERM)
+        sent = time.time()
+        self.assertEqual(b.proc.wait(10), CUPS_BACKEND_OK, b.proc.stderr())
+        self.assertLess(b.proc.ended - sent, 2.0, "a cancel ends a flush within a second")
+        line = b.proc.wait_line(r"^WARNING: Flush stopped by a cancel after \d+ completion bytes; "
+                                r"\d+ still owed")
+        paid, left = int(line.split()[7]), int(line.split()[10])
+        self.assertEqual(paid + left, owed)
+        self.assertGreater(left, 0)
+        nxt = self.next_job_prints(emu)
+        nxt.proc.wait_line(r"^INFO: Job 1 was interrupted")
+        image = emu.wait_event("image-end")
+        self.assertEqual(image["zeros"], owed, "the two flushes pay the debt exactly once")
+        self.assertLess(image.t, emu.wait_event("text", text="NEXT RECEIPT").t)
+
+    def test_sigkill_in_an_oversized_flush_then_the_next_job_refuses_the_rest(self):
+        emu = self.emulator("--rate", 20000)
+        job = tall_image_head(2000) + b"\xaa" * 72
+        b = self.run_raw(emu, "reset=escpos&maxflush=1000000", job)
+        b.proc.wait_line(r"^WARNING: The job ended in the middle of a command")
+        emu.wait_event("image-begin")
+        # Crash once the journal shows the flush under way.
+        end = time.time() + 10
+        while not 0 < self.journaled_debt() < 143928 and time.time() < end:
+            time.sleep(0.02)
+        b.proc.kill()
+        start = time.time()
+        nxt_job = ESCPOS_RESET + fptest.text("NEXT RECEIPT")
+        nxt = self.run_raw(emu, "reset=escpos&maxflush=16384", nxt_job, 2, "next")
+        self.assertEqual(nxt.proc.wait(10), CUPS_BACKEND_OK, nxt.proc.stderr())
+        self.assertLess(nxt.proc.ended - start, 5, "the rest over the ceiling is not replayed")
+        nxt.proc.wait_line(r"^INFO: Job 1 was interrupted")
+        nxt.proc.wait_line(r"^WARNING: The half-sent command still owed \d+ bytes, more than "
+                           r"maxflush=16384; sent the reset without completing it; the printer "
+                           r"may need attention")
+        closed = emu.wait_event("close", conn=2)
+        # A printer that honours the header still owes the rest: nothing more can be done
+        # within the ceiling, and the warning says so; the backend sent only the reset and
+        # the job.
+        self.assertEqual(closed["bytes"], 2 + len(nxt_job))
+
+    def test_pdf_on_an_escpos_queue_is_tracked_as_nothing(self):
+        pdf = "/usr/share/cups/data/default-testpage.pdf"
+        if not os.path.exists(pdf):
+            self.skipTest("no CUPS test page")
+        with open(pdf, "rb") as f:
+            data = f.read()
+        emu = self.emulator()
+        b = self.run_raw(emu, "reset=escpos", data)
+        self.assertEqual(b.proc.wait(20), CUPS_BACKEND_OK, b.proc.stderr())
+        b.proc.wait_line(r"^WARNING: The job is PDF, not escpos printer commands")
+        self.assertIsNone(b.proc.line_time(r"in the middle of a command"))
+        closed = emu.wait_event("close", conn=1)
+        self.assertEqual(closed["bytes"], len(data))
+
+
+class SideChannelFlood(fptest.TestCase):
+
+    def test_a_peer_that_never_reads_is_dropped(self):
+        emu = self.emulator()
+        b = self.backend(self.socket_uri(emu, "reset=escpos"))
+        b.write(ESCPOS_RESET + fptest.text("FIRST"))
+        emu.wait_event("text", text="FIRST")
+        request = struct.pack(">BBH", SC_GET_BIDI, 0, 0)
+        dropped = r"^WARNING: A filter does not read its side-channel replies; closing the side channel"
+        b.side.sock.setblocking(False)
+        sent, end = 0, time.time() + 20
+        # Requests, never reading a reply, until the backend gives up on us.
+        while time.time() < end and b.proc.line_time(dropped) is None:
+            try:
+                b.side.sock.send(request)
+                sent += 1
+            except BlockingIOError:
+                time.sleep(0.005)
+            except (BrokenPipeError, ConnectionResetError):
+                break
+        b.proc.wait_line(dropped, timeout=5)
+        b.write(fptest.text("AFTER FLOOD"))
+        emu.wait_event("text", text="AFTER FLOOD")
+        b.proc.signal(signal.SIGTERM)
+        canceled = time.time()
+        self.assertEqual(b.proc.wait(10), CUPS_BACKEND_OK, b.proc.stderr())
+        self.assertLess(b.proc.ended - canceled, 3.0)
+        self.assertGreater(sent, 100)
+
+
+if __name__ == "__main__":
+    fptest.main()
