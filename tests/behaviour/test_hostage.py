@@ -4,6 +4,7 @@ the rest journaled exactly, and a side-channel peer that does not read its
 replies is dropped instead of stalling the job."""
 
 import os
+import random
 import signal
 import struct
 import time
@@ -125,6 +126,64 @@ class BoundedFlush(fptest.TestCase):
         self.assertIsNone(b.proc.line_time(r"in the middle of a command"))
         closed = emu.wait_event("close", conn=1)
         self.assertEqual(closed["bytes"], len(data))
+
+
+POSTSCRIPT = b"""%!PS-Adobe-3.0
+%%Pages: 1
+%%EndComments
+/Helvetica findfont 24 scalefont setfont
+72 720 moveto (flushprinter) show
+0 1 200 { 72 exch 3 mul 100 add moveto 300 0 rlineto stroke } for
+showpage
+%%EOF
+"""
+LANGUAGES = (("escpos", "escpos"), ("pcl", "pjl+pcl"), ("escp", "escp"), ("zpl", "zpl"),
+             ("epl", "epl"), ("dymo", "dymo"))
+
+
+class HostileInput(fptest.TestCase):
+    """Every tracker fed what no queue of its language should get: random bytes,
+    the CUPS test page PDF, a PostScript file.  Each job ends within seconds and
+    no flush sends more than the ceiling."""
+
+    def inputs(self):
+        rng = random.Random(10)
+        found = [("random-%d" % i, bytes(rng.getrandbits(8) for _ in range(65536)))
+                 for i in range(3)]
+        found.append(("postscript", POSTSCRIPT))
+        pdf = "/usr/share/cups/data/default-testpage.pdf"
+        if os.path.exists(pdf):
+            with open(pdf, "rb") as f:
+                found.append(("testpage-pdf", f.read()))
+        return found
+
+    def test_every_tracker_ends_bounded_on_hostile_input(self):
+        ceiling = 1048576
+        longest = (0, 0.0, "")
+        report = []
+        for language, reset in LANGUAGES:
+            for name, data in self.inputs():
+                emu = self.emulator()
+                query = "language=%s&reset=%s&idle=0" % (language, reset)
+                b = self.backend(self.socket_uri(emu, query), job_id=len(report) + 1,
+                                 spool_file=self.spool(data, "%s-%s" % (language, name)))
+                self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
+                took = b.proc.ended - b.proc.started
+                closed = emu.wait_event("close", conn=1)
+                flushed = b.proc.line_time(r"^INFO: Printer flushed")
+                padding = 0
+                if flushed:
+                    padding = int(b.proc.wait_line(r"^INFO: Printer flushed: (\d+)").split()[3])
+                self.assertLessEqual(padding, ceiling)
+                self.assertLessEqual(closed["bytes"], len(data) + padding + 256)
+                self.assertLess(took, 15, "%s on %s took %.1f s" % (name, language, took))
+                refused = b.proc.line_time(r"^WARNING: .*sent the reset without completing it")
+                report.append("%-7s %-13s %8d padding bytes %6.2f s%s" % (
+                    language, name, padding, took, "  (debt refused)" if refused else ""))
+                longest = max(longest, (padding, took, "%s on %s" % (name, language)))
+                emu.stop()
+        print("\n".join(["", "hostile input, one job each:"] + report
+                        + ["longest flush: %d bytes (that job took %.2f s: %s)" % longest]))
 
 
 class SideChannelFlood(fptest.TestCase):
