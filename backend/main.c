@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,14 @@ static int optional_fd(int fd)
   return fd;
 }
 
+/* true when `path` exists and is a directory (a missing device is waited for instead). */
+static bool names_directory(const char *path)
+{
+  struct stat st;
+
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 int main(int argc, char *argv[])
 {
   fp_options_t          opts;
@@ -116,6 +125,14 @@ int main(int argc, char *argv[])
   {
     fp_log("ERROR", "flushprinter: the '%s' transport is not available in this build",
            opts.scheme);
+    fp_options_free(&opts);
+    return CUPS_BACKEND_STOP;
+  }
+  if (!strcmp(opts.scheme, "file") && names_directory(opts.path))
+  {
+    /* Waiting would not help: a directory never becomes a printer. */
+    fp_log("ERROR", "flushprinter: bad path in device URI: %s is a directory, not a device",
+           opts.path);
     fp_options_free(&opts);
     return CUPS_BACKEND_STOP;
   }

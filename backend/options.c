@@ -8,6 +8,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,16 +179,63 @@ static int parse_query(fp_options_t *o, const char *query, char *message, size_t
   return FP_OK;
 }
 
+/*
+ * Name the device in the state store: the formatted name (lowercased when
+ * `fold_case`, before any hashing), hashed when too long (state.h).
+ */
+static void set_device_key(fp_options_t *o, bool fold_case, const char *format, ...)
+  __attribute__((format(printf, 3, 4)));
+static void set_device_key(fp_options_t *o, bool fold_case, const char *format, ...)
+{
+  char    name[2048];
+  va_list ap;
+
+  va_start(ap, format);
+  vsnprintf(name, sizeof(name), format, ap); /* every part is bounded well below this */
+  va_end(ap);
+  for (char *k = name; fold_case && *k; k++)
+    *k = (char)tolower((unsigned char)*k);
+  fp_device_key(name, o->device_key);
+}
+
+/*
+ * Whether a decoded host can name a printer: letters, digits, '-', '.' and
+ * '_' (a name or an IPv4 address), or in brackets an IPv6 address (hex
+ * digits, ':' and '.', with an optional "%zone").  Anything else ('/',
+ * spaces, control bytes from %XX) would only fail to resolve, and waiting
+ * for it to resolve would hold the job for the whole contimeout.
+ */
+static bool host_is_valid(const char *host, bool bracketed)
+{
+  const char *zone = bracketed ? strchr(host, '%') : NULL;
+
+  for (const char *p = host; *p; p++)
+  {
+    unsigned char c = (unsigned char)*p;
+
+    if (zone && p > zone)
+    {
+      if (!isalnum(c) && !strchr("-._~", c))
+        return false;
+    }
+    else if (bracketed ? !(isxdigit(c) || c == ':' || c == '.' || p == zone)
+                       : !(isalnum(c) || c == '-' || c == '.' || c == '_'))
+      return false;
+  }
+  return *host && (!zone || zone[1]);
+}
+
 /* Parse "//HOST[:PORT][/]" of a socket URI; IPv6 literals in brackets. */
 static int parse_socket(fp_options_t *o, const char *rest, size_t len, char *message, size_t size)
 {
   const char *host, *host_end, *port = NULL, *tail;
   const char *end = rest + len;
+  bool        bracketed;
 
   if (len < 3 || strncmp(rest, "//", 2))
     goto bad;
   host = rest + 2;
-  if (*host == '[')
+  if ((bracketed = *host == '['))
   {
     host++;
     if (!(host_end = memchr(host, ']', (size_t)(end - host))))
@@ -229,9 +278,13 @@ static int parse_socket(fp_options_t *o, const char *rest, size_t len, char *mes
              "flushprinter+socket://HOST[:PORT]/?OPTIONS", (int)(end - tail), tail);
     return FP_ERROR_SYNTAX;
   }
-  snprintf(o->device_key, sizeof(o->device_key), "socket://%s:%d", o->host, o->port);
-  for (char *k = o->device_key; *k; k++)
-    *k = (char)tolower((unsigned char)*k);
+  if (!host_is_valid(o->host, bracketed))
+  {
+    snprintf(message, size, "bad host '%s' in device URI: expected a host name, an IPv4 "
+             "address or an IPv6 address in brackets", o->host);
+    return FP_ERROR_SYNTAX;
+  }
+  set_device_key(o, true, "socket://%s:%d", o->host, o->port);
   return FP_OK;
 
 bad_port:
@@ -255,7 +308,7 @@ static int parse_file(fp_options_t *o, const char *rest, size_t len, char *messa
     snprintf(message, size, "bad path in device URI: expected flushprinter+file:/ABSOLUTE/PATH");
     return FP_ERROR_SYNTAX;
   }
-  snprintf(o->device_key, sizeof(o->device_key), "file:%s", o->path);
+  set_device_key(o, false, "file:%s", o->path);
   return FP_OK;
 }
 
@@ -333,8 +386,7 @@ int fp_options_parse(const char *uri, fp_options_t *o, char *message, size_t siz
   }
 
   if (!strcmp(o->scheme, "usb"))
-    snprintf(o->device_key, sizeof(o->device_key), "usb://%s/%s?serial=%s", o->usb_make,
-             o->usb_model, o->usb_serial);
+    set_device_key(o, false, "usb://%s/%s?serial=%s", o->usb_make, o->usb_model, o->usb_serial);
   /* Without language=, track the language of the reset presets; else detect it. */
   if (!o->language_auto && !o->language)
     o->language = fp_language_find(fp_reset_language(o->reset_spec));

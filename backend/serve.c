@@ -7,10 +7,12 @@
 
 #include "serve.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "flushprinter.h"
 #include "log.h"
 
@@ -37,6 +39,15 @@ static void reply(fp_session_t *s, uint8_t command, uint8_t status, const void *
   s->job.side_fd = -1;
 }
 
+/*
+ * true once a canceled job's flush is done and its quiet window runs: the
+ * device is not touched again, whatever the filters ask.
+ */
+static bool quiet_after_flush(const fp_session_t *s)
+{
+  return fp_session_canceled(s) && s->quiet_until > fp_realtime_ms();
+}
+
 /* FLUSH BEGIN: idle_ms, total length.  Only a canceled job may be flushed. */
 static int flush_begin(fp_session_t *s, const fp_sc_message_t *m)
 {
@@ -51,6 +62,8 @@ static int flush_begin(fp_session_t *s, const fp_sc_message_t *m)
     fp_wait_fd(-1, 0, s->job.cancel_fd, s->opts->grace_ms);
   if (!fp_session_canceled(s))
     return FP_ERROR_NO_FAILED_WRITE;
+  if (quiet_after_flush(s))
+    return FP_ERROR_ALREADY_FLUSHED; /* a late request: the backend flushed already */
   total = fp_get_be32(m->data + 5);
   if (total > FLUSH_BUFFER_MAX)
     return FP_ERROR_INVALID_ARGUMENT;
@@ -91,6 +104,8 @@ static int flush_end(fp_session_t *s, uint8_t *counts)
     return FP_ERROR_PROTOCOL;
   }
   s->flush_open = false;
+  if (quiet_after_flush(s))
+    return FP_ERROR_ALREADY_FLUSHED;
   s->filter_flushed = true;
   fp_session_discard_input(s);
   fp_log("DEBUG", "flushprinter: filter flush request: %zu bytes, idle %u ms", s->flush_len,
@@ -135,6 +150,14 @@ static void answer_soft_reset(fp_session_t *s)
 {
   int status;
 
+  if (quiet_after_flush(s))
+  {
+    /* The printer was just flushed and must stay quiet: nothing more to do. */
+    fp_log("DEBUG", "flushprinter: SOFT_RESET during the quiet window; the printer was flushed "
+           "already");
+    reply(s, FP_SC_CMD_SOFT_RESET, FP_SC_STATUS_OK, NULL, 0);
+    return;
+  }
   fp_session_discard_input(s);
   status = fp_session_flush(s, s->opts->reset, s->opts->reset_len, s->opts->idle_ms, NULL);
   reply(s, FP_SC_CMD_SOFT_RESET, status ? FP_SC_STATUS_IO_ERROR : FP_SC_STATUS_OK, NULL, 0);

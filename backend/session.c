@@ -20,6 +20,7 @@
 #include "flushprinter.h"
 #include "log.h"
 #include "serve.h"
+#include "status.h"
 
 #define QUIET_SANITY_MS   (3600 * 1000) /* a deadline further away than this is a clock jump */
 #define FILTER_FLUSH_MAX  (30 * 1000)   /* ms a begun filter flush may take to arrive whole */
@@ -50,16 +51,16 @@ bool fp_session_sleep_until(int64_t deadline, int cancel_fd)
   return true;
 }
 
-/* Write the journal record; on failure say so once, printing goes on. */
+/* Write the journal record; on failure say so once, printing goes on (no store: said already). */
 static void journal(fp_session_t *s, bool durable)
 {
   static bool warned;
 
-  if (fp_store_write(s->store, &s->state, durable) && !warned)
+  if (s->store && fp_store_write(s->store, &s->state, durable) && !warned)
   {
     warned = true;
-    fp_log("WARNING", "Cannot update the device state file %s; crash recovery is off",
-           fp_store_path(s->store));
+    fp_log("WARNING", "Cannot update the device state file %s: %s; printing without crash "
+           "recovery or a recorded quiet window", fp_store_path(s->store), strerror(errno));
   }
 }
 
@@ -75,26 +76,36 @@ static void journal_progress(fp_session_t *s, bool durable)
 /* Open the state store and take the device lock, waiting while another job holds it. */
 static int acquire_device(fp_session_t *s)
 {
-  char dir[1024];
+  char dir[1024], why[1400];
   int  status;
 
   if ((status = fp_store_default_dir(dir, sizeof(dir)))
-      || (status = fp_store_open(dir, s->opts->device_key, &s->store)))
+      || (status = fp_store_open_why(dir, s->opts->device_key, &s->store, why, sizeof(why))))
   {
-    fp_log("ERROR", "Cannot open the device state in %s: %s", dir, fp_strerror(status));
-    return status;
+    /* A broken state directory must not stop printing; the administrator is told each job. */
+    if (status == FP_ERROR_NO_MEMORY)
+      return status;
+    if (status != FP_ERROR_STATE)
+      snprintf(why, sizeof(why), "%s: %s", dir, fp_strerror(status));
+    fp_log("WARNING", "Cannot use the device state (%s); printing without the device lock, "
+           "crash recovery or a recorded quiet window", why);
+    return FP_OK;
   }
   if ((status = fp_store_lock(s->store, s->job.cancel_fd, 0)) == FP_ERROR_BUSY)
   {
     fp_log("INFO", "Waiting for the printer: another job is using it");
     status = fp_store_lock(s->store, s->job.cancel_fd, -1);
   }
+  if (status == FP_ERROR_CANCELED)
+    return status;
   if (status)
   {
-    if (status != FP_ERROR_CANCELED)
-      fp_log("ERROR", "Cannot lock the device state %s: %s", fp_store_path(s->store),
-             fp_strerror(status));
-    return status;
+    fp_log("WARNING", "Cannot lock the device state file %s: %s; printing without the device "
+           "lock, crash recovery or a recorded quiet window", fp_store_path(s->store),
+           strerror(errno));
+    fp_store_close(s->store);
+    s->store = NULL;
+    return FP_OK;
   }
   if ((status = fp_store_read(s->store, &s->state)) == FP_ERROR_STATE)
     fp_log("WARNING", "Device state file %s was unreadable; flushing the printer to be safe",
@@ -111,8 +122,11 @@ static int wait_quiet_window(fp_session_t *s)
     return FP_OK;
   if (left > QUIET_SANITY_MS)
   {
-    fp_log("WARNING", "Ignoring a quiet window %" PRId64 " s in the future (clock change?)",
-           left / 1000);
+    /* Repair it too: kept, it would outrank every real window until the clock caught up. */
+    fp_log("WARNING", "Ignoring a quiet window %" PRId64 " s in the future (clock change?); "
+           "cleared it in %s", left / 1000, fp_store_path(s->store));
+    s->state.quiet_until = 0;
+    journal(s, true);
     return FP_OK;
   }
   fp_log("INFO", "Printer port quiet for %" PRId64 " ms after an interrupted job", left);
@@ -134,7 +148,9 @@ static int connect_device(fp_session_t *s, int budget_ms, int cancel_fd)
 
   for (;;)
   {
-    status = s->transport->open(s->opts, cancel_fd, &s->conn, message, sizeof(message));
+    /* Each attempt within what is left of the budget (0: one attempt of the transport's own). */
+    status = s->transport->open(s->opts, cancel_fd, budget_ms ? fp_ms_until(deadline) : -1,
+                                &s->conn, message, sizeof(message));
     if (status == FP_OK)
     {
       /* Withdraw reasons this or an earlier job set while the printer was away. */
@@ -410,19 +426,20 @@ static void journal_start(fp_session_t *s)
   s->journaled = true;
 }
 
-/* Forward back-channel data to the filters; false when the printer hung up. */
-static bool pump_back_channel(fp_session_t *s)
+/* Forward back-channel data to the filters; how the printer was lost if it was. */
+static int pump_back_channel(fp_session_t *s)
 {
   uint8_t data[4096];
   size_t  got = 0;
+  int     status;
 
   if (!s->transport->read)
-    return true;
-  if (s->transport->read(s->conn, data, sizeof(data), &got))
-    return false;
+    return FP_OK;
+  if ((status = s->transport->read(s->conn, data, sizeof(data), &got)))
+    return status;
   if (got && s->job.back_fd >= 0 && write(s->job.back_fd, data, got) < 0)
     fp_log("DEBUG", "flushprinter: back channel: %s", strerror(errno));
-  return true;
+  return FP_OK;
 }
 
 /* Read job data into the empty buffer; sets input_eof. */
@@ -525,12 +542,13 @@ static stream_end_t stream_job(fp_session_t *s, int *failure)
     if (fp_session_canceled(s))
       return STREAM_CANCELED;
     if (n > 0 && (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))
-        && (!pump_back_channel(s)
+        && ((*failure = pump_back_channel(s))
             || (!s->transport->read && (pfd[2].revents & (POLLHUP | POLLERR)))))
     {
       /* A hang-up on a write-only device would otherwise wake poll() forever. */
-      fp_log("ERROR", "The printer closed the connection");
-      *failure = FP_ERROR_BACKEND_GONE;
+      if (!*failure)
+        *failure = FP_ERROR_DEVICE_CLOSED;
+      fp_log("ERROR", "%s", fp_strerror(*failure));
       return STREAM_FAILED;
     }
     /* Only into an empty buffer: a side-channel DRAIN_OUTPUT above may have refilled it. */

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "flushprinter.h"
+#include "status.h"
 #include "language-detect.h"
 
 /* usblp ioctls (linux/drivers/usb/class/usblp.c). */
@@ -83,8 +84,8 @@ static void file_list(void)
 }
 
 /* Open the device once; a missing device or a FIFO without a reader is "not yet". */
-static int file_open(const fp_options_t *o, int cancel_fd, fp_conn_t **conn, char *message,
-                     size_t size)
+static int file_open(const fp_options_t *o, int cancel_fd, int attempt_ms, fp_conn_t **conn,
+                     char *message, size_t size)
 {
   struct stat st;
   int         fd = open(o->path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
@@ -115,7 +116,7 @@ static int file_write(fp_conn_t *c, const uint8_t *buf, size_t len, size_t *acce
   *accepted = n > 0 ? (size_t)n : 0;
   if (n >= 0 || errno == EAGAIN || errno == EINTR)
     return FP_OK;
-  return (errno == EPIPE || errno == ENODEV || errno == ENXIO) ? FP_ERROR_BACKEND_GONE
+  return (errno == EPIPE || errno == ENODEV || errno == ENXIO) ? FP_ERROR_DEVICE_GONE
                                                                 : FP_ERROR_IO;
 }
 

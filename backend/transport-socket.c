@@ -26,6 +26,7 @@
 
 #include "clock.h"
 #include "flushprinter.h"
+#include "status.h"
 
 #define UNSENT_LIMIT     16384 /* unsent bytes the kernel may hold for the printer */
 #define CONNECT_TIMEOUT  10000 /* ms for one connection attempt */
@@ -45,8 +46,11 @@ static void socket_list(void)
                     "AppSocket/HP JetDirect with flush on cancel (flushprinter)", NULL, NULL);
 }
 
-/* Connect a non-blocking socket to one address, honouring cancel; returns fd or -errno. */
-static int connect_one(const struct addrinfo *ai, int cancel_fd, int *canceled)
+/*
+ * Connect a non-blocking socket to one address by the monotonic `deadline`,
+ * honouring cancel; returns fd or -errno.
+ */
+static int connect_one(const struct addrinfo *ai, int cancel_fd, int64_t deadline, int *canceled)
 {
   int       fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
                         ai->ai_protocol);
@@ -63,7 +67,7 @@ static int connect_one(const struct addrinfo *ai, int cancel_fd, int *canceled)
     err = errno;
   else
   {
-    switch (fp_wait_fd(fd, POLLOUT, cancel_fd, CONNECT_TIMEOUT))
+    switch (fp_wait_fd(fd, POLLOUT, cancel_fd, fp_ms_until(deadline)))
     {
       case -1: *canceled = 1; err = EINTR; break;
       case 0: err = ETIMEDOUT; break;
@@ -79,10 +83,13 @@ static int connect_one(const struct addrinfo *ai, int cancel_fd, int *canceled)
   return -err;
 }
 
-/* Connect to the printer once, trying each address it resolves to. */
-static int socket_open(const fp_options_t *o, int cancel_fd, fp_conn_t **conn, char *message,
-                       size_t size)
+/* Connect to the printer once, trying each address it resolves to, within `attempt_ms`. */
+static int socket_open(const fp_options_t *o, int cancel_fd, int attempt_ms, fp_conn_t **conn,
+                       char *message, size_t size)
 {
+  int64_t          deadline = fp_monotonic_ms()
+                              + (attempt_ms < 0 || attempt_ms > CONNECT_TIMEOUT ? CONNECT_TIMEOUT
+                                                                                : attempt_ms);
   struct addrinfo  hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG };
   struct addrinfo *list, *ai;
   char             port[8];
@@ -95,7 +102,7 @@ static int socket_open(const fp_options_t *o, int cancel_fd, fp_conn_t **conn, c
     return FP_ERROR_IO;
   }
   for (ai = list; ai && !canceled; ai = ai->ai_next)
-    if ((fd = connect_one(ai, cancel_fd, &canceled)) >= 0)
+    if ((fd = connect_one(ai, cancel_fd, deadline, &canceled)) >= 0)
       break;
   freeaddrinfo(list);
   if (canceled)
@@ -123,7 +130,9 @@ static int socket_write(fp_conn_t *c, const uint8_t *buf, size_t len, size_t *ac
   c->sent += *accepted;
   if (n >= 0 || errno == EAGAIN || errno == EINTR)
     return FP_OK;
-  return (errno == EPIPE || errno == ECONNRESET) ? FP_ERROR_BACKEND_GONE : FP_ERROR_IO;
+  if (errno == ECONNRESET)
+    return FP_ERROR_DEVICE_RESET;
+  return errno == EPIPE ? FP_ERROR_DEVICE_CLOSED : FP_ERROR_IO;
 }
 
 /*
@@ -154,7 +163,9 @@ static int socket_read(fp_conn_t *c, uint8_t *buf, size_t len, size_t *got)
   *got = n > 0 ? (size_t)n : 0;
   if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
     return FP_OK;
-  return n == 0 || errno == ECONNRESET ? FP_ERROR_BACKEND_GONE : FP_ERROR_IO;
+  if (n == 0)
+    return FP_ERROR_DEVICE_CLOSED;
+  return errno == ECONNRESET ? FP_ERROR_DEVICE_RESET : FP_ERROR_IO;
 }
 
 /* The socket, for poll(). */

@@ -37,6 +37,7 @@
 
 #include "clock.h"
 #include "flushprinter.h"
+#include "status.h"
 #include "language-detect.h"
 #include "log.h"
 #include "sidechannel.h"
@@ -196,7 +197,7 @@ static int request_device_id(libusb_device_handle *h, const usb_printer_t *p, ch
   size_t len;
 
   if (n < 2)
-    return n == LIBUSB_ERROR_NO_DEVICE ? FP_ERROR_BACKEND_GONE : FP_ERROR_IO;
+    return n == LIBUSB_ERROR_NO_DEVICE ? FP_ERROR_DEVICE_GONE : FP_ERROR_IO;
   len = (size_t)raw[0] << 8 | raw[1];                /* big-endian, counting itself */
   if (len < 2 || len > (size_t)n)
     len = (size_t)raw[1] << 8 | raw[0];              /* some devices send it little-endian */
@@ -603,8 +604,8 @@ static int start_transfers(fp_conn_t *c)
 static void usb_close(fp_conn_t *c);
 
 /* Find the printer the URI names and claim it; FP_ERROR_IO while it is not plugged in. */
-static int usb_open(const fp_options_t *o, int cancel_fd, fp_conn_t **conn, char *message,
-                    size_t size)
+static int usb_open(const fp_options_t *o, int cancel_fd, int attempt_ms, fp_conn_t **conn,
+                    char *message, size_t size)
 {
   match_t    m = { .opts = o };
   fp_conn_t *c;
@@ -674,8 +675,8 @@ static int collect_out(fp_conn_t *c, size_t *accepted)
         c->gone = true;
       if (!*accepted)
         c->out_retry_at = fp_monotonic_ms() + OUT_STALL_PAUSE_MS;
-      return c->gone ? FP_ERROR_BACKEND_GONE : FP_OK;
-    case LIBUSB_TRANSFER_NO_DEVICE: return FP_ERROR_BACKEND_GONE;
+      return c->gone ? FP_ERROR_DEVICE_GONE : FP_OK;
+    case LIBUSB_TRANSFER_NO_DEVICE: return FP_ERROR_DEVICE_GONE;
     default: errno = EIO; return FP_ERROR_IO;
   }
 }
@@ -699,7 +700,7 @@ static int submit_out(fp_conn_t *c, const uint8_t *buf, size_t len)
   if (rc == LIBUSB_ERROR_NO_DEVICE)
   {
     c->gone = true;
-    return FP_ERROR_BACKEND_GONE;
+    return FP_ERROR_DEVICE_GONE;
   }
   errno = EIO;
   return FP_ERROR_IO;
@@ -727,7 +728,7 @@ static int usb_write(fp_conn_t *c, const uint8_t *buf, size_t len, size_t *accep
     /* Gone with data in flight: count what it delivered before failing. */
     int stopped = usb_cancel_write(c, accepted);
 
-    return stopped ? stopped : FP_ERROR_BACKEND_GONE;
+    return stopped ? stopped : FP_ERROR_DEVICE_GONE;
   }
   if (c->out_done)
     status = collect_out(c, accepted);
@@ -738,7 +739,7 @@ static int usb_write(fp_conn_t *c, const uint8_t *buf, size_t len, size_t *accep
     *accepted = len;
   }
   if (status == FP_OK && c->gone)
-    status = FP_ERROR_BACKEND_GONE;
+    status = FP_ERROR_DEVICE_GONE;
   if (c->out_retry_at && fp_ms_until(c->out_retry_at) > 0)
   {
     rearm(c); /* a pause after a stall: the timer wakes the caller */
@@ -790,7 +791,7 @@ static int usb_read(fp_conn_t *c, uint8_t *buf, size_t len, size_t *got)
       rearm(c);
     }
   }
-  return c->gone && !*got ? FP_ERROR_BACKEND_GONE : FP_OK;
+  return c->gone && !*got ? FP_ERROR_DEVICE_GONE : FP_OK;
 }
 
 /* true when the interface has a back channel. */
@@ -809,7 +810,7 @@ static int usb_poll_fd(fp_conn_t *c)
 static int usb_drain(fp_conn_t *c, int stall_ms)
 {
   usb_events(c, 0);
-  return c->gone ? FP_ERROR_BACKEND_GONE : FP_OK;
+  return c->gone ? FP_ERROR_DEVICE_GONE : FP_OK;
 }
 
 /* GET_DEVICE_ID, live from the device. */
@@ -827,7 +828,7 @@ static int usb_device_state(fp_conn_t *c, uint8_t *bits)
     PRINTER_GET_PORT_STATUS, 0, (uint16_t)c->printer.iface, &port, 1, STATUS_TIMEOUT_MS);
 
   if (n != 1)
-    return n == LIBUSB_ERROR_NO_DEVICE ? FP_ERROR_BACKEND_GONE : FP_ERROR_IO;
+    return n == LIBUSB_ERROR_NO_DEVICE ? FP_ERROR_DEVICE_GONE : FP_ERROR_IO;
   *bits = 0;
   if (port & PORT_SELECTED)
     *bits |= FP_SC_STATE_ONLINE;
@@ -879,7 +880,7 @@ static int usb_soft_reset(fp_conn_t *c)
       fp_log("DEBUG", "flushprinter: SOFT_RESET (bmRequestType 0x%02x): %s", types[i],
              libusb_strerror(rc));
       if (rc == LIBUSB_ERROR_NO_DEVICE)
-        status = FP_ERROR_BACKEND_GONE;
+        status = FP_ERROR_DEVICE_GONE;
     }
   }
   if (status == FP_OK)

@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "flushprinter.h"
+#include "status.h"
 
 static const fp_transport_t *const transports[] = { &fp_transport_socket, &fp_transport_file,
 #ifdef HAVE_LIBUSB
@@ -77,7 +78,7 @@ static int stop_writing(const fp_transport_t *t, fp_conn_t *conn, int status, si
   int    stopped = fp_transport_cancel_write(t, conn, &n);
 
   *accepted += n;
-  return stopped == FP_ERROR_BACKEND_GONE ? stopped : status;
+  return fp_status_device_lost(stopped) ? stopped : status;
 }
 
 /* Write all of `buf`, waiting for the device, with stall detection and cancel. */

@@ -28,17 +28,19 @@ typedef struct fp_transport_s
   void (*list)(void);
 
   /*
-   * Connect once (no retries).  FP_ERROR_CANCELED as soon as `cancel_fd`
-   * is readable; otherwise FP_ERROR_IO, FP_ERROR_TIMEOUT or FP_ERROR_BUSY
-   * with a sentence in `message`.
+   * Connect once (no retries), taking at most `attempt_ms` (-1: the
+   * transport's own limit, which also caps `attempt_ms`).  FP_ERROR_CANCELED
+   * as soon as `cancel_fd` is readable; otherwise FP_ERROR_IO,
+   * FP_ERROR_TIMEOUT or FP_ERROR_BUSY with a sentence in `message`.
    */
-  int (*open)(const fp_options_t *options, int cancel_fd, fp_conn_t **conn, char *message,
-              size_t size);
+  int (*open)(const fp_options_t *options, int cancel_fd, int attempt_ms, fp_conn_t **conn,
+              char *message, size_t size);
 
   /*
    * Write what the device takes now without waiting; `*accepted` may be 0.
-   * FP_ERROR_IO (message in errno) or FP_ERROR_BACKEND_GONE when the
-   * device went away.
+   * FP_ERROR_IO (message in errno), or when the device went away
+   * FP_ERROR_DEVICE_CLOSED, FP_ERROR_DEVICE_RESET or FP_ERROR_DEVICE_GONE
+   * (status.h).
    */
   int (*write)(fp_conn_t *conn, const uint8_t *buf, size_t len, size_t *accepted);
 

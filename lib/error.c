@@ -3,6 +3,7 @@
  */
 
 #include "flushprinter.h"
+#include "status.h"
 
 /* A sentence describing `status`, never NULL. */
 const char *fp_strerror(int status)
@@ -23,6 +24,9 @@ const char *fp_strerror(int status)
     case FP_ERROR_BACKEND_GONE: return "The backend is gone";
     case FP_ERROR_BUSY: return "The device is in use by another job";
     case FP_ERROR_STATE: return "The device state file is unusable";
+    case FP_ERROR_DEVICE_CLOSED: return "The printer closed the connection";
+    case FP_ERROR_DEVICE_RESET: return "The printer reset the connection";
+    case FP_ERROR_DEVICE_GONE: return "The device went away";
     default: return "Unknown error";
   }
 }

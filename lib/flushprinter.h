@@ -114,8 +114,9 @@ int fp_uri_is_flushprinter(const char *uri);
 /*
  * Reset specifications: preset names ("escpos", "pcl", "pjl", "zpl", "escp",
  * "dymo", "epl", "none") joined by '+', "hex:1b40", or "text:" followed by
- * C-style text ("text:\e@", "\x1b", "\033").  A spec made only of plain
- * words must name presets, so a misspelt preset is an error.  On success
+ * C-style text ("text:\e@", "text:\x1b", "text:\033"; "text:" alone is no
+ * bytes).  Anything else is an error, so a misspelt preset or a stray
+ * separator is never sent as letters.  On success
  * `*bytes` is malloc'ed (free() it).  On a syntax error `message` (if not
  * NULL) names the offending character and its offset.
  */

@@ -1,7 +1,9 @@
 /*
  * Reset specifications: the preset table of reset.h and fp_reset_parse(),
- * which turns "escpos", "pjl+pcl", "hex:1b 40" or C-style text ("\e@")
- * into the bytes a flush sends after completing a half-sent command.
+ * which turns "escpos", "pjl+pcl", "hex:1b 40" or C-style text
+ * ("text:\e@") into the bytes a flush sends after completing a half-sent
+ * command.  The grammar is strict: presets joined by '+', or a "hex:" or
+ * "text:" prefix; anything else is an error naming the offending part.
  */
 
 #include "flushprinter.h"
@@ -123,17 +125,6 @@ static const fp_preset_t *find_part(const char *name, size_t len)
   return NULL;
 }
 
-/* True when the `len` bytes at `s` are a plain word (letters, digits, '-', '_'). */
-static bool is_word(const char *s, size_t len)
-{
-  if (!len)
-    return false;
-  for (size_t i = 0; i < len; i++)
-    if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_", s[i]))
-      return false;
-  return true;
-}
-
 /* The preset names joined by ", ", for messages. */
 static const char *preset_names(void)
 {
@@ -147,17 +138,14 @@ static const char *preset_names(void)
 }
 
 /*
- * Classify a spec as a '+'-joined list of presets: 1 when every part is a
- * preset, 0 when it is text, FP_ERROR_SYNTAX when every part is a plain word
- * but one is no preset (a misspelt preset; literal text needs "text:").
+ * Check a spec without a prefix as presets joined by '+' (spaces around a
+ * name allowed) and add up their bytes; FP_ERROR_SYNTAX naming the first
+ * part that is no preset.  Nothing else is accepted without "hex:" or
+ * "text:", so a typo can never be sent as letters.
  */
-static int classify_presets(parser_t *p, size_t *total)
+static int check_presets(parser_t *p, size_t *total)
 {
   const char *s = p->spec;
-  bool        all_known = true;
-  bool        all_words = true;
-  const char *unknown = NULL;
-  size_t      unknown_len = 0;
 
   *total = 0;
   for (;;)
@@ -167,34 +155,29 @@ static int classify_presets(parser_t *p, size_t *total)
     size_t             step = next_part(s, &name, &len);
     const fp_preset_t *preset = find_part(name, len);
 
-    if (preset)
+    if (!len)
+      return fail(p, "missing preset name at offset %zu (presets are joined by one '+')",
+                  (size_t)(name - p->spec));
+    for (size_t i = 0; !preset && i < len; i++)
     {
-      *total += preset->len;
+      char shown[8];
+
+      if ((unsigned char)name[i] < 0x20 || (unsigned char)name[i] >= 0x7f)
+        return fail(p, "%s at offset %zu is no preset name (write bytes as text:\\xHH or hex:HH)",
+                    show_byte((unsigned char)name[i], shown), (size_t)(name + i - p->spec));
     }
-    else
-    {
-      all_known = false;
-      all_words = all_words && is_word(name, len);
-      if (!unknown)
-      {
-        unknown = name;
-        unknown_len = len;
-      }
-    }
+    if (!preset)
+      return fail(p, "unknown preset '%.*s' at offset %zu (presets: %s; write literal text as "
+                  "text:%.*s)", (int)len, name, (size_t)(name - p->spec), preset_names(),
+                  (int)len, name);
+    *total += preset->len;
     if (!s[step])
-      break;
+      return 1;
     s += step + 1;
   }
-  if (all_known)
-    return 1;
-  if (all_words)
-    return fail(p, "unknown preset '%.*s' at offset %zu (presets: %s; write literal text as "
-                "text:%.*s)", (int)unknown_len, unknown, (size_t)(unknown - p->spec),
-                preset_names(), (int)unknown_len, unknown);
-  return 0;
 }
 
-/* Append the bytes of every preset named in the '+'-joined spec. */
+/* Append the bytes of every preset named in the '+'-joined spec (checked by check_presets()). */
 static void copy_presets(parser_t *p)
 {
   const char *s = p->spec;
@@ -332,7 +315,6 @@ int fp_reset_parse(const char *spec, uint8_t **bytes, size_t *len, char *message
   bool     text = spec && !strncasecmp(spec, "text:", 5);
   size_t   size;
   int      status;
-  int      kind;
 
   if (message && message_size)
     message[0] = '\0';
@@ -347,28 +329,25 @@ int fp_reset_parse(const char *spec, uint8_t **bytes, size_t *len, char *message
   if (!*spec)
     return fail(&p, "empty reset specification (use 'none' to send nothing)");
 
-  kind = hex || text ? 0 : classify_presets(&p, &preset_total);
-  if (kind < 0)
-    return kind;
-  size = kind ? preset_total : strlen(spec);
+  if (!hex && !text && (status = check_presets(&p, &preset_total)) < 0)
+    return status;
+  size = hex || text ? strlen(spec) : preset_total;
   if (!(p.out = malloc(size ? size : 1)))
     return FP_ERROR_NO_MEMORY;
 
-  if (kind)
-  {
-    copy_presets(&p);
-    status = FP_OK;
-  }
-  else if (hex)
+  if (hex)
   {
     status = parse_hex(&p, 4);
     if (status == FP_OK && !p.len)
       status = fail(&p, "no bytes after 'hex:' at offset 4 (use 'none' to send nothing)");
   }
-  else if (text && !spec[5])
-    status = fail(&p, "no text after 'text:' at offset 5 (use 'none' to send nothing)");
+  else if (text)
+    status = parse_text(&p, 5); /* "text:" alone: no bytes */
   else
-    status = parse_text(&p, text ? 5 : 0);
+  {
+    copy_presets(&p);
+    status = FP_OK;
+  }
 
   if (status != FP_OK)
   {

@@ -43,6 +43,18 @@
 #define MAX_TOKENS     20
 #define LOCK_POLL_MS   100
 /*
+ * What each number of a record can mean; a record outside these bounds is
+ * not valid (the other slot, or the unreadable-state path, takes over).
+ * The quiet deadline is wall-clock ms, 0 (none) to the end of year 9999;
+ * a sequence number leaves room to count on; a pid is a positive int (a job
+ * id is whatever int cupsd passed); byte counts fit an int64_t.  The writer
+ * refuses the same values, so every record it writes reads back.
+ */
+#define QUIET_UNTIL_MAX INT64_C(253402300799999)
+#define SEQ_MAX         (UINT64_MAX / 2)
+#define COUNT_MAX       ((uint64_t)INT64_MAX)
+#define HASHED_KEY_HEX  32 /* hex digits of the hash ending a long device key */
+/*
  * Longest key field that still fits a slot with every other field at its
  * widest (356 bytes); a longer encoded key is stored as "#" + a second hash.
  */
@@ -139,8 +151,8 @@ static bool hex_decode(const char *in, uint8_t *out, size_t max, size_t *len)
   return true;
 }
 
-/* Parse unsigned decimal `s` (digits only); false if malformed or out of range. */
-static bool parse_u64(const char *s, uint64_t *v)
+/* Parse unsigned decimal `s` (digits only) within [0, max]; false if malformed or out of range. */
+static bool parse_u64(const char *s, uint64_t max, uint64_t *v)
 {
   char *end;
 
@@ -148,7 +160,7 @@ static bool parse_u64(const char *s, uint64_t *v)
     return false;
   errno = 0;
   *v = strtoull(s, &end, 10);
-  return errno == 0 && *end == '\0';
+  return errno == 0 && *end == '\0' && *v <= max;
 }
 
 /* Parse signed decimal `s` within [min, max]; false if malformed or out of range. */
@@ -191,7 +203,9 @@ static int format_record(const record_t *record, uint8_t slot[SLOT_SIZE])
   char                     refused[32] = "";
   int                      n;
 
-  if (!memchr(st->language, '\0', sizeof(st->language))
+  if (!memchr(st->language, '\0', sizeof(st->language)) || record->seq > SEQ_MAX
+      || st->quiet_until < 0 || st->quiet_until > QUIET_UNTIL_MAX || st->pid < 0
+      || st->accepted > COUNT_MAX || st->owed.fill_count > COUNT_MAX
       || st->owed.prefix_len > FP_COMPLETION_PREFIX_MAX
       || st->owed.suffix_len > FP_COMPLETION_SUFFIX_MAX
       || fp_percent_encode(st->language, language, sizeof(language)) != FP_OK)
@@ -266,22 +280,22 @@ static bool parse_record(const uint8_t slot[SLOT_SIZE], record_t *record)
     tokens[count++] = tok;
   }
 
-  if (!(v = field(tokens, count, "seq")) || !parse_u64(v, &record->seq))
+  if (!(v = field(tokens, count, "seq")) || !parse_u64(v, SEQ_MAX, &record->seq))
     return false;
   if (!(v = field(tokens, count, "key")) || strlen(v) > KEY_FIELD_MAX)
     return false;
   strcpy(record->key_field, v);
   if (!(v = field(tokens, count, "quiet_until"))
-      || !parse_i64(v, INT64_MIN, INT64_MAX, &quiet_until)
+      || !parse_i64(v, 0, QUIET_UNTIL_MAX, &quiet_until)
       || !(v = field(tokens, count, "dirty")) || !parse_i64(v, 0, 1, &dirty)
       || !(v = field(tokens, count, "job")) || !parse_i64(v, INT_MIN, INT_MAX, &job)
-      || !(v = field(tokens, count, "pid")) || !parse_i64(v, INT_MIN, INT_MAX, &pid)
-      || !(v = field(tokens, count, "accepted")) || !parse_u64(v, &st->accepted)
+      || !(v = field(tokens, count, "pid")) || !parse_i64(v, 0, INT_MAX, &pid)
+      || !(v = field(tokens, count, "accepted")) || !parse_u64(v, COUNT_MAX, &st->accepted)
       || !(v = field(tokens, count, "language"))
       || fp_percent_decode(v, strlen(v), st->language, sizeof(st->language)) != FP_OK
       || !(v = field(tokens, count, "owed_prefix"))
       || !hex_decode(v, st->owed.prefix, FP_COMPLETION_PREFIX_MAX, &st->owed.prefix_len)
-      || !(v = field(tokens, count, "owed_fill")) || !parse_u64(v, &st->owed.fill_count)
+      || !(v = field(tokens, count, "owed_fill")) || !parse_u64(v, COUNT_MAX, &st->owed.fill_count)
       || !(v = field(tokens, count, "fill_byte")) || strlen(v) != 2
       || fp_hex_value(v[0]) < 0 || fp_hex_value(v[1]) < 0)
     return false;
@@ -334,7 +348,11 @@ static int write_full(int fd, const uint8_t *buf, size_t len, off_t offset)
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
+    {
+      if (n == 0)
+        errno = ENOSPC; /* a write that takes nothing: the file system is full */
       return FP_ERROR_STATE;
+    }
     done += (size_t)n;
   }
   return FP_OK;
@@ -407,8 +425,15 @@ static void make_dirs(const char *dir)
   mkdir(path, 0700);
 }
 
-/* Open (creating it if missing) the state directory; -1 if unusable or unsafe. */
-static int open_dir(const char *dir)
+/* Say in `why` (if not NULL) what is wrong with `path`: `what`, or errno's sentence. */
+static void explain(char *why, size_t size, const char *path, const char *what)
+{
+  if (why && size)
+    snprintf(why, size, "%s: %s", path, what ? what : strerror(errno));
+}
+
+/* Open (creating it if missing) the state directory; -1 if unusable or unsafe, with `why`. */
+static int open_dir(const char *dir, char *why, size_t why_size)
 {
   const int   flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
   int         fd = open(dir, flags);
@@ -420,11 +445,17 @@ static int open_dir(const char *dir)
     fd = open(dir, flags);
   }
   if (fd < 0)
+  {
+    explain(why, why_size, dir, errno == ENOTDIR || errno == ELOOP
+                                  ? "not a directory (or a symbolic link); refusing it" : NULL);
     return -1;
+  }
   /* Others could replace our file in a world-writable directory without the sticky bit. */
   if (fstat(fd, &st) || ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)))
   {
+    explain(why, why_size, dir, "world-writable without the sticky bit; refusing it");
     close(fd);
+    errno = EPERM;
     return -1;
   }
   return fd;
@@ -432,37 +463,76 @@ static int open_dir(const char *dir)
 
 /*
  * Open the state file `name` in `dir_fd` without following a symbolic link;
- * -1 unless it is a regular file with one link, owned by us or by root.
+ * -1 unless it is a regular file with one link, owned by us or by root,
+ * with `why` naming `path`.
  */
-static int open_file(int dir_fd, const char *name)
+static int open_file(int dir_fd, const char *name, const char *path, char *why, size_t why_size)
 {
   /* O_NONBLOCK: a FIFO planted at the name must not block the open. */
   const int   flags = O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
   int         fd = openat(dir_fd, name, flags, 0600);
   struct stat st;
+  const char *what = NULL;
 
   if (fd < 0)
-    return -1;
-  if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_nlink != 1
-      || (st.st_uid != geteuid() && st.st_uid != 0))
   {
-    close(fd);
+    explain(why, why_size, path, errno == ELOOP ? "a symbolic link; refusing it" : NULL);
     return -1;
   }
-  return fd;
+  if (fstat(fd, &st))
+    what = NULL;
+  else if (!S_ISREG(st.st_mode))
+    what = "not a regular file; refusing it";
+  else if (st.st_nlink != 1)
+    what = "has several hard links; refusing it";
+  else if (st.st_uid != geteuid() && st.st_uid != 0)
+    what = "belongs to another user; refusing it";
+  else
+    return fd;
+  explain(why, why_size, path, what);
+  close(fd);
+  errno = what ? EPERM : errno;
+  return -1;
+}
+
+/*
+ * The state store's key for the device named `name`: `name` itself when it
+ * is shorter than FP_DEVICE_KEY_MAX - 1 characters, else its first
+ * characters, '#' and a 128-bit hash of all of it, FP_DEVICE_KEY_MAX - 1
+ * characters in all.  A short key keeps its name (and its state file); a
+ * long one can never equal a short one, and two long ones differ unless
+ * their hashes collide.
+ */
+void fp_device_key(const char *name, char key[FP_DEVICE_KEY_MAX])
+{
+  size_t len = strlen(name);
+  size_t keep = FP_DEVICE_KEY_MAX - 2 - HASHED_KEY_HEX;
+
+  if (len < FP_DEVICE_KEY_MAX - 1)
+  {
+    memcpy(key, name, len + 1);
+    return;
+  }
+  memcpy(key, name, keep);
+  snprintf(key + keep, FP_DEVICE_KEY_MAX - keep, "#%016" PRIx64 "%016" PRIx64,
+           fnv1a64(name, false), fnv1a64(name, true));
 }
 
 /*
  * Open (creating it and its directory, mode 0700, without following
- * symbolic links) the state file of the device named `device_key`.
+ * symbolic links) the state file of the device named `device_key`; on
+ * FP_ERROR_STATE, `why` (if not NULL) names the path and what is wrong.
  */
-int fp_store_open(const char *dir, const char *device_key, fp_store_t **store)
+int fp_store_open_why(const char *dir, const char *device_key, fp_store_t **store, char *why,
+                      size_t why_size)
 {
   fp_store_t *s;
   char        name[64];
   size_t      dir_len, key_len;
   int         n;
 
+  if (why && why_size)
+    why[0] = '\0';
   if (store)
     *store = NULL;
   if (!dir || !device_key || !store || !*dir)
@@ -484,13 +554,23 @@ int fp_store_open(const char *dir, const char *device_key, fp_store_t **store)
   make_key_field(device_key, s->key_field);
 
   s->fd = -1;
-  if ((s->dir_fd = open_dir(dir)) < 0 || (s->fd = open_file(s->dir_fd, name)) < 0)
+  if ((s->dir_fd = open_dir(dir, why, why_size)) < 0
+      || (s->fd = open_file(s->dir_fd, name, s->path, why, why_size)) < 0)
   {
+    int saved = errno;
+
     fp_store_close(s);
+    errno = saved;
     return FP_ERROR_STATE;
   }
   *store = s;
   return FP_OK;
+}
+
+/* fp_store_open_why() without the explanation. */
+int fp_store_open(const char *dir, const char *device_key, fp_store_t **store)
+{
+  return fp_store_open_why(dir, device_key, store, NULL, 0);
 }
 
 /* Wait up to `wait_ms` for `cancel_fd` (if >= 0); FP_ERROR_CANCELED if it becomes readable. */
@@ -605,6 +685,16 @@ int fp_store_write(fp_store_t *store, const fp_device_state_t *state, bool durab
   }
   strcpy(record.key_field, store->key_field);
   record.state = *state;
+  if (record.seq > SEQ_MAX)
+  {
+    /* Numbering exhausted (a forged record): start again at 1, then 2 over the old newest. */
+    record.seq = 1;
+    if ((status = format_record(&record, slot))
+        || (status = write_full(store->fd, slot, SLOT_SIZE, (off_t)index * SLOT_SIZE)))
+      return status;
+    record.seq = 2;
+    index = 1 - index;
+  }
   if ((status = format_record(&record, slot))
       || (status = write_full(store->fd, slot, SLOT_SIZE, (off_t)index * SLOT_SIZE)))
     return status;

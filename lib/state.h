@@ -10,6 +10,7 @@
 #define FP_STATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "language.h"
@@ -44,6 +45,22 @@ int fp_store_default_dir(char *buf, size_t size);
 int fp_store_open(const char *dir, const char *device_key, fp_store_t **store);
 
 /*
+ * fp_store_open(), and on FP_ERROR_STATE a sentence in `why` naming the
+ * path and what is wrong with it (the system error, or why it is refused);
+ * errno is kept.
+ */
+int fp_store_open_why(const char *dir, const char *device_key, fp_store_t **store, char *why,
+                      size_t why_size);
+
+/*
+ * The store's key for the device named `name` (e.g. "socket://host:9100"):
+ * `name` itself when shorter than FP_DEVICE_KEY_MAX - 1, else a prefix of it
+ * followed by '#' and a 128-bit hash of all of it.  Distinct names give
+ * distinct keys; short names keep theirs.
+ */
+void fp_device_key(const char *name, char key[FP_DEVICE_KEY_MAX]);
+
+/*
  * Take the device's exclusive lock.  Waits up to `timeout_ms` (-1: forever);
  * returns FP_ERROR_CANCELED as soon as `cancel_fd` (if >= 0) becomes
  * readable, FP_ERROR_BUSY on timeout.  Released by fp_store_unlock(),
@@ -59,7 +76,7 @@ void fp_store_unlock(fp_store_t *store);
  */
 int fp_store_read(fp_store_t *store, fp_device_state_t *state);
 
-/* Write a record into the older slot; fsync() it when `durable`. */
+/* Write a record into the older slot; fsync() it when `durable`.  On failure errno says why. */
 int fp_store_write(fp_store_t *store, const fp_device_state_t *state, bool durable);
 
 /* Path of the state file, for messages. */

@@ -151,8 +151,8 @@ END_TEST
 
 START_TEST(percent_encoded_reset)
 {
-  /* "\e@" encoded in the URI */
-  fp_options_t o = parse_ok("flushprinter+socket://h/?reset=%5Ce%40");
+  /* "text:\e@" encoded in the URI */
+  fp_options_t o = parse_ok("flushprinter+socket://h/?reset=text:%5Ce%40");
 
   ck_assert_uint_eq(o.reset_len, 2);
   ck_assert_int_eq(o.reset[0], 0x1b);
@@ -181,6 +181,91 @@ START_TEST(errors_name_the_culprit)
   parse_bad("flushprinter+file:relative/path", "bad path");
   parse_bad("flushprinter+usb://EPSON", "bad device");
   parse_bad("flushprinter+socket://h/?softreset=maybe", "option 'softreset'");
+  /* a host that cannot name a printer fails at once, not after contimeout */
+  parse_bad("flushprinter+socket://a%2Fb:9100/", "bad host 'a/b'");
+  parse_bad("flushprinter+socket://a%20b/", "bad host 'a b'");
+  parse_bad("flushprinter+socket://%0A/", "bad host");
+  parse_bad("flushprinter+socket://[::1%2F]/", "bad host");
+  parse_bad("flushprinter+socket://[fe80::1%25]/", "bad host");
+  parse_bad("flushprinter+socket://[printer]/", "bad host");
+  /* the reset grammar is strict: a stray separator is an error, never letters */
+  parse_bad("flushprinter+socket://h/?reset=escpos%2B",
+            "option 'reset=escpos+': missing preset name at offset 7");
+  parse_bad("flushprinter+socket://h/?reset=escpos,pcl",
+            "option 'reset=escpos,pcl': unknown preset 'escpos,pcl' at offset 0");
+}
+END_TEST
+
+/* Hosts that do name printers still parse. */
+START_TEST(valid_hosts)
+{
+  static const char *const uris[] = {
+    "flushprinter+socket://printer_1.example-site.com/",
+    "flushprinter+socket://192.168.1.50:9100/",
+    "flushprinter+socket://[fe80::1%25eth0]:9100/",
+    "flushprinter+socket://[::ffff:127.0.0.1]/",
+  };
+
+  for (size_t i = 0; i < sizeof(uris) / sizeof(uris[0]); i++)
+  {
+    fp_options_t o = parse_ok(uris[i]);
+
+    fp_options_free(&o);
+  }
+}
+END_TEST
+
+/* "text:" alone is a reset of no bytes, as flushprinter(7) says. */
+START_TEST(empty_text_reset)
+{
+  fp_options_t o = parse_ok("flushprinter+socket://h/?reset=text:");
+
+  ck_assert(o.reset_set);
+  ck_assert_uint_eq(o.reset_len, 0);
+  fp_options_free(&o);
+}
+END_TEST
+
+/*
+ * Device keys never collide: a 247-character host with ports 9100 and 9101
+ * gives two keys (it gave one, cut at 255 characters); short keys are
+ * unchanged; case is folded before a long key is hashed.
+ */
+START_TEST(long_device_keys_stay_distinct)
+{
+  char         host[248], uri[600];
+  fp_options_t a, b, c;
+
+  memset(host, 'h', sizeof(host) - 1);
+  host[sizeof(host) - 1] = '\0';
+  snprintf(uri, sizeof(uri), "flushprinter+socket://%s:9100/", host);
+  a = parse_ok(uri);
+  snprintf(uri, sizeof(uri), "flushprinter+socket://%s:9101/", host);
+  b = parse_ok(uri);
+  host[0] = 'H';
+  snprintf(uri, sizeof(uri), "flushprinter+socket://%s:9100/", host);
+  c = parse_ok(uri);
+  ck_assert_str_ne(a.device_key, b.device_key);
+  ck_assert_str_eq(a.device_key, c.device_key);
+  ck_assert_uint_eq(strlen(a.device_key), FP_DEVICE_KEY_MAX - 1);
+  fp_options_free(&a);
+  fp_options_free(&b);
+  fp_options_free(&c);
+
+  /* long file paths too */
+  memset(uri, 0, sizeof(uri));
+  strcpy(uri, "flushprinter+file:/");
+  memset(uri + strlen(uri), 'p', 400);
+  a = parse_ok(uri);
+  strcat(uri, "2");
+  b = parse_ok(uri);
+  ck_assert_str_ne(a.device_key, b.device_key);
+  fp_options_free(&a);
+  fp_options_free(&b);
+
+  a = parse_ok("flushprinter+file:/dev/usb/lp0");
+  ck_assert_str_eq(a.device_key, "file:/dev/usb/lp0");
+  fp_options_free(&a);
 }
 END_TEST
 
@@ -244,6 +329,9 @@ static Suite *options_suite(void)
   tcase_add_test(tc, language_auto);
   tcase_add_test(tc, percent_encoded_reset);
   tcase_add_test(tc, errors_name_the_culprit);
+  tcase_add_test(tc, valid_hosts);
+  tcase_add_test(tc, empty_text_reset);
+  tcase_add_test(tc, long_device_keys_stay_distinct);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -144,23 +144,31 @@ END_TEST
 
 START_TEST(text_escapes)
 {
-  parse_ok("\\e@", "\x1b@", 2);
-  parse_ok("\\x1b@", "\x1b@", 2);
-  parse_ok("\\x1B@", "\x1b@", 2);
-  parse_ok("\\033@", "\x1b@", 2);
-  parse_ok("\\0", "\x00", 1);
-  parse_ok("\\08", "\x00" "8", 2);
-  parse_ok("\\1234", "\x53" "4", 2);
-  parse_ok("\\377", "\xff", 1);
-  parse_ok("\\x7g", "\x07g", 2);
-  parse_ok("\\n\\r\\t\\a\\b\\f\\v\\\\", "\n\r\t\a\b\f\v\\", 8);
-  parse_ok("Hello, world! ~", "Hello, world! ~", 15);
-  parse_ok("\\e%-12345X@PJL", "\x1b%-12345X@PJL", 13);
-  /* a bare word must be a preset (catches typos); literal words need "text:" */
+  parse_ok("text:\\e@", "\x1b@", 2);
+  parse_ok("text:\\x1b@", "\x1b@", 2);
+  parse_ok("text:\\x1B@", "\x1b@", 2);
+  parse_ok("text:\\033@", "\x1b@", 2);
+  parse_ok("text:\\0", "\x00", 1);
+  parse_ok("text:\\08", "\x00" "8", 2);
+  parse_ok("text:\\1234", "\x53" "4", 2);
+  parse_ok("text:\\377", "\xff", 1);
+  parse_ok("text:\\x7g", "\x07g", 2);
+  parse_ok("text:\\n\\r\\t\\a\\b\\f\\v\\\\", "\n\r\t\a\b\f\v\\", 8);
+  parse_ok("text:Hello, world! ~", "Hello, world! ~", 15);
+  parse_ok("text:\\e%-12345X@PJL", "\x1b%-12345X@PJL", 13);
   parse_ok("text:a+b", "a+b", 3);
   parse_ok("text:N", "N", 1);
   parse_ok("TEXT:\\e@", "\x1b@", 2);
   parse_ok("text:escpos2", "escpos2", 7);
+  parse_ok("text:escpos+", "escpos+", 7);
+}
+END_TEST
+
+/* "text:" alone gives no bytes, as flushprinter(7) says. */
+START_TEST(empty_text)
+{
+  parse_ok("text:", "", 0);
+  parse_ok("TEXT:", "", 0);
 }
 END_TEST
 
@@ -171,28 +179,39 @@ static const struct
   const char *message;
 } syntax_errors[] = {
   { "", "empty reset specification (use 'none' to send nothing)" },
-  { "\\e@\\q", "invalid escape '\\q' at offset 3" },
-  { "\\e\\E", "invalid escape '\\E' at offset 2" },
+  { "text:\\e@\\q", "invalid escape '\\q' at offset 8" },
+  { "text:\\e\\E", "invalid escape '\\E' at offset 7" },
   { "hex:1bz0", "'z' at offset 6 is not a hex digit" },
   { "hex:g0", "'g' at offset 4 is not a hex digit" },
   { "hex:1b4", "odd number of hex digits: '4' at offset 6 has no second digit" },
   { "hex:1 b", "odd number of hex digits: '1' at offset 4 has no second digit" },
   { "hex:", "no bytes after 'hex:' at offset 4 (use 'none' to send nothing)" },
-  { "ab\tc", "non-printable byte 0x09 at offset 2 (write it as an escape)" },
-  { "\x1b@", "non-printable byte 0x1b at offset 0 (write it as an escape)" },
-  { "ok\x7f", "non-printable byte 0x7f at offset 2 (write it as an escape)" },
-  { "caf\xc3\xa9", "non-ASCII byte 0xc3 at offset 3 (write it as \\xHH)" },
-  { "abc\\", "incomplete escape '\\' at offset 3 ends the specification" },
-  { "\\xg1", "invalid escape '\\x' at offset 0: 'g' is not a hex digit" },
-  { "@\\x", "invalid escape '\\x' at offset 1: the end is not a hex digit" },
-  { "\\777", "octal escape '\\777' at offset 0 is larger than 255" },
-  { "\\\x01", "invalid escape: '\\' followed by 0x01 at offset 0" },
+  { "text:ab\tc", "non-printable byte 0x09 at offset 7 (write it as an escape)" },
+  { "text:\x1b@", "non-printable byte 0x1b at offset 5 (write it as an escape)" },
+  { "text:ok\x7f", "non-printable byte 0x7f at offset 7 (write it as an escape)" },
+  { "text:caf\xc3\xa9", "non-ASCII byte 0xc3 at offset 8 (write it as \\xHH)" },
+  { "text:abc\\", "incomplete escape '\\' at offset 8 ends the specification" },
+  { "text:\\xg1", "invalid escape '\\x' at offset 5: 'g' is not a hex digit" },
+  { "text:@\\x", "invalid escape '\\x' at offset 6: the end is not a hex digit" },
+  { "text:\\777", "octal escape '\\777' at offset 5 is larger than 255" },
+  { "text:\\\x01", "invalid escape: '\\' followed by 0x01 at offset 5" },
   { "pjl+pcx", "unknown preset 'pcx' at offset 4 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:pcx)" },
   { "escpso+pcl", "unknown preset 'escpso' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:escpso)" },
-  { "text:", "no text after 'text:' at offset 5 (use 'none' to send nothing)" },
   { "escpoz", "unknown preset 'escpoz' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:escpoz)" },
   { "a+b", "unknown preset 'a' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:a)" },
   { "text:\\q", "invalid escape '\\q' at offset 5" },
+  /* the grammar is strict: a typo or a stray separator is never sent as letters */
+  { "escpos+", "missing preset name at offset 7 (presets are joined by one '+')" },
+  { "+escpos", "missing preset name at offset 0 (presets are joined by one '+')" },
+  { "pjl++pcl", "missing preset name at offset 4 (presets are joined by one '+')" },
+  { "pjl+ +pcl", "missing preset name at offset 5 (presets are joined by one '+')" },
+  { "escpos,pcl", "unknown preset 'escpos,pcl' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:escpos,pcl)" },
+  { "escpos pcl", "unknown preset 'escpos pcl' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:escpos pcl)" },
+  { "\\e@", "unknown preset '\\e@' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:\\e@)" },
+  { "Hello, world!", "unknown preset 'Hello, world!' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:Hello, world!)" },
+  { "hexx:1b40", "unknown preset 'hexx:1b40' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:hexx:1b40)" },
+  { "escpos+\x1b@", "0x1b at offset 7 is no preset name (write bytes as text:\\xHH or hex:HH)" },
+  { "pcl+caf\xc3\xa9", "0xc3 at offset 7 is no preset name (write bytes as text:\\xHH or hex:HH)" },
 };
 
 START_TEST(syntax_error_messages)
@@ -222,10 +241,10 @@ START_TEST(message_optional_and_truncated)
   char     small[12];
 
   /* no message buffer: still a syntax error, nothing written */
-  ck_assert_int_eq(fp_reset_parse("\\q", &bytes, &len, NULL, 0), FP_ERROR_SYNTAX);
+  ck_assert_int_eq(fp_reset_parse("text:\\q", &bytes, &len, NULL, 0), FP_ERROR_SYNTAX);
   /* a small buffer is filled and terminated, never overrun */
   memset(small, 'x', sizeof(small));
-  ck_assert_int_eq(fp_reset_parse("\\q", &bytes, &len, small, sizeof(small)), FP_ERROR_SYNTAX);
+  ck_assert_int_eq(fp_reset_parse("text:\\q", &bytes, &len, small, sizeof(small)), FP_ERROR_SYNTAX);
   ck_assert_uint_eq(strlen(small), sizeof(small) - 1);
   ck_assert(!strncmp(small, "invalid esc", sizeof(small) - 1));
   /* success without a message buffer */
@@ -262,6 +281,7 @@ static Suite *reset_suite(void)
 
   tcase_add_test(parse, hex_bytes);
   tcase_add_test(parse, text_escapes);
+  tcase_add_test(parse, empty_text);
   tcase_add_test(parse, syntax_error_messages);
   tcase_add_test(parse, invalid_arguments);
   tcase_add_test(parse, message_optional_and_truncated);

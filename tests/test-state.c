@@ -90,16 +90,16 @@ static fp_device_state_t widest_state(void)
   fp_device_state_t st;
 
   memset(&st, 0, sizeof(st));
-  st.quiet_until = INT64_MIN;
+  st.quiet_until = INT64_C(253402300799999); /* the end of year 9999: the latest allowed */
   st.dirty = true;
   st.job_id = INT32_MIN;
-  st.pid = INT32_MIN;
-  st.accepted = UINT64_MAX;
+  st.pid = INT32_MAX;
+  st.accepted = (uint64_t)INT64_MAX;
   strcpy(st.language, "a b%c=d\te\xff""fghij"); /* 15 bytes, all of them kinds to escape */
   for (int i = 0; i < FP_COMPLETION_PREFIX_MAX; i++)
     st.owed.prefix[i] = (uint8_t)(0xf0 + i);
   st.owed.prefix_len = FP_COMPLETION_PREFIX_MAX;
-  st.owed.fill_count = UINT64_MAX;
+  st.owed.fill_count = (uint64_t)INT64_MAX;
   st.owed.fill_byte = 0xff;
   for (int i = 0; i < FP_COMPLETION_SUFFIX_MAX; i++)
     st.owed.suffix[i] = (uint8_t)(0xe0 + i);
@@ -154,6 +154,12 @@ static void patch_file(const fp_store_t *store, off_t offset, const void *bytes,
   ck_assert_int_ge(fd, 0);
   ck_assert_int_eq(pwrite(fd, bytes, len, offset), (ssize_t)len);
   close(fd);
+}
+
+/* Empty the state file. */
+static void truncate_file(const fp_store_t *store)
+{
+  ck_assert_int_eq(truncate(fp_store_path(store), 0), 0);
 }
 
 /* CRC-32 (IEEE, reflected), written here apart from the store's own. */
@@ -385,6 +391,189 @@ START_TEST(test_long_key)
   ck_assert(!out.dirty);
   fp_store_close(impostor);
   fp_store_close(store);
+}
+END_TEST
+
+/* Write `body` (a record without its crc) with a valid checksum into slot `index`. */
+static void forge_slot(fp_store_t *store, int index, const char *body)
+{
+  char slot[SLOT_SIZE + 1];
+  int  n = snprintf(slot, sizeof(slot), "%s", body);
+
+  n += snprintf(slot + n, sizeof(slot) - (size_t)n, " crc=%08x", test_crc32(slot, (size_t)n));
+  memset(slot + n, ' ', SLOT_SIZE - 1 - (size_t)n);
+  slot[SLOT_SIZE - 1] = '\n';
+  patch_file(store, (off_t)index * SLOT_SIZE, slot, SLOT_SIZE);
+}
+
+/*
+ * Numbers a record cannot mean are refused even under a valid checksum: the
+ * older slot, or the unreadable-state path, takes over, and the next write
+ * repairs the file.  (quiet_until=INT64_MIN overflowed the session's
+ * arithmetic.)
+ */
+START_TEST(test_numbers_out_of_range)
+{
+  static const char *const bad[] = {
+    "quiet_until=-9223372036854775808 dirty=0 job=1 pid=9 accepted=0",
+    "quiet_until=-1 dirty=0 job=1 pid=9 accepted=0",
+    "quiet_until=9223372036854775807 dirty=0 job=1 pid=9 accepted=0",
+    "quiet_until=253402300800000 dirty=0 job=1 pid=9 accepted=0",
+    "quiet_until=5 dirty=0 job=1 pid=-1 accepted=0",
+    "quiet_until=5 dirty=0 job=2147483648 pid=9 accepted=0",
+    "quiet_until=5 dirty=0 job=1 pid=9 accepted=18446744073709551615",
+  };
+  fp_store_t       *store = open_store(dir, "k");
+  fp_device_state_t in = sample_state(7), out;
+  char              body[SLOT_SIZE];
+
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+  {
+    /* alone in the file: unreadable, so dirty (the caller flushes to be safe) */
+    truncate_file(store);
+    snprintf(body, sizeof(body), "flushprinter-state v1 seq=3 key=k %s language=escpos "
+             "owed_prefix= owed_fill=0 fill_byte=00", bad[i]);
+    forge_slot(store, 0, body);
+    ck_assert_msg(fp_store_read(store, &out) == FP_ERROR_STATE, "accepted: %s", bad[i]);
+    ck_assert(out.dirty);
+    ck_assert(out.quiet_until == 0);
+    /* beside a valid older record: that one is read, and the next write repairs the file */
+    forge_slot(store, 1, "flushprinter-state v1 seq=2 key=k quiet_until=5 dirty=0 job=1 pid=9 "
+                         "accepted=0 language=escpos owed_prefix= owed_fill=0 fill_byte=00");
+    ck_assert_int_eq(fp_store_read(store, &out), FP_OK);
+    ck_assert(out.quiet_until == 5);
+    ck_assert_int_eq(fp_store_write(store, &in, false), FP_OK);
+    ck_assert_int_eq(fp_store_read(store, &out), FP_OK);
+    assert_state_eq(&out, &in);
+    ck_assert_uint_eq(slot_seq(store, 0), 3);
+  }
+
+  /* A fill count past INT64_MAX is refused too. */
+  truncate_file(store);
+  forge_slot(store, 0, "flushprinter-state v1 seq=1 key=k quiet_until=5 dirty=1 job=1 pid=9 "
+                       "accepted=0 language=escpos owed_prefix= owed_fill=9223372036854775808 "
+                       "fill_byte=00");
+  ck_assert_int_eq(fp_store_read(store, &out), FP_ERROR_STATE);
+
+  /* The writer refuses what the reader would refuse. */
+  in.quiet_until = -1;
+  ck_assert_int_eq(fp_store_write(store, &in, false), FP_ERROR_INVALID_ARGUMENT);
+  in.quiet_until = INT64_C(253402300800000);
+  ck_assert_int_eq(fp_store_write(store, &in, false), FP_ERROR_INVALID_ARGUMENT);
+  in.quiet_until = 0;
+  in.pid = -1;
+  ck_assert_int_eq(fp_store_write(store, &in, false), FP_ERROR_INVALID_ARGUMENT);
+  fp_store_close(store);
+}
+END_TEST
+
+/* A sequence number at its limit (a forged record) does not freeze the file: writes still count. */
+START_TEST(test_sequence_exhausted)
+{
+  fp_store_t       *store = open_store(dir, "k");
+  fp_device_state_t in = sample_state(8), out;
+
+  forge_slot(store, 0, "flushprinter-state v1 seq=9223372036854775807 key=k quiet_until=5 "
+                       "dirty=0 job=1 pid=9 accepted=0 language=escpos owed_prefix= owed_fill=0 "
+                       "fill_byte=00");
+  ck_assert_int_eq(fp_store_read(store, &out), FP_OK);
+  ck_assert(out.quiet_until == 5);
+  ck_assert_int_eq(fp_store_write(store, &in, false), FP_OK);
+  ck_assert_int_eq(fp_store_read(store, &out), FP_OK);
+  assert_state_eq(&out, &in);
+  in = sample_state(9);
+  ck_assert_int_eq(fp_store_write(store, &in, false), FP_OK);
+  ck_assert_int_eq(fp_store_read(store, &out), FP_OK);
+  assert_state_eq(&out, &in);
+  /* one past the limit is not a valid record at all */
+  truncate_file(store);
+  forge_slot(store, 0, "flushprinter-state v1 seq=9223372036854775808 key=k quiet_until=5 "
+                       "dirty=0 job=1 pid=9 accepted=0 language=escpos owed_prefix= owed_fill=0 "
+                       "fill_byte=00");
+  ck_assert_int_eq(fp_store_read(store, &out), FP_ERROR_STATE);
+  fp_store_close(store);
+}
+END_TEST
+
+/*
+ * Device keys: short names stay as they are (so their state files keep
+ * their names); names too long for a key are cut and end in a hash of the
+ * whole name, so two of them differing only at the end stay distinct.
+ */
+START_TEST(test_device_keys)
+{
+  char        host[248], a[600], b[600], key_a[FP_DEVICE_KEY_MAX], key_b[FP_DEVICE_KEY_MAX];
+  fp_store_t *sa, *sb;
+
+  fp_device_key("socket://printer:9100", key_a);
+  ck_assert_str_eq(key_a, "socket://printer:9100");
+  memset(a, 'x', FP_DEVICE_KEY_MAX - 2);
+  a[FP_DEVICE_KEY_MAX - 2] = '\0';
+  fp_device_key(a, key_a);
+  ck_assert_str_eq(key_a, a); /* 254 characters: the longest kept as is */
+
+  memset(host, 'h', sizeof(host) - 1);
+  host[sizeof(host) - 1] = '\0';
+  snprintf(a, sizeof(a), "socket://%s:9100", host);
+  snprintf(b, sizeof(b), "socket://%s:9101", host);
+  fp_device_key(a, key_a);
+  fp_device_key(b, key_b);
+  ck_assert_uint_eq(strlen(key_a), FP_DEVICE_KEY_MAX - 1);
+  ck_assert_uint_eq(strlen(key_b), FP_DEVICE_KEY_MAX - 1);
+  ck_assert_str_ne(key_a, key_b);
+  ck_assert(!strncmp(key_a, "socket://hhhh", 13));
+  ck_assert_ptr_nonnull(strchr(key_a, '#'));
+  /* the same name always gives the same key */
+  fp_device_key(a, key_b);
+  ck_assert_str_eq(key_a, key_b);
+  /* a name of exactly 255 characters is hashed too: it cannot equal a hashed key */
+  memset(a, 'y', FP_DEVICE_KEY_MAX - 1);
+  a[FP_DEVICE_KEY_MAX - 1] = '\0';
+  fp_device_key(a, key_a);
+  ck_assert_str_ne(key_a, a);
+
+  /* the two ports' keys open two files, and one's lock does not hold the other */
+  snprintf(a, sizeof(a), "socket://%s:9100", host);
+  snprintf(b, sizeof(b), "socket://%s:9101", host);
+  fp_device_key(a, key_a);
+  fp_device_key(b, key_b);
+  sa = open_store(dir, key_a);
+  sb = open_store(dir, key_b);
+  ck_assert_str_ne(fp_store_path(sa), fp_store_path(sb));
+  ck_assert_int_eq(fp_store_lock(sa, -1, 0), FP_OK);
+  ck_assert_int_eq(fp_store_lock(sb, -1, 0), FP_OK);
+  fp_store_close(sa);
+  fp_store_close(sb);
+}
+END_TEST
+
+/* A failed open says which path and which system error. */
+START_TEST(test_open_explains)
+{
+  char        path[PATH_MAX], why[PATH_MAX + 200];
+  fp_store_t *store = NULL;
+
+  snprintf(path, sizeof(path), "%s/file", dir);
+  ck_assert_int_eq(close(open(path, O_WRONLY | O_CREAT, 0600)), 0);
+  ck_assert_int_eq(fp_store_open_why(path, KEY, &store, why, sizeof(why)), FP_ERROR_STATE);
+  ck_assert_ptr_nonnull(strstr(why, path));
+  ck_assert_ptr_nonnull(strstr(why, "not a directory"));
+
+  snprintf(path, sizeof(path), "%s/open", dir);
+  ck_assert_int_eq(mkdir(path, 0700), 0);
+  ck_assert_int_eq(chmod(path, 0777), 0);
+  ck_assert_int_eq(fp_store_open_why(path, KEY, &store, why, sizeof(why)), FP_ERROR_STATE);
+  ck_assert_ptr_nonnull(strstr(why, "world-writable"));
+
+  if (geteuid() != 0) /* root writes through a mode 0500 directory */
+  {
+    snprintf(path, sizeof(path), "%s/ro", dir);
+    ck_assert_int_eq(mkdir(path, 0500), 0);
+    ck_assert_int_eq(fp_store_open_why(path, KEY, &store, why, sizeof(why)), FP_ERROR_STATE);
+    ck_assert_int_eq(errno, EACCES);
+    ck_assert_ptr_nonnull(strstr(why, strerror(EACCES)));
+    ck_assert_ptr_nonnull(strstr(why, "/ro/dev-"));
+  }
 }
 END_TEST
 
@@ -723,6 +912,10 @@ static Suite *state_suite(void)
   tcase_add_test(records, test_torn_write);
   tcase_add_test(records, test_both_corrupt);
   tcase_add_test(records, test_key_mismatch);
+  tcase_add_test(records, test_numbers_out_of_range);
+  tcase_add_test(records, test_sequence_exhausted);
+  tcase_add_test(records, test_device_keys);
+  tcase_add_test(records, test_open_explains);
   suite_add_tcase(s, records);
 
   tcase_add_checked_fixture(safety, setup, NULL);

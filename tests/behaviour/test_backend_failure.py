@@ -2,9 +2,12 @@
 flushed on reconnect, and the retried job prints whole and clean."""
 
 import os
+import socket
+import struct
+import time
 
 import fptest
-from fptest import CUPS_BACKEND_FAILED, CUPS_BACKEND_OK
+from fptest import CUPS_BACKEND_FAILED, CUPS_BACKEND_OK, CUPS_BACKEND_STOP
 
 QUERY = "reset=escpos&idle=300&timeout=1000&retries=3"
 
@@ -67,6 +70,69 @@ class PrinterFailsMidJob(fptest.TestCase):
                          spool_file=self.spool(fptest.receipt("never")))
         self.assertEqual(b.proc.wait(15), CUPS_BACKEND_FAILED)
         b.proc.wait_line(r"^ERROR: Printer unreachable: cannot connect")
+
+    def test_printer_resets_the_connection(self):
+        """A printer that resets the connection is reported as that, not as a lost backend."""
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(1)
+        self.addCleanup(srv.close)
+        b = self.backend("flushprinter+socket://127.0.0.1:%d/?reset=escpos&retries=0&timeout=2000"
+                         % srv.getsockname()[1], spool_file=self.spool(b"\x1b@" + b"x" * 4000000))
+        srv.settimeout(10)
+        conn, _ = srv.accept()
+        conn.recv(4096)
+        # close with unread data and a zero linger time: the kernel sends RST
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()
+        srv.close()
+        self.assertEqual(b.proc.wait(30), CUPS_BACKEND_FAILED, b.proc.stderr())
+        b.proc.wait_line(r"^ERROR: Printer failed after \d+ bytes of the job \(The printer "
+                         r"reset the connection\)")
+        self.assertNotIn("backend is gone", b.proc.stderr())
+
+
+class BadDeviceFailsAtOnce(fptest.TestCase):
+    """A device URI that can never work stops the queue at once (exit 4), and a
+    connection attempt never outlasts contimeout."""
+
+    def check_stops_at_once(self, uri, pattern):
+        started = time.time()
+        b = self.backend(uri, spool_file=self.spool(fptest.text("NEVER")))
+        self.assertEqual(b.proc.wait(10), CUPS_BACKEND_STOP, b.proc.stderr())
+        self.assertLess(time.time() - started, 3)
+        b.proc.wait_line(pattern)
+
+    def test_host_with_an_encoded_slash(self):
+        self.check_stops_at_once("flushprinter+socket://printer%2Fqueue:9100/?contimeout=60000",
+                                 r"^ERROR: flushprinter: bad host 'printer/queue'")
+
+    def test_file_uri_naming_a_directory(self):
+        self.check_stops_at_once("flushprinter+file:///?contimeout=60000",
+                                 r"^ERROR: flushprinter: bad path in device URI: / is a directory")
+
+    def test_contimeout_bounds_a_connect_that_gets_no_answer(self):
+        """A listener whose backlog is full drops new SYNs, like a firewalled printer:
+        contimeout=3000 ends after about 3 s, not after one 10 s connect attempt."""
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(0)
+        self.addCleanup(srv.close)
+        port = srv.getsockname()[1]
+        for _ in range(3):
+            c = socket.socket()
+            c.setblocking(False)
+            c.connect_ex(("127.0.0.1", port))
+            self.addCleanup(c.close)
+        started = time.time()
+        b = self.backend("flushprinter+socket://127.0.0.1:%d/?contimeout=3000" % port,
+                         spool_file=self.spool(fptest.text("NEVER")))
+        self.assertEqual(b.proc.wait(20), CUPS_BACKEND_FAILED, b.proc.stderr())
+        elapsed = time.time() - started
+        b.proc.wait_line(r"^ERROR: Printer unreachable: cannot connect to 127.0.0.1:%d: "
+                         r"Connection timed out" % port)
+        self.assertGreater(elapsed, 2.5)
+        self.assertLess(elapsed, 6, "one connect attempt outlasted contimeout")
 
 
 if __name__ == "__main__":

@@ -94,6 +94,24 @@ class SideChannel(fptest.TestCase):
         self.assertEqual(emu.events("reset")[-1].conn, 1)
         self.assertEqual(len(emu.events("reset")), 1)
 
+    def test_requests_during_the_quiet_window_leave_the_printer_alone(self):
+        """After a cancel the job is flushed once; a SOFT_RESET or a late FLUSH during
+        the quiet window is answered without a second connection to the printer."""
+        emu = self.emulator("--rate", 40000)
+        b = self.backend(self.socket_uri(emu, "reset=escpos&idle=3000&grace=100"))
+        b.write_async(fptest.receipt("cancel-me", rows=4000))
+        emu.wait_event("image-begin")
+        b.proc.signal(15)
+        b.proc.wait_line(r"^INFO: Printer port quiet for \d+ ms after a canceled job")
+        self.assertEqual(b.side.request(SC_SOFT_RESET, timeout=5), (SC_SOFT_RESET, SC_OK, b""))
+        command, status, data = b.side.request(SC_FLUSH, bytes([1]) + struct.pack(">II", 100, 2))
+        self.assertEqual(command, SC_FLUSH)
+        self.assertNotEqual(status, SC_OK)
+        self.assertEqual(data[0], 3, "FP_ERROR_ALREADY_FLUSHED")
+        self.assertEqual(b.proc.wait(), CUPS_BACKEND_OK)
+        self.assertEqual(len(emu.events("open")), 1, emu.log_text())
+        self.assertEqual(len(emu.events("reset")), 2, "the job's ESC @ and the flush's")
+
 
 if __name__ == "__main__":
     fptest.main()
