@@ -9,7 +9,7 @@
  *
  * refused=N, only in a clean record, is the debt the last flush refused to
  * pay.  An implausible debt (the tracker no longer vouched for the stream) is
- * written owed_fill=18446744073709551615, which no ceiling lets through.
+ * written owed_fill=9223372036854775807, which no ceiling lets through.
  * K and L are percent-encoded; crc is the CRC-32 of everything before " crc=".
  * A writer overwrites the slot that does not hold the newest valid record,
  * so a torn write only ever destroys the older record.  The file is locked
@@ -205,7 +205,7 @@ static int format_record(const record_t *record, uint8_t slot[SLOT_SIZE])
 
   if (!memchr(st->language, '\0', sizeof(st->language)) || record->seq > SEQ_MAX
       || st->quiet_until < 0 || st->quiet_until > QUIET_UNTIL_MAX || st->pid < 0
-      || st->accepted > COUNT_MAX || st->owed.fill_count > COUNT_MAX
+      || st->accepted > COUNT_MAX || (st->owed.fill_count > COUNT_MAX && !st->owed.implausible)
       || st->owed.prefix_len > FP_COMPLETION_PREFIX_MAX
       || st->owed.suffix_len > FP_COMPLETION_SUFFIX_MAX
       || fp_percent_encode(st->language, language, sizeof(language)) != FP_OK)
@@ -213,7 +213,8 @@ static int format_record(const record_t *record, uint8_t slot[SLOT_SIZE])
   hex_encode(st->owed.prefix, st->owed.prefix_len, prefix);
   hex_encode(st->owed.suffix, st->owed.suffix_len, suffix);
   if (st->refused && !st->dirty) /* a dirty record's debt says more; it has no room for both */
-    snprintf(refused, sizeof(refused), " refused=%" PRIu64, st->refused);
+    snprintf(refused, sizeof(refused), " refused=%" PRIu64,
+             st->refused < COUNT_MAX ? st->refused : COUNT_MAX);
 
   n = snprintf(line, sizeof(line),
                RECORD_MAGIC " seq=%" PRIu64 " key=%s quiet_until=%" PRId64 " dirty=%d job=%d"
@@ -221,7 +222,7 @@ static int format_record(const record_t *record, uint8_t slot[SLOT_SIZE])
                             " owed_fill=%" PRIu64 " fill_byte=%02x owed_suffix=%s%s",
                record->seq, record->key_field, st->quiet_until, st->dirty ? 1 : 0, st->job_id,
                st->pid, st->accepted, language, prefix,
-               st->owed.implausible ? UINT64_MAX : st->owed.fill_count, st->owed.fill_byte,
+               st->owed.implausible ? COUNT_MAX : st->owed.fill_count, st->owed.fill_byte,
                suffix, refused);
   if (n < 0 || (size_t)n + sizeof(CRC_FIELD) - 1 + CRC_DIGITS > SLOT_SIZE - 1)
     return FP_ERROR_STATE; /* cannot happen: KEY_FIELD_MAX leaves room for the widest record */
@@ -304,9 +305,9 @@ static bool parse_record(const uint8_t slot[SLOT_SIZE], record_t *record)
   if ((w = field(tokens, count, "owed_suffix"))
       && !hex_decode(w, st->owed.suffix, FP_COMPLETION_SUFFIX_MAX, &st->owed.suffix_len))
     return false;
-  st->owed.implausible = st->owed.fill_count == UINT64_MAX;
+  st->owed.implausible = st->owed.fill_count == COUNT_MAX;
   st->refused = 0;
-  if ((w = field(tokens, count, "refused")) && !parse_u64(w, &st->refused))
+  if ((w = field(tokens, count, "refused")) && !parse_u64(w, COUNT_MAX, &st->refused))
     return false;
   st->quiet_until = quiet_until;
   st->dirty = dirty != 0;
