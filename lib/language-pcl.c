@@ -513,6 +513,8 @@ static void pcl_feed(void *state, const uint8_t *p, size_t len)
         break;
       }
 
+      case P_LOST: return; /* lost in this feed: nothing is followed any more */
+
       case P_PJL_PREFIX:
         if (*p == (uint8_t)pjl_prefix[s->matched])
         {
