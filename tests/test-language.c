@@ -6,8 +6,11 @@
  */
 
 #include <check.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check-main.h"
 #include "flushprinter.h"
@@ -420,6 +423,121 @@ START_TEST(bounds)
 }
 END_TEST
 
+/* The CUPS test page, and a PostScript file made from it. */
+#define TESTPAGE_PDF "/usr/share/cups/data/default-testpage.pdf"
+
+/*
+ * The largest plausible completion of each tracker, from the bounds in its
+ * file's header: the largest data a plausible command owes, and the most
+ * prefix and suffix bytes around it.
+ */
+static const struct
+{
+  const char *name;
+  uint64_t    max;
+} plausible_max[] = {
+  { "escpos", 1024ull * 65535 + FP_COMPLETION_PREFIX_MAX },          /* GS v 0 */
+  { "pcl", (1ull << 20) + FP_COMPLETION_PREFIX_MAX },                /* ESC*b#W */
+  { "escp", (128ull << 20) + FP_COMPLETION_PREFIX_MAX + FP_COMPLETION_SUFFIX_MAX }, /* ESC i, RLE */
+  { "zpl", (128ull << 20) + FP_COMPLETION_PREFIX_MAX + FP_COMPLETION_SUFFIX_MAX },  /* ~DG, w = 0 */
+  { "epl", (64ull << 20) + FP_COMPLETION_PREFIX_MAX },               /* GM */
+  { "dymo", 256 },                                                   /* ESC D 255, SYN */
+};
+
+/* Read all of `path` into a new buffer; NULL when it cannot be read. */
+static uint8_t *read_all(const char *path, size_t *len)
+{
+  FILE    *f = fopen(path, "rb");
+  uint8_t *data = NULL;
+  long     size;
+
+  if (!f)
+    return NULL;
+  if (!fseek(f, 0, SEEK_END) && (size = ftell(f)) > 0 && !fseek(f, 0, SEEK_SET)
+      && (data = malloc((size_t)size)) && fread(data, 1, (size_t)size, f) == (size_t)size)
+    *len = (size_t)size;
+  else
+  {
+    free(data);
+    data = NULL;
+  }
+  fclose(f);
+  return data;
+}
+
+/*
+ * Feed `data` to every tracker and take its completion at every cut: no
+ * plausible completion may exceed the tracker's bound.  Prints the largest
+ * plausible completion per tracker, and how many cuts were implausible.
+ */
+static void check_document(const char *what, const uint8_t *data, size_t len)
+{
+  for (size_t i = 0; i < sizeof(plausible_max) / sizeof(plausible_max[0]); i++)
+  {
+    const fp_language_t *language = fp_language_find(plausible_max[i].name);
+    fp_tracker_t         t;
+    fp_completion_t      c;
+    uint64_t             largest = 0, largest_at = 0, implausible = 0, first_implausible = 0;
+
+    ck_assert_ptr_nonnull(language);
+    fp_tracker_init(&t, language);
+    for (size_t cut = 0; cut <= len; cut++)
+    {
+      if (fp_tracker_completion(&t, &c))
+      {
+        if (c.implausible && !implausible++)
+          first_implausible = cut;
+        else if (!c.implausible && fp_completion_size(&c) > largest)
+        {
+          largest = fp_completion_size(&c);
+          largest_at = cut;
+        }
+      }
+      if (cut < len)
+        fp_tracker_feed(&t, data + cut, 1);
+    }
+    printf("%s, %-6s: largest plausible completion %" PRIu64 " bytes (cut %" PRIu64
+           "), bound %" PRIu64 "; %" PRIu64 " of %zu cuts implausible",
+           what, language->name, largest, largest_at, plausible_max[i].max, implausible, len + 1);
+    if (implausible)
+      printf(" (from cut %" PRIu64 ")", first_implausible);
+    putchar('\n');
+    ck_assert_msg(largest <= plausible_max[i].max, "%s: %s completion of %" PRIu64 " bytes",
+                  what, language->name, largest);
+  }
+}
+
+START_TEST(documents_stay_within_bounds)
+{
+  char     ps[] = "/tmp/fp-testpage-XXXXXX";
+  char     command[256];
+  int      fd;
+  size_t   len = 0;
+  uint8_t *data = read_all(TESTPAGE_PDF, &len);
+
+  if (!data)
+  {
+    printf("no %s: document bounds not checked\n", TESTPAGE_PDF);
+    return;
+  }
+  check_document("test page PDF", data, len);
+  free(data);
+
+  /* PostScript as cups-filters makes it from the same page (pdftops, poppler-utils) */
+  ck_assert_int_ge(fd = mkstemp(ps), 0);
+  close(fd);
+  snprintf(command, sizeof(command), "pdftops %s %s 2>/dev/null", TESTPAGE_PDF, ps);
+  if (system(command) == 0 && (data = read_all(ps, &len)))
+  {
+    check_document("test page PostScript", data, len);
+    free(data);
+  }
+  else
+    printf("pdftops failed: PostScript bounds not checked\n");
+  unlink(ps);
+}
+END_TEST
+
 START_TEST(text_is_not_mid_command)
 {
   static const uint8_t prefixes[] = { ESC, GS, FS, DLE };
@@ -572,6 +690,7 @@ static Suite *language_suite(void)
   tcase_add_test(escpos, nul_terminated_data);
   tcase_add_test(escpos, long_lengths);
   tcase_add_test(escpos, bounds);
+  tcase_add_test(escpos, documents_stay_within_bounds);
   tcase_add_test(escpos, text_is_not_mid_command);
   tcase_add_test(escpos, split_feeds_are_equivalent);
   suite_add_tcase(s, escpos);
