@@ -28,6 +28,18 @@
  * No harmless value exists, and the completion has a visible effect, for:
  * raster lines already begun (the white rest of the line feeds the label by
  * one dot line).  The reset preset "dymo" (100 ESC then ESC @) follows.
+ *
+ * Bounds.  Every count of the protocol is bounded by its own width: a line
+ * is bytes-per-line bytes (one byte, ESC D: at most 255, where the widest
+ * LabelWriter, the 4XL, uses 156) or that many x 8 dots of runs, and the
+ * other commands take at most 2 parameters.  So a completion is at most 256
+ * bytes, and no count makes the tracker lose the stream.
+ *
+ * The resynchronisation is a run of 256 ESC then '@': ESC is a data byte of
+ * at most 255 in a SYN line, and counts 28 dots of an ETB line (at most
+ * 2040), so the run outlasts any line or parameter, and ESC ESC begins a
+ * command anew: the printer ends on ESC @ (reset), which an idle printer
+ * also takes as a plain reset.
  */
 
 #include "language.h"
@@ -42,6 +54,14 @@
 #define RUN_DOTS 128    /* dots of one run-length byte at most */
 #define WHITE_RUN 0x7f  /* 128 white dots */
 #define RUN_LENGTH 0x7f /* bits of a run-length byte: length - 1 */
+
+/* 16, 64 and 256 ESC bytes. */
+#define ESC16 ESC, ESC, ESC, ESC, ESC, ESC, ESC, ESC, ESC, ESC, ESC, ESC, ESC, ESC, ESC, ESC
+#define ESC64 ESC16, ESC16, ESC16, ESC16
+#define ESC256 ESC64, ESC64, ESC64, ESC64
+
+/* The resynchronisation (see the top of this file). */
+static const uint8_t resync[] = { ESC256, '@' };
 
 /* Where the parser is. */
 typedef enum phase_e
@@ -272,4 +292,6 @@ const fp_language_t fp_language_dymo = {
   .feed = dymo_feed,
   .completion = dymo_completion,
   .surplus_fill_harmless = false, /* the reset's ESC flood absorbs a line in doubt */
+  .resync = resync,
+  .resync_len = sizeof(resync),
 };

@@ -29,6 +29,20 @@
  * corrupt), a cut form (stored up to the cut), and data owed inside a form
  * (the form stays open after the fill, so the reset's lines are stored in
  * it: a completion is one fill, and FE cannot follow the fill).
+ *
+ * Bounds.  A size beyond what a real printer takes means the bytes are not
+ * EPL2 (a PDF, a mis-routed file): the tracker is then lost until it is
+ * started again, and its completion is implausible (the claimed size, for
+ * the log, and nothing to send).  The EPL2 manual gives GW and GM no
+ * ranges, so the bounds are physical and generous: a GW row is at most
+ * 1024 bytes (8192 dots; the widest EPL2 heads are 6.6 inches at 203 dpi,
+ * 1344 dots) and a GW graphic at most 65535 rows (the range of the label
+ * length, Q), so at most 64 MiB; a GM PCX file at most 64 MiB too (the
+ * largest GW graphic, uncompressed, with its header; EPL2 printers store
+ * graphics in a few MB of memory).  So no plausible EPL2 completion owes
+ * more than 64 MiB.
+ * EPL2 has no way back to command level from inside GW or GM data, which
+ * the printer takes by count.
  */
 
 #include "language.h"
@@ -37,6 +51,9 @@
 
 #define WHITE 0xff
 #define NUMBER_MAX 1000000000000000ull /* numbers stop growing here */
+#define GW_WIDTH_MAX 1024                  /* GW p3: bytes a row */
+#define GW_ROWS_MAX 65535                  /* GW p4: rows */
+#define GM_SIZE_MAX (UINT64_C(64) << 20)   /* GM p1: bytes of PCX */
 
 /* Where the parser is. */
 typedef enum phase_e
@@ -47,7 +64,8 @@ typedef enum phase_e
   P_GW,             /* GW parameters */
   P_GM_NAME,        /* GM: up to the end of the quoted name */
   P_GM_SIZE,        /* GM: the size, up to LF */
-  P_DATA            /* binary data */
+  P_DATA,           /* binary data */
+  P_LOST            /* a size no printer accepts: `owed` is the claim; bytes are ignored */
 } phase_t;
 
 /* Lines whose end changes the form state. */
@@ -80,6 +98,13 @@ static void begin_data(epl_t *s, uint64_t bytes)
 {
   s->owed = bytes;
   s->phase = bytes ? P_DATA : P_LINE_START;
+}
+
+/* A size beyond the bounds (see the top of this file): not EPL2, lost until init. */
+static void lose(epl_t *s, uint64_t claimed)
+{
+  s->owed = claimed;
+  s->phase = P_LOST;
 }
 
 /* Start reading a number. */
@@ -127,11 +152,19 @@ static void line_end(epl_t *s)
   s->phase = P_LINE_START;
 }
 
-/* A byte of GW's parameters: p1,p2,p3,p4 then ',' or LF before the data. */
+/*
+ * A byte of GW's parameters: p1,p2,p3,p4 then ',' or LF before the data.
+ * p3 and p4 are checked digit by digit, so that a size cut short is lost
+ * already: only more digits, or its end, may follow.
+ */
 static void gw_byte(epl_t *s, uint8_t b)
 {
   if (b >= '0' && b <= '9')
+  {
     number_digit(s, b);
+    if ((s->field == 2 && s->number > GW_WIDTH_MAX) || (s->field == 3 && s->number > GW_ROWS_MAX))
+      lose(s, s->field == 2 ? s->number : s->width * s->number);
+  }
   else if (b == ',' || b == '\n')
   {
     if (s->field == 3)
@@ -162,11 +195,15 @@ static void gm_name_byte(epl_t *s, uint8_t b)
     s->quoted = 1;
 }
 
-/* A byte of GM's size, up to the LF that precedes the data. */
+/* A byte of GM's size, up to the LF that precedes the data (checked digit by digit). */
 static void gm_size_byte(epl_t *s, uint8_t b)
 {
   if (b >= '0' && b <= '9')
+  {
     number_digit(s, b);
+    if (s->number > GM_SIZE_MAX)
+      lose(s, s->number);
+  }
   else if (b == '\n')
     begin_data(s, s->number);
 }
@@ -194,6 +231,7 @@ static void epl_feed(void *state, const uint8_t *p, size_t len)
 
     switch (s->phase)
     {
+      case P_LOST: return; /* nothing is followed any more */
       case P_LINE_START:
         p++;
         if (b != '\n' && b != '\r')
@@ -252,6 +290,12 @@ static bool epl_completion(const void *state, fp_completion_t *out)
   epl_t s;
 
   memcpy(&s, state, sizeof(s));
+  if (s.phase == P_LOST)
+  {
+    out->implausible = true;
+    out->fill_count = s.owed;
+    return true;
+  }
   if (s.phase == P_LINE_START && !s.storing)
     return false;
 

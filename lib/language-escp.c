@@ -63,6 +63,26 @@
  * its value cut or zeroed, until the printer loads its defaults), ESC & and
  * ESC : (user-defined characters redefined blank), and raster rows already
  * announced (white rows feed paper).
+ *
+ * Bounds.  A count beyond what a real printer takes means the bytes are not
+ * ESC/P (a PDF, a mis-routed file): the tracker is then lost until it is
+ * started again, and its completion is implausible (the claimed count, for
+ * the log, and nothing to send).  Most ESC/P counts are bounded by their
+ * own width and are taken as they are: ESC ( and remote-mode records
+ * (16 bits: 64 KiB), ESC * (65535 columns of at most 6 bytes), ESC K/L/Y/Z
+ * and ESC ^, ESC & (3 x 255 bytes a character), and ESC . (m is one byte:
+ * at most 255 rows of 65535 dots, 2 MiB).  Two are not:
+ * - ESC i r c b nL nH mL mH has 16-bit row and byte counts (4 GiB): the
+ *   rows are the head's nozzles of one color, at most a few hundred on
+ *   Epson heads (800 on the largest), so at most 4096 rows, and at most
+ *   64 MiB a band (the widest Epson, 64 inches at 2880 dpi in 2-bit
+ *   dots, has 46080-byte rows: 800 of them are 37 MB);
+ * - a TIFF-mode XFER count: one compressed raster row, whose count the
+ *   ESC/P 2 reference gives 1 or 2 bytes (65535): at most 1 MiB.
+ * Run-length raster (c = 1) is completed with two bytes a decoded byte,
+ * so the largest plausible ESC/P completion is 128 MiB (ESC i, RLE).
+ * ESC/P has no way back to command level from inside data (raster data is
+ * consumed by count; remote mode is left only at a record boundary).
  */
 
 #include "language.h"
@@ -71,6 +91,10 @@
 
 #define ESC 0x1b
 #define TIFF_EXIT 0xe3
+
+#define BAND_ROWS_MAX 4096                  /* ESC i rows */
+#define BAND_BYTES_MAX (UINT64_C(64) << 20) /* ESC i decoded bytes */
+#define XFER_MAX (UINT64_C(1) << 20)        /* TIFF-mode XFER bytes */
 
 /* How a command's parameters are read. */
 typedef enum kind_e
@@ -178,7 +202,8 @@ typedef enum phase_e
   P_UNTIL_NUL, /* a list up to a NUL, at most `owed` bytes */
   P_REMOTE1,   /* the 8 bytes of ESC ( R: "\0REMOTE1" enters remote mode */
   P_EJL_PREFIX, /* `matched` bytes of "@EJL" */
-  P_EJL_LINE   /* inside an EJL line */
+  P_EJL_LINE,  /* inside an EJL line */
+  P_LOST       /* a count no printer accepts: `owed` is the claim; bytes are ignored */
 } phase_t;
 
 /* The tracker state: plain data, copied freely. */
@@ -297,6 +322,14 @@ static void begin_data(escp_t *s, uint64_t count)
   s->phase = P_DATA;
 }
 
+/* A count beyond the bounds (see the top of this file): not ESC/P, lost until init. */
+static void lose(escp_t *s, uint64_t claimed)
+{
+  s->owed = claimed;
+  s->records = 0;
+  s->phase = P_LOST;
+}
+
 /* Raster data of `size` decoded bytes with compression `c`. */
 static void begin_raster(escp_t *s, uint8_t c, uint64_t size)
 {
@@ -344,7 +377,9 @@ static void tiff_command_done(escp_t *s)
   }
   for (unsigned i = n; i > 0; i--)
     number = number << 8 | s->hdr[i - 1];
-  if (s->code >= 0x20 && s->code < 0x40) /* XFER: compressed bytes follow */
+  if (s->code >= 0x20 && s->code < 0x40 && number > XFER_MAX)
+    lose(s, number);
+  else if (s->code >= 0x20 && s->code < 0x40) /* XFER: compressed bytes follow */
     begin_data(s, tiff_params(s->code) ? number : s->code & 0x0fu);
   else
     end_command(s);
@@ -398,7 +433,12 @@ static void header_done(escp_t *s)
       else
         begin_raster(s, compression(h[0]), (uint64_t)h[3] * ((le16(h + 4) + 7) / 8));
       break;
-    case K_RASTER_I: begin_raster(s, compression(h[1]), le16(h + 3) * le16(h + 5)); break;
+    case K_RASTER_I:
+      if (le16(h + 5) > BAND_ROWS_MAX || le16(h + 3) * le16(h + 5) > BAND_BYTES_MAX)
+        lose(s, le16(h + 3) * le16(h + 5));
+      else
+        begin_raster(s, compression(h[1]), le16(h + 3) * le16(h + 5));
+      break;
     default: end_command(s); break;
   }
 }
@@ -538,6 +578,8 @@ static void escp_feed(void *state, const uint8_t *p, size_t len)
 
     switch (s->phase)
     {
+      case P_LOST: return; /* nothing is followed any more */
+
       case P_TEXT:
         if (s->context == C_ESCP && !(p = memchr(p, ESC, avail)))
           return;
@@ -660,6 +702,12 @@ static bool escp_completion(const void *state, fp_completion_t *out)
   size_t  *len = &out->prefix_len, max = FP_COMPLETION_PREFIX_MAX;
 
   memcpy(&s, state, sizeof(s));
+  if (s.phase == P_LOST)
+  {
+    out->implausible = true;
+    out->fill_count = s.owed;
+    return true;
+  }
   if (idle(&s))
     return false;
 
@@ -667,7 +715,7 @@ static bool escp_completion(const void *state, fp_completion_t *out)
      completion always agrees with it.  Owed data becomes the fill; when a
      mode must be left after it, the exit goes into the prefix with the data
      if both fit, else into the suffix after the fill. */
-  while (!idle(&s) && *len < max)
+  while (!idle(&s) && s.phase != P_LOST && *len < max)
   {
     uint64_t zeros;
 
@@ -700,6 +748,15 @@ static bool escp_completion(const void *state, fp_completion_t *out)
       buf[(*len)++] = b;
       escp_feed(&s, &b, 1);
     }
+  }
+  if (s.phase == P_LOST)
+  {
+    /* the header sent so far already claims more than the bounds (a TIFF
+       XFER count cut before its last byte): the command is implausible */
+    memset(out, 0, sizeof(*out));
+    out->implausible = true;
+    out->fill_count = s.owed;
+    return true;
   }
   out->fill_byte = 0x00;
   return true;

@@ -31,6 +31,32 @@
  * sent (GS k: the partial barcode is ended and may print), FS q / GS ( L /
  * GS 8 L definitions (NV memory is rewritten with the blank rest of the
  * image), and raster rows already announced (white rows feed paper).
+ *
+ * Bounds.  A count beyond what a real ESC/POS printer accepts means the
+ * bytes are not ESC/POS (a PDF, a mis-routed file): the tracker is then
+ * lost until it is started again, and its completion is implausible (the
+ * claimed count, for the log, and nothing to send).  The bounds are
+ * generous, since one too tight would leave a real job's raster unfinished:
+ * - images are at most 8192 dots wide (1024 bytes a row): the widest
+ *   ESC/POS heads are 80 and 112 mm receipts (576 and 832 dots at 203 dpi)
+ *   and A4 thermal printers at 300 dpi (2480 dots); Epson's own ranges are
+ *   narrower (ESC * takes at most 2047 columns; GS ( L / GS 8 L raster at
+ *   most 2047 dots).  This bounds GS v 0 (x), ESC * (nL + 256 nH columns)
+ *   and FS q (x in bytes of 8 dots);
+ * - GS v 0 keeps its whole 16-bit height (65535 rows): Epson gives
+ *   yH <= 8 (2303 rows), but clones take 16-bit heights and phone apps send
+ *   a whole receipt as one image; a paper roll is tens of metres long.  So
+ *   one GS v 0 may owe up to 1024 x 65535 bytes (64 MiB), the largest
+ *   plausible ESC/POS completion;
+ * - FS q images are at most 1024 x 8 dots tall (Epson: 288 x 8);
+ * - GS 8 L data is at most 16 MiB: its graphics functions take images of
+ *   at most 8192 x 2304 dots in 4 tone planes (9.4 MB); the reference's
+ *   range is the whole 32 bits, which no NV memory or print buffer holds;
+ * - the 16-bit counts (ESC/GS/FS ( pL pH: 64 KiB), GS * (255 x 255 x 8
+ *   bytes), ESC & (255 x y bytes a character) and GS k (255 bytes) are
+ *   bounded by their own width and are taken as they are.
+ * ESC/POS has no way back to command level from inside data: a printer in
+ * GS v 0 data consumes exactly the announced bytes, whatever they are.
  */
 
 #include "language.h"
@@ -44,6 +70,11 @@
 
 /* Bit mask of the prefix bytes below 32: DLE, ESC, FS, GS. */
 #define PREFIX_MASK ((1u << DLE) | (1u << ESC) | (1u << FS) | (1u << GS))
+
+#define DOTS_MAX 8192                 /* dots in a row of any image */
+#define ROW_BYTES_MAX (DOTS_MAX / 8)  /* bytes in a raster row (GS v 0, FS q) */
+#define NV_HEIGHT_MAX 1024            /* FS q height, in bytes of 8 dots */
+#define LONG_FORM_MAX (UINT64_C(16) << 20) /* GS 8 L data bytes */
 
 /* How a command's parameters are read. */
 typedef enum kind_e
@@ -172,7 +203,8 @@ typedef enum phase_e
   P_COMMAND,  /* a prefix byte arrived; the command byte is next */
   P_HEADER,   /* collecting header bytes */
   P_DATA,     /* skipping `owed` data bytes */
-  P_UNTIL_NUL /* skipping data up to a NUL, at most `owed` bytes */
+  P_UNTIL_NUL, /* skipping data up to a NUL, at most `owed` bytes */
+  P_LOST       /* a count no printer accepts: `owed` is the claim; bytes are ignored */
 } phase_t;
 
 /* The tracker state: plain data, copied freely. */
@@ -288,6 +320,14 @@ static void begin_data(escpos_t *s, uint64_t count)
   s->phase = P_DATA;
 }
 
+/* A count beyond the bounds (see the top of this file): not ESC/POS, lost until init. */
+static void lose(escpos_t *s, uint64_t claimed)
+{
+  s->owed = claimed;
+  s->records = 0;
+  s->phase = P_LOST;
+}
+
 /* Skip data up to a NUL, at most `limit` bytes. */
 static void begin_until_nul(escpos_t *s, uint64_t limit)
 {
@@ -305,6 +345,8 @@ static void header_done(escpos_t *s, const command_t *c)
     case K_BIT_IMAGE:
       if (s->got < 3)
         begin_data(s, 0);
+      else if (le16(h + 1) > DOTS_MAX)
+        lose(s, le16(h + 1) * (h[0] >= 32 ? 3 : 1));
       else
         begin_data(s, le16(h + 1) * (h[0] >= 32 ? 3 : 1));
       break;
@@ -319,18 +361,34 @@ static void header_done(escpos_t *s, const command_t *c)
       }
       break;
     case K_NV_IMAGES:
-      if (s->stage)
-        begin_data(s, le16(h) * le16(h + 2) * 8);
-      else
+      if (!s->stage)
       {
         s->records = h[0];
         next_record(s);
       }
+      else if (le16(h) > ROW_BYTES_MAX || le16(h + 2) > NV_HEIGHT_MAX)
+        lose(s, le16(h) * le16(h + 2) * 8);
+      else
+        begin_data(s, le16(h) * le16(h + 2) * 8);
       break;
     case K_FORM: begin_data(s, le16(h + 1)); break;
     case K_DOWNLOAD: begin_data(s, (uint64_t)h[0] * h[1] * 8); break;
-    case K_RASTER: begin_data(s, s->got == 6 ? le16(h + 2) * le16(h + 4) : 0); break;
-    case K_LONG_FORM: begin_data(s, s->got == 5 ? le16(h + 1) | le16(h + 3) << 16 : 0); break;
+    case K_RASTER:
+      if (s->got == 6 && le16(h + 2) > ROW_BYTES_MAX)
+        lose(s, le16(h + 2) * le16(h + 4));
+      else
+        begin_data(s, s->got == 6 ? le16(h + 2) * le16(h + 4) : 0);
+      break;
+    case K_LONG_FORM:
+    {
+      uint64_t length = s->got == 5 ? le16(h + 1) | le16(h + 3) << 16 : 0;
+
+      if (length > LONG_FORM_MAX)
+        lose(s, length);
+      else
+        begin_data(s, length);
+      break;
+    }
     case K_BARCODE:
       if (h[0] <= 6)
       {
@@ -383,6 +441,8 @@ static void escpos_feed(void *state, const uint8_t *p, size_t len)
   {
     switch (s->phase)
     {
+      case P_LOST: return; /* nothing is followed any more */
+
       case P_TEXT:
         if ((p = skip_text(p, end)) < end)
         {
@@ -502,16 +562,32 @@ static bool escpos_completion(const void *state, fp_completion_t *out)
   memcpy(&s, state, sizeof(s));
   if (s.phase == P_TEXT || (s.phase == P_COMMAND && s.prefix == DLE))
     return false;
+  if (s.phase == P_LOST)
+  {
+    out->implausible = true;
+    out->fill_count = s.owed;
+    return true;
+  }
 
   /* Header bytes go into the prefix, fed through a copy of the parser so
      that the prefix and the fill that follows always agree with it; no
      header is longer than 8 bytes, so the prefix cannot overflow. */
-  while (!zero_fill(&s, &out->fill_count) && out->prefix_len < FP_COMPLETION_PREFIX_MAX)
+  while (s.phase != P_LOST && !zero_fill(&s, &out->fill_count)
+         && out->prefix_len < FP_COMPLETION_PREFIX_MAX)
   {
     uint8_t b = safe_byte(&s);
 
     out->prefix[out->prefix_len++] = b;
     escpos_feed(&s, &b, 1);
+  }
+  if (s.phase == P_LOST)
+  {
+    /* the header sent so far already claims more than the bounds (GS v 0
+       cut after its width): whatever follows, the command is implausible */
+    memset(out, 0, sizeof(*out));
+    out->implausible = true;
+    out->fill_count = s.owed;
+    return true;
   }
   out->fill_byte = 0x00;
   return true;

@@ -69,6 +69,32 @@
  * sequence (on a PJL printer it makes an empty PCL job, which prints
  * nothing).  reset=pjl+pcl and reset=pcl both select this tracker.  Surplus NUL fill is harmless: NUL is skipped between PJL
  * lines, prints nothing in PCL, and is what HPLIP pads a canceled job with.
+ *
+ * Bounds.  A byte count beyond what a real printer takes means the bytes
+ * are not PCL (a PDF or a binary file taken for PCL text): the tracker is
+ * then lost until it is started again, and its completion is implausible
+ * (the claimed count, for the log, and nothing to send).  The PCL 5
+ * Technical Reference gives every value field, byte counts included, the
+ * range 0..32767; the bounds are generous beyond it:
+ * - raster rows (ESC*b#W, ESC*b#V) and downloads (fonts ESC)s#W,
+ *   characters ESC(s#W, symbol sets ESC(f#W, patterns ESC*c#W, dither
+ *   matrices ESC*m#W): at most 1 MiB.  HP RTL on large-format printers
+ *   sends rows beyond 32767 bytes (a 60-inch row at 600 dpi in 24-bit color
+ *   is 108 kB), and TrueType font headers carry whole font segments;
+ * - the short configuration data (ESC*v#W 6 or 18 bytes, ESC*g#W, ESC*i#W,
+ *   ESC*l#W, ESC*o#W, ESC&b#W, ESC&n#W, ESC&a#W) and transparent print
+ *   data (ESC&p#X): at most 64 KiB, twice the value range.
+ * So no plausible PCL completion owes more than 1 MiB.  PJL lines carry no
+ * counts the tracker follows (FSDOWNLOAD is not followed), and HP-GL/2
+ * carries none: its strings and polylines end at a terminator.
+ *
+ * The resynchronisation (sent before the reset when a completion is
+ * refused) is the UEL, ESC%-12345X: a PJL printer looks for it below the
+ * language interpreters and leaves any language, also from inside data,
+ * where its firmware does so (HP documents the UEL as the exit from any
+ * language); a printer without PJL takes it as data it was owed or as an
+ * unknown, ignored PCL sequence.  On an idle printer it ends an empty PJL
+ * job, which prints nothing (the pjl+pcl reset begins with it anyway).
  */
 
 #include "language.h"
@@ -95,7 +121,8 @@ typedef enum phase_e
   P_PARAM,      /* reading a value and its parameter character */
   P_DATA,       /* skipping `owed` data bytes */
   P_PJL_PREFIX, /* `matched` bytes of "@PJL" received at the start of a line */
-  P_PJL_LINE    /* inside a PJL command line */
+  P_PJL_LINE,   /* inside a PJL command line */
+  P_LOST        /* a count no printer accepts: `owed` is the claim; bytes are ignored */
 } phase_t;
 
 /* Value flags. */
@@ -146,18 +173,33 @@ static const char pjl_prefix[] = "@PJL";
 #define UEL_LEN (sizeof(uel) - 1)
 #define PJL_PREFIX_LEN (sizeof(pjl_prefix) - 1)
 
-/* true when ESC `pclass` `group` ... `param` (upper case) is followed by data. */
-static bool carries_data(uint8_t pclass, uint8_t group, uint8_t param)
+#define DOWNLOAD_MAX (UINT64_C(1) << 20) /* raster rows and downloads */
+#define CONFIG_MAX (UINT64_C(1) << 16)   /* configuration and transparent data */
+
+/*
+ * The most data ESC `pclass` `group` ... `param` (upper case) may carry
+ * (see the top of this file), or 0 when it carries none.
+ */
+static uint64_t data_max(uint8_t pclass, uint8_t group, uint8_t param)
 {
-  static const char *const commands[] = {
-    "&aW", "&bW", "&nW", "&pX", "(sW", "(fW", ")sW", "*bW", "*bV",
-    "*cW", "*gW", "*iW", "*lW", "*mW", "*oW", "*vW",
+  static const struct
+  {
+    char     name[4];
+    uint64_t max;
+  } commands[] = {
+    { "*bW", DOWNLOAD_MAX }, { "*bV", DOWNLOAD_MAX }, { ")sW", DOWNLOAD_MAX },
+    { "(sW", DOWNLOAD_MAX }, { "(fW", DOWNLOAD_MAX }, { "*cW", DOWNLOAD_MAX },
+    { "*mW", DOWNLOAD_MAX }, { "&aW", CONFIG_MAX },   { "&bW", CONFIG_MAX },
+    { "&nW", CONFIG_MAX },   { "&pX", CONFIG_MAX },   { "*gW", CONFIG_MAX },
+    { "*iW", CONFIG_MAX },   { "*lW", CONFIG_MAX },   { "*oW", CONFIG_MAX },
+    { "*vW", CONFIG_MAX },
   };
 
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-    if (commands[i][0] == pclass && commands[i][1] == group && commands[i][2] == param)
-      return true;
-  return false;
+    if (commands[i].name[0] == pclass && commands[i].name[1] == group
+        && commands[i].name[2] == param)
+      return commands[i].max;
+  return 0;
 }
 
 /* Start reading a new value. */
@@ -186,10 +228,17 @@ static void end_command(pcl_t *s)
 /* A parameter character ended the value: run it. */
 static void parameter(pcl_t *s, uint8_t param)
 {
-  bool    combined = param >= 0x60;
-  uint8_t upper = combined ? (uint8_t)(param - 0x20) : param;
+  bool     combined = param >= 0x60;
+  uint8_t  upper = combined ? (uint8_t)(param - 0x20) : param;
+  uint64_t max = data_max(s->pclass, s->group, upper);
 
-  if (carries_data(s->pclass, s->group, upper) && !(s->flags & V_NEGATIVE) && s->value)
+  if (max && !(s->flags & V_NEGATIVE) && s->value > max)
+  {
+    s->owed = s->value; /* not PCL: lost until init */
+    s->phase = P_LOST;
+    return;
+  }
+  if (max && !(s->flags & V_NEGATIVE) && s->value)
   {
     s->owed = s->value;
     s->combined = combined;
@@ -407,6 +456,8 @@ static void pcl_feed(void *state, const uint8_t *p, size_t len)
   pcl_t         *s = state;
   const uint8_t *end = p + len;
 
+  if (s->phase == P_LOST)
+    return; /* nothing is followed any more */
   while (p < end)
   {
     if (s->context == C_OTHER || s->context == C_DISPLAY)
@@ -461,6 +512,8 @@ static void pcl_feed(void *state, const uint8_t *p, size_t len)
         }
         break;
       }
+
+      case P_LOST: return; /* lost in this feed: nothing is followed any more */
 
       case P_PJL_PREFIX:
         if (*p == (uint8_t)pjl_prefix[s->matched])
@@ -518,6 +571,12 @@ static bool pcl_completion(const void *state, fp_completion_t *out)
   pcl_t s;
 
   memcpy(&s, state, sizeof(s));
+  if (s.phase == P_LOST)
+  {
+    out->implausible = true;
+    out->fill_count = s.owed;
+    return true;
+  }
   if (idle(&s))
     return false;
 
@@ -558,4 +617,6 @@ const fp_language_t fp_language_pcl = {
   .feed = pcl_feed,
   .completion = pcl_completion,
   .surplus_fill_harmless = true, /* NUL prints nothing in PCL and is skipped in PJL */
+  .resync = (const uint8_t *)uel,
+  .resync_len = UEL_LEN,
 };

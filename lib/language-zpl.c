@@ -67,6 +67,31 @@
  * Zebra's undocumented compression may decode to anything), and binary
  * ~DY fonts or PNG (the stored object is corrupt).  A finished ~DG stores a
  * graphic whose missing rows are white; it prints only when recalled.
+ *
+ * Bounds.  A size beyond what a real printer takes means the bytes are not
+ * ZPL (a PDF, a mis-routed file): the tracker is then lost until it is
+ * started again, and its completion is implausible (the claimed size, for
+ * the log, and nothing to send).  The guide gives ^GF b, c and d the range
+ * 1..99999, but converters send ^GFA with c well beyond it (a 4x6-inch
+ * label at 300 dpi is 270000 bytes) and printers take it, and it gives ~DG
+ * t and ~DY t no range at all; so the bound is physical and generous: the
+ * largest image a ZPL printer prints is a label of at most 32000 dots
+ * (^LL's range) by the widest head (8.5 inches at 300 dpi: 319 bytes; OKI's
+ * ZPL emulation takes rows of 1249 bytes), 40 MB; fonts loaded with ~DY
+ * (TrueType, CJK included) stay below 32 MB.  So ~DG t, ~DY t and ^GF c
+ * (ASCII hex) may be at most 64 MiB; ^GF b (binary) is clamped to 99999
+ * by the printer (above).  A hex graphic outside a format is finished with
+ * blank rows, one byte a row at most, or with '0' digits when its row
+ * width is 0 (two a byte), so the largest plausible ZPL completion is
+ * 128 MiB plus its prefix and suffix.  ~DB, ~DE, ~DS, ~DT and ~DU carry
+ * no count the tracker follows (their data ends at the next prefix).
+ *
+ * The resynchronisation is ~JX (cancel the format being received): a tilde
+ * ends parameters, field data and ASCII hex data wherever they are, and ~JX
+ * then drops the half-received format (the reset's ^XZ would print it); on
+ * an idle printer there is nothing to cancel.  It does not help inside
+ * binary data (^GF B/C, ~DY B/C), which takes exactly its count, nor after
+ * a job changed the tilde (^CT).
  */
 
 #include "language.h"
@@ -83,6 +108,7 @@
 #define CRC_DIGITS 4
 #define ROW_MAX 0x7fffffffu    /* bytes per row (and ^GF c) beyond this are taken as this */
 #define REPEAT_MAX 1000000u    /* a repeat count beyond this is taken as this */
+#define GRAPHIC_MAX (UINT64_C(64) << 20) /* ~DG t, ~DY t, ^GF c: bytes */
 
 /* Where the parser is. */
 typedef enum phase_e
@@ -93,7 +119,8 @@ typedef enum phase_e
   P_HEADER,   /* the fields of ~DG, ~DY, ^GF before their data */
   P_HEX,      /* ASCII hex data */
   P_ZB64,     /* a :B64: or :Z64: envelope */
-  P_BINARY    /* binary data */
+  P_BINARY,   /* binary data */
+  P_LOST      /* a size no printer accepts: `owed` is the claim; bytes are ignored */
 } phase_t;
 
 /* The downloads with a header. */
@@ -374,6 +401,19 @@ static void header_delimiter(zpl_t *s)
   s->number = 0;
 }
 
+/*
+ * true when the field being read is a size the bounds apply to: ~DG t,
+ * ~DY t, ^GF c of ASCII hex data (^GF b is clamped by the printer).  It is
+ * checked digit by digit, so that a size cut short is lost already: only
+ * more digits, or its end, may follow.
+ */
+static bool sized_field(const zpl_t *s)
+{
+  if (s->kind == K_GF)
+    return s->field == 2 && !binary_format(s);
+  return s->field == layouts[s->kind].count_field;
+}
+
 /* A header byte that is neither a prefix nor the delimiter. */
 static void header_char(zpl_t *s, uint8_t b)
 {
@@ -399,6 +439,11 @@ static void header_char(zpl_t *s, uint8_t b)
   {
     s->number = s->number * 10 + (uint64_t)(b - '0');
     s->digits = s->digits < 255 ? (uint8_t)(s->digits + 1) : 255;
+  }
+  if (s->number > GRAPHIC_MAX && sized_field(s))
+  {
+    s->owed = s->number; /* not ZPL: lost until init (see the top of this file) */
+    s->phase = P_LOST;
   }
 }
 
@@ -541,6 +586,7 @@ static void zpl_feed(void *state, const uint8_t *p, size_t len)
   {
     switch (s->phase)
     {
+      case P_LOST: return; /* nothing is followed any more */
       case P_TEXT: p = text_feed(s, p, end); break;
       case P_NAME: name_byte(s, *p++); break;
       case P_SETCHAR: setchar_byte(s, *p++); break;
@@ -787,6 +833,12 @@ static bool zpl_completion(const void *state, fp_completion_t *out)
   writer_t w = { out, out->prefix, &out->prefix_len, FP_COMPLETION_PREFIX_MAX };
 
   memcpy(&s, state, sizeof(s));
+  if (s.phase == P_LOST)
+  {
+    out->implausible = true;
+    out->fill_count = s.owed;
+    return true;
+  }
   if (!mid_command(&s))
     return false;
   while (mid_command(&s))
@@ -819,4 +871,6 @@ const fp_language_t fp_language_zpl = {
   .feed = zpl_feed,
   .completion = zpl_completion,
   .surplus_fill_harmless = false, /* surplus 0x00 inside a format would be field text */
+  .resync = (const uint8_t *)"~JX",
+  .resync_len = 3,
 };

@@ -10,11 +10,15 @@
  *   fp-track [--reset SPEC] LANGUAGE FILE -   cuts read from stdin, one per line
  *
  * Output, one line per cut, in the order given:
- *   CUT PREFIX FILL_COUNT FILL_BYTE SUFFIX RESET
+ *   CUT PREFIX FILL_COUNT FILL_BYTE SUFFIX RESET [implausible]
  * where the completion is the bytes PREFIX (hex, "-" when empty), then
  * FILL_COUNT copies of FILL_BYTE (hex), then SUFFIX (hex, "-" when empty),
  * and RESET (hex, "-" when empty) is the reset sent after it (the
- * language's preset, or SPEC).
+ * language's preset, or SPEC).  A completion the tracker no longer vouches
+ * for (a count beyond what a real printer takes) ends with the word
+ * "implausible": FILL_COUNT is then the count the stream claimed, and a
+ * flush sends none of it, only the language's resynchronisation (if any)
+ * and the reset.
  */
 
 #include "flushprinter.h"
@@ -107,6 +111,8 @@ static void report_cut(fp_tracker_t *tracker, const fp_language_t *language,
   print_hex(completion.suffix, completion.suffix_len);
   putchar(' ');
   print_hex(reset, reset_len);
+  if (completion.implausible)
+    fputs(" implausible", stdout);
   putchar('\n');
 }
 

@@ -10,8 +10,13 @@
  *      by byte, the tracker reports the same completion at every common point;
  *   2. after the completion is fed to it the tracker is idle, and still
  *      after the language's reset (completions of more than FILL_LIMIT bytes
- *      are not fed);
- *   3. no crash, hang or sanitizer report (the fuzzer's part).
+ *      are not fed; implausible ones are not sent, so this does not apply);
+ *   3. once a completion is implausible (a count beyond what a real printer
+ *      takes), every later one is too, whatever is fed (the reset, the
+ *      resynchronisation, the input again, a flood of bytes), until init;
+ *      then the tracker is lost: feeding it changes neither its state nor
+ *      its completion, and 16 GiB of input take no time (feed is O(1));
+ *   4. no crash, hang or sanitizer report (the fuzzer's part).
  * A broken property prints the offset and aborts.
  */
 
@@ -25,6 +30,8 @@
 
 #define FILL_LIMIT (1u << 20)
 #define REPLAY_PREFIXES 64
+#define FLOOD_CHUNK (1u << 20)
+#define FLOOD_CHUNKS (1u << 14) /* 16 GiB: a tracker that read them would time out */
 
 static const fp_language_t *language;
 static uint8_t             *reset;
@@ -59,7 +66,8 @@ static void setup(const char *name)
 /* true when two completions are the same bytes. */
 static bool same_completion(const fp_completion_t *a, const fp_completion_t *b)
 {
-  return a->prefix_len == b->prefix_len && !memcmp(a->prefix, b->prefix, a->prefix_len) &&
+  return a->implausible == b->implausible && a->prefix_len == b->prefix_len &&
+         !memcmp(a->prefix, b->prefix, a->prefix_len) &&
          a->fill_count == b->fill_count && (!a->fill_count || a->fill_byte == b->fill_byte) &&
          a->suffix_len == b->suffix_len && !memcmp(a->suffix, b->suffix, a->suffix_len);
 }
@@ -99,6 +107,7 @@ static fp_completion_t check_splits(const uint8_t *data, size_t size)
   fp_completion_t a, b;
   uint64_t        seed = hash(data, size);
   size_t          at = 0;
+  bool            implausible = false;
 
   fp_tracker_init(&pieces, language);
   fp_tracker_init(&bytes, language);
@@ -117,6 +126,9 @@ static fp_completion_t check_splits(const uint8_t *data, size_t size)
     b = completion_of(&bytes);
     if (!same_completion(&a, &b))
       fail("fed in pieces and byte by byte, the completions differ", at);
+    if (implausible && !a.implausible)
+      fail("plausible again after an implausible completion", at);
+    implausible = a.implausible;
   }
   return completion_of(&pieces);
 }
@@ -128,7 +140,7 @@ static void check_flush(const fp_tracker_t *fed, uint64_t offset)
   fp_completion_t c = completion_of(&t);
   uint8_t         fill[4096];
 
-  if (c.fill_count > FILL_LIMIT)
+  if (c.implausible || c.fill_count > FILL_LIMIT)
     return;
   fp_tracker_feed(&t, c.prefix, c.prefix_len);
   memset(fill, c.fill_byte, sizeof(fill));
@@ -147,6 +159,39 @@ static void check_flush(const fp_tracker_t *fed, uint64_t offset)
     fail("not idle after its completion and the reset", offset);
 }
 
+/* Property 3: an implausible completion stays so until init, and a lost tracker ignores bytes. */
+static void check_lost(const fp_tracker_t *fed, const uint8_t *data, size_t size, uint64_t offset)
+{
+  static uint8_t  flood[FLOOD_CHUNK];
+  fp_tracker_t    t = *fed, lost;
+  fp_completion_t c = completion_of(&t), now;
+
+  if (!c.implausible)
+    return;
+  if (c.prefix_len || c.suffix_len)
+    fail("an implausible completion with bytes to send", offset);
+  memset(flood, 0x1b, sizeof(flood)); /* ESC: a command prefix in most languages */
+  fp_tracker_feed(&t, reset, reset_len);
+  if (language->resync)
+    fp_tracker_feed(&t, language->resync, language->resync_len);
+  fp_tracker_feed(&t, data, size);
+  fp_tracker_feed(&t, flood, sizeof(flood)); /* ends any header the claim was cut in */
+  if (!(now = completion_of(&t)).implausible)
+    fail("plausible again after an implausible completion", offset);
+  lost = t;
+  for (unsigned i = 0; i < FLOOD_CHUNKS; i++)
+    fp_tracker_feed(&t, flood, sizeof(flood));
+  fp_tracker_feed(&t, data, size);
+  if (memcmp(t.state.bytes, lost.state.bytes, language->state_size))
+    fail("a lost tracker's state changed when fed", offset);
+  c = completion_of(&t);
+  if (!same_completion(&c, &now))
+    fail("a lost tracker's completion changed when fed", offset);
+  fp_tracker_init(&t, language);
+  if (fp_tracker_completion(&t, NULL))
+    fail("not idle after init", offset);
+}
+
 /* Check every property on one input. */
 static void check_input(const uint8_t *data, size_t size)
 {
@@ -162,6 +207,7 @@ static void check_input(const uint8_t *data, size_t size)
   if (whole.accepted != size)
     fail("counted bytes differ from the bytes fed", size);
   check_flush(&whole, size);
+  check_lost(&whole, data, size, size);
 }
 
 #ifdef FP_LIBFUZZER
@@ -208,6 +254,7 @@ static bool replay(const char *path)
       fp_tracker_feed(&t, data + fed, cut - fed);
       fed = cut;
       check_flush(&t, cut);
+      check_lost(&t, data, size, cut);
     }
     ok = true;
   }

@@ -237,6 +237,30 @@ START_TEST(registry)
 }
 END_TEST
 
+START_TEST(bounds_and_resync)
+{
+  /* one-byte line widths bound every completion: 255 bytes, or 2040 dots of runs */
+  tt_expect(&(bytes_t)B("\x1b" "D\xff\x16"), 4, (bytes_t)B(""), 255, 0x00);
+  tt_expect(&(bytes_t)B("\x1b" "D\xff\x17"), 4, (bytes_t)B("\x77"), 15, 0x7f);
+  /* the resynchronisation outlasts any line or parameter, and is a reset when idle */
+  ck_assert_uint_eq(fp_language_dymo.resync_len, 257);
+  ck_assert_uint_eq(fp_language_dymo.resync[256], '@');
+  tt_expect_resync(&(bytes_t)B("\x1b" "D\xff\x16\x00"), 5);
+  tt_expect_resync(&(bytes_t)B("\x1b" "D\xff\x17"), 4);
+  tt_expect_resync(&(bytes_t)B("\x1b" "L\x01"), 3);
+  tt_expect_resync(&(bytes_t)B("\x1b"), 1);
+  tt_expect_resync(&(bytes_t)B("\x1b@"), 2);
+  {
+    fp_tracker_t t = tt_fed("", 0);
+
+    fp_tracker_feed(&t, fp_language_dymo.resync, fp_language_dymo.resync_len);
+    ck_assert(!tt_mid(&t));
+    dymo_probe(&t);
+  }
+}
+END_TEST
+
+
 /* The suite. */
 static Suite *dymo_suite(void)
 {
@@ -254,6 +278,7 @@ static Suite *dymo_suite(void)
   tcase_add_test(tc, escape_flood);
   tcase_add_test(tc, text_is_not_mid_command);
   tcase_add_test(tc, split_feeds_are_equivalent);
+  tcase_add_test(tc, bounds_and_resync);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -172,15 +172,33 @@ END_TEST
 
 START_TEST(data_is_skipped)
 {
-  bytes_t      job = B("GW0,0,200,100000,");
+  bytes_t      job = B("GW0,0,200,65535,");
   fp_tracker_t t = tt_fed(job.data, job.len);
 
-  tt_expect(&job, job.len, (bytes_t)B(""), 20000000, WHITE);
-  tt_feed_fill(&t, '\n', 20000000 - 1);
+  tt_expect(&job, job.len, (bytes_t)B(""), 13107000, WHITE);
+  tt_feed_fill(&t, '\n', 13107000 - 1);
   ck_assert(tt_mid(&t));
   fp_tracker_feed(&t, "\n", 1);
   ck_assert(!tt_mid(&t));
   epl_probe(&t);
+}
+END_TEST
+
+START_TEST(bounds)
+{
+  /* GW: rows of at most 1024 bytes, at most 65535 rows */
+  tt_expect(&(bytes_t)B("GW0,0,1024,65535,"), 17, (bytes_t)B(""), 1024ull * 65535, WHITE);
+  tt_expect(&(bytes_t)B("GW0,0,1024,65535\n"), 17, (bytes_t)B(""), 1024ull * 65535, WHITE);
+  tt_expect_implausible(&(bytes_t)B("GW0,0,1025,1,"), 1025);
+  tt_expect_implausible(&(bytes_t)B("GW0,0,1025"), 1025);
+  tt_expect_implausible(&(bytes_t)B("GW0,0,2,65536,"), 2 * 65536);
+  tt_expect_implausible(&(bytes_t)B("GW0,0,2,65536"), 2 * 65536);
+  /* GM: a PCX file of at most 64 MiB */
+  tt_expect(&(bytes_t)B("GM\"X\"67108864\n"), 14, (bytes_t)B(""), 67108864, WHITE);
+  tt_expect_implausible(&(bytes_t)B("GM\"X\"67108865\n"), 67108865);
+  tt_expect_implausible(&(bytes_t)B("GM\"X\"67108865"), 67108865);
+  /* no resynchronisation */
+  ck_assert_ptr_null(fp_language_epl.resync);
 }
 END_TEST
 
@@ -229,6 +247,7 @@ static Suite *epl_suite(void)
   tcase_add_test(tc, header_completions);
   tcase_add_test(tc, forms);
   tcase_add_test(tc, data_is_skipped);
+  tcase_add_test(tc, bounds);
   tcase_add_test(tc, empty_lines_are_idle);
   tcase_add_test(tc, split_feeds_are_equivalent);
   suite_add_tcase(s, tc);

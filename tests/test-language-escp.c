@@ -366,21 +366,50 @@ END_TEST
 
 START_TEST(long_data_is_skipped)
 {
-  fp_tracker_t t = tt_fed("\x1bi\x00\x00\x01\xff\xff\xff\xff", 9);
+  /* 1024 rows of 65535 bytes: within the bounds (4096 rows, 64 MiB) */
+  fp_tracker_t t = tt_fed("\x1bi\x00\x00\x01\xff\xff\x00\x04", 9);
 
-  tt_feed_fill(&t, 0x1b, 65535ull * 65535ull - 1);
+  tt_feed_fill(&t, 0x1b, 65535ull * 1024 - 1);
   ck_assert(tt_mid(&t));
   fp_tracker_feed(&t, "\x1b", 1);
   ck_assert(!tt_mid(&t));
-  ck_assert_uint_eq(t.accepted, 9 + 65535ull * 65535ull);
-  /* RLE: literal runs are skipped whole; 65535 x 65535 decoded bytes owed */
-  t = tt_fed("\x1bi\x00\x01\x01\xff\xff\xff\xff\x7f", 10);
+  ck_assert_uint_eq(t.accepted, 9 + 65535ull * 1024);
+  /* RLE: literal runs are skipped whole; 65535 x 1024 decoded bytes owed */
+  t = tt_fed("\x1bi\x00\x01\x01\xff\xff\x00\x04\x7f", 10);
   {
     fp_completion_t c;
 
     ck_assert(fp_tracker_completion(&t, &c));
-    ck_assert_uint_eq(c.fill_count, 128 + 2 * (65535ull * 65535ull - 128));
+    ck_assert_uint_eq(c.fill_count, 128 + 2 * (65535ull * 1024 - 128));
   }
+}
+END_TEST
+
+START_TEST(bounds)
+{
+  fp_tracker_t    t;
+  fp_completion_t c;
+
+  /* ESC i: at most 4096 rows and 64 MiB a band */
+  tt_expect(&(bytes_t)B("\x1bi\x00\x00\x01\x00\x40\x00\x10"), 9, (bytes_t)B(""), 64ull << 20, 0);
+  tt_expect(&(bytes_t)B("\x1bi\x00\x00\x01\x01\x00\x00\x10"), 9, (bytes_t)B(""), 4096, 0);
+  tt_expect_implausible(&(bytes_t)B("\x1bi\x00\x00\x01\x01\x00\x01\x10"), 4097);
+  tt_expect_implausible(&(bytes_t)B("\x1bi\x00\x00\x01\xff\xff\x01\x04"), 65535ull * 1025);
+  tt_expect_implausible(&(bytes_t)B("\x1bi\x00\x01\x01\xff\xff\xff\xff"), 65535ull * 65535);
+  /* TIFF mode XFER: at most 1 MiB */
+  tt_expect_suffix(&(bytes_t)B("\x1b.\x02\x00\x00\x00\x00\x00\x34\x00\x00\x10\x00"), 13,
+                   (bytes_t)B(""), 1u << 20, 0, (bytes_t)B("\xe3"));
+  tt_expect_implausible(&(bytes_t)B("\x1b.\x02\x00\x00\x00\x00\x00\x34\x01\x00\x10\x00"),
+                        (1u << 20) + 1);
+  /* cut in an XFER count whose bytes so far are already beyond: implausible */
+  t = tt_fed("\x1b.\x02\x00\x00\x00\x00\x00\x34\x00\x00\x20", 12);
+  ck_assert(fp_tracker_completion(&t, &c));
+  ck_assert(c.implausible);
+  ck_assert_uint_eq(c.prefix_len + c.suffix_len, 0);
+  /* ESC . is bounded by its own width: 255 rows of 65535 dots */
+  tt_expect(&(bytes_t)B("\x1b.\x00\x0a\x0a\xff\xff\xff"), 8, (bytes_t)B(""), 255ull * 8192, 0);
+  /* no resynchronisation */
+  ck_assert_ptr_null(ESCP->resync);
 }
 END_TEST
 
@@ -436,6 +465,7 @@ static Suite *escp_suite(void)
   tcase_add_test(tc, ejl_lines);
   tcase_add_test(tc, driver_jobs);
   tcase_add_test(tc, long_data_is_skipped);
+  tcase_add_test(tc, bounds);
   tcase_add_test(tc, text_is_not_mid_command);
   tcase_add_test(tc, split_feeds_are_equivalent);
   tcase_add_test(tc, registration);

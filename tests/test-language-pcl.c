@@ -260,14 +260,10 @@ START_TEST(value_syntax)
   ck_assert(!MID_AFTER("\x1b*x5W"));
   ck_assert(!MID_AFTER("\x1b(s5X"));
   ck_assert(!MID_AFTER("\x1b&l5W"));
-  /* huge counts are kept (saturated far beyond any PCL range) */
-  {
-    bytes_t big = B("\x1b*b4000000000W");
-    bytes_t huge = B("\x1b*b99999999999999999999999W");
-
-    tt_expect(&big, big.len, (bytes_t)B(""), 4000000000u, 0x00);
-    tt_expect(&huge, huge.len, (bytes_t)B(""), UINT64_C(1) << 48, 0x00);
-  }
+  /* huge counts are kept (saturated far beyond any PCL range) for the log of an
+     implausible completion (see the bounds test) */
+  tt_expect_implausible(&(bytes_t)B("\x1b*b4000000000W"), 4000000000u);
+  tt_expect_implausible(&(bytes_t)B("\x1b*b99999999999999999999999W"), UINT64_C(1) << 48);
 }
 END_TEST
 
@@ -358,13 +354,41 @@ END_TEST
 
 START_TEST(long_data_is_skipped)
 {
-  fp_tracker_t t = tt_fed("\x1b*b3000000000W", 14);
+  fp_tracker_t t = tt_fed("\x1b*b1048576W", 11);
 
-  tt_feed_fill(&t, 0x1b, 3000000000u - 1);
+  tt_feed_fill(&t, 0x1b, 1048576u - 1);
   ck_assert(tt_mid(&t));
   fp_tracker_feed(&t, "\x1b", 1);
   ck_assert(!tt_mid(&t));
-  ck_assert_uint_eq(t.accepted, 14 + 3000000000u);
+  ck_assert_uint_eq(t.accepted, 11 + 1048576u);
+}
+END_TEST
+
+START_TEST(bounds)
+{
+  /* raster rows and downloads: at most 1 MiB */
+  tt_expect(&(bytes_t)B("\x1b*b1048576W"), 11, (bytes_t)B(""), 1048576, 0);
+  tt_expect_implausible(&(bytes_t)B("\x1b*b1048577W"), 1048577);
+  tt_expect_implausible(&(bytes_t)B("\x1b*b2m1048577w"), 1048577); /* combined: lower case */
+  tt_expect_implausible(&(bytes_t)B("\x1b*b99999999999999999999W"), UINT64_C(1) << 48);
+  tt_expect(&(bytes_t)B("\x1b)s1048576W"), 11, (bytes_t)B(""), 1048576, 0);
+  tt_expect_implausible(&(bytes_t)B("\x1b)s1048577W"), 1048577);
+  tt_expect_implausible(&(bytes_t)B("\x1b(s1048577W"), 1048577);
+  tt_expect_implausible(&(bytes_t)B("\x1b*c1048577W"), 1048577);
+  /* configuration and transparent data: at most 64 KiB */
+  tt_expect(&(bytes_t)B("\x1b*v65536W"), 9, (bytes_t)B(""), 65536, 0);
+  tt_expect_implausible(&(bytes_t)B("\x1b*v65537W"), 65537);
+  tt_expect(&(bytes_t)B("\x1b&p65536X"), 9, (bytes_t)B(""), 65536, 0);
+  tt_expect_implausible(&(bytes_t)B("\x1b&p65537X"), 65537);
+  /* a large value of a command without data is no debt */
+  tt_expect_idle(&(bytes_t)B("\x1b*p99999999X"), 12);
+  /* a cut inside a large count is not implausible yet: '@' ends the value unused */
+  tt_expect(&(bytes_t)B("\x1b*b9999999"), 10, (bytes_t)B("@"), 0, 0);
+  /* the resynchronisation is the UEL, harmless on an idle printer */
+  ck_assert_uint_eq(PCL->resync_len, 9);
+  ck_assert_mem_eq(PCL->resync, "\x1b%-12345X", 9);
+  tt_expect_resync(&(bytes_t)B("\x1b" "E"), 2);
+  tt_expect_resync(&(bytes_t)B("\x1b*b12"), 5);
 }
 END_TEST
 
@@ -435,6 +459,7 @@ static Suite *pcl_suite(void)
   tcase_add_test(tc, data_looks_like_commands);
   tcase_add_test(tc, driver_jobs);
   tcase_add_test(tc, long_data_is_skipped);
+  tcase_add_test(tc, bounds);
   tcase_add_test(tc, text_is_not_mid_command);
   tcase_add_test(tc, split_feeds_are_equivalent);
   tcase_add_test(tc, registration);

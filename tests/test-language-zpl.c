@@ -282,9 +282,9 @@ START_TEST(binary_headers)
 
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
     tt_expect(&cases[i].sent, cases[i].sent.len, cases[i].prefix, cases[i].fill, 0x00);
-  /* a huge count is owed at once, not walked through (a completion is taken after every write) */
-  tt_expect_suffix(&(bytes_t)B("^XA~DYR:X,B,G,999999999999,0,\x01"), 30, (bytes_t)B(""),
-                   UINT64_C(999999999998), 0x00, (bytes_t)B("~JX"));
+  /* a large count is owed at once, not walked through (a completion is taken after every write) */
+  tt_expect_suffix(&(bytes_t)B("^XA~DYR:X,B,G,67108864,0,\x01"), 26, (bytes_t)B(""),
+                   UINT64_C(67108863), 0x00, (bytes_t)B("~JX"));
   /* binary data inside a format: after the data, ~JX cancels the format (nothing prints) */
   tt_expect_suffix(&(bytes_t)B("^XA^GFB,2,2,1,\x5e"), 15, (bytes_t)B(""), 1, 0x00,
                    (bytes_t)B("~JX"));
@@ -361,15 +361,43 @@ END_TEST
 
 START_TEST(long_binary)
 {
-  bytes_t      job = B("~DYR:BIG,B,G,5000000000,1,");
+  bytes_t      job = B("~DYR:BIG,B,G,67108864,1,");
   fp_tracker_t t = tt_fed(job.data, job.len);
 
-  tt_expect(&job, job.len, (bytes_t)B(""), 5000000000ull, 0x00);
-  tt_feed_fill(&t, '~', 5000000000ull - 1);
+  tt_expect(&job, job.len, (bytes_t)B(""), 67108864ull, 0x00);
+  tt_feed_fill(&t, '~', 67108864ull - 1);
   ck_assert(tt_mid(&t));
   fp_tracker_feed(&t, "~", 1);
   ck_assert(!tt_mid(&t));
-  ck_assert_uint_eq(t.accepted, job.len + 5000000000ull);
+  ck_assert_uint_eq(t.accepted, job.len + 67108864ull);
+}
+END_TEST
+
+START_TEST(bounds)
+{
+  /* ~DG t: at most 64 MiB; outside a format it is finished with blank rows */
+  tt_expect(&(bytes_t)B("~DGR:X.GRF,67108864,1,"), 22, (bytes_t)B(""), 67108864, ',');
+  tt_expect(&(bytes_t)B("~DGR:X.GRF,67108864,0,"), 22, (bytes_t)B(""), 2 * 67108864ull, '0');
+  tt_expect_implausible(&(bytes_t)B("~DGR:X.GRF,67108865,1,"), 67108865);
+  /* lost as soon as the digits pass the bound: a size cut short cannot shrink */
+  tt_expect_implausible(&(bytes_t)B("~DGR:X.GRF,67108865"), 67108865);
+  /* ~DY t, binary or hex */
+  tt_expect(&(bytes_t)B("~DYR:X,B,G,67108864,1,"), 22, (bytes_t)B(""), 67108864, 0x00);
+  tt_expect_implausible(&(bytes_t)B("~DYR:X,B,G,67108865,1,"), 67108865);
+  /* the claim is the size when it passed the bound (the rest is not followed) */
+  tt_expect_implausible(&(bytes_t)B("~DYE:F,B,T,99999999999"), 99999999);
+  /* ^GF c of ASCII hex data; ^GF b of binary data is clamped by the printer */
+  tt_expect_implausible(&(bytes_t)B("^GFA,1,67108865,1,"), 67108865);
+  tt_expect(&(bytes_t)B("^GFB,999999999,1,1,"), 19, (bytes_t)B(""), 99999, 0x00);
+  /* in a format too: the stream is not ZPL */
+  tt_expect_implausible(&(bytes_t)B("^XA^FO0,0^GFA,67108865,67108865,100,"), 67108865);
+  /* the resynchronisation ~JX ends hex data and cancels the format */
+  ck_assert_uint_eq(fp_language_zpl.resync_len, 3);
+  ck_assert_mem_eq(fp_language_zpl.resync, "~JX", 3);
+  tt_expect_resync(&(bytes_t)B("^XA^FO0,0^GFA,4,4,1,FF"), 22);
+  tt_expect_resync(&(bytes_t)B("^XA^FO0,0^FDtext"), 16);
+  tt_expect_resync(&(bytes_t)B("~DGR:X.GRF,4,1,0"), 16);
+  tt_expect_resync(&(bytes_t)B("^XA^FO0,0^FDtext^FS^XZ"), 22);
 }
 END_TEST
 
@@ -418,6 +446,7 @@ static Suite *zpl_suite(void)
   tcase_add_test(tc, changed_delimiter);
   tcase_add_test(tc, text_is_not_mid_command);
   tcase_add_test(tc, long_binary);
+  tcase_add_test(tc, bounds);
   tcase_add_test(tc, split_feeds_are_equivalent);
   suite_add_tcase(s, tc);
   return s;

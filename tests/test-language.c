@@ -6,8 +6,11 @@
  */
 
 #include <check.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check-main.h"
 #include "flushprinter.h"
@@ -347,19 +350,191 @@ END_TEST
 
 START_TEST(long_lengths)
 {
-  /* 65535 x 65535 raster and a 32-bit GS 8 L length: owed bytes beyond 32 bits of fill */
-  bytes_t      raster = B("\x1dv0\x00\xff\xff\xff\xff");
+  /* the largest plausible raster (1024 x 65535) and GS 8 L length (16 MiB) */
+  bytes_t      raster = B("\x1dv0\x00\x00\x04\xff\xff");
   bytes_t      form = B("\x1d" "8L\x00\x00\x00\x01");
   fp_tracker_t t = escpos_fed(raster.data, raster.len);
 
-  expect_completion(&raster, raster.len, (bytes_t)B(""), 65535ull * 65535ull);
+  expect_completion(&raster, raster.len, (bytes_t)B(""), 1024ull * 65535ull);
   expect_completion(&form, form.len, (bytes_t)B(""), 1ull << 24);
   /* skipping the data is one step per feed, whatever its size */
-  tt_feed_fill(&t, 0x1b, 65535ull * 65535ull - 1);
+  tt_feed_fill(&t, 0x1b, 1024ull * 65535ull - 1);
   ck_assert(tt_mid(&t));
   fp_tracker_feed(&t, "\x1b", 1);
   ck_assert(!tt_mid(&t));
-  ck_assert_uint_eq(t.accepted, raster.len + 65535ull * 65535ull);
+  ck_assert_uint_eq(t.accepted, raster.len + 1024ull * 65535ull);
+}
+END_TEST
+
+/* Implausible completion after `len` bytes of `job` (the tracker may not be lost yet). */
+static void expect_implausible_cut(const char *job, size_t len)
+{
+  fp_tracker_t    t = escpos_fed(job, len);
+  fp_completion_t c;
+
+  ck_assert(fp_tracker_completion(&t, &c));
+  ck_assert_msg(c.implausible, "a plausible completion after %zu bytes", len);
+  ck_assert_uint_eq(c.prefix_len + c.suffix_len, 0);
+}
+
+START_TEST(bounds)
+{
+  tt_language = &fp_language_escpos;
+  /* GS v 0: rows of at most 1024 bytes (8192 dots), any 16-bit height */
+  tt_expect(&(bytes_t)B("\x1dv0\x00\x00\x04\x01\x00"), 8, (bytes_t)B(""), 1024, 0);
+  tt_expect(&(bytes_t)B("\x1dv0\x00\x00\x04\xff\xff"), 8, (bytes_t)B(""), 1024ull * 65535, 0);
+  tt_expect_implausible(&(bytes_t)B("\x1dv0\x00\x01\x04\x01\x00"), 1025);
+  /* the crafted job of issue 10: 65535 x 65535 */
+  tt_expect_implausible(&(bytes_t)B("\x1b@\x1dv0\x00\xff\xff\xff\xff"), 65535ull * 65535ull);
+  /* cut after too wide a width: implausible whatever height would follow */
+  expect_implausible_cut("\x1dv0\x00\x01\x04", 6);
+  expect_implausible_cut("\x1dv0\x00\x01\x04\x07", 7);
+  /* ESC *: at most 8192 columns (of 3 bytes in the 24-dot modes) */
+  tt_expect(&(bytes_t)B("\x1b*\x21\x00\x20"), 5, (bytes_t)B(""), 8192 * 3, 0);
+  tt_expect(&(bytes_t)B("\x1b*\x00\x00\x20"), 5, (bytes_t)B(""), 8192, 0);
+  tt_expect_implausible(&(bytes_t)B("\x1b*\x21\x01\x20"), 8193 * 3);
+  tt_expect_implausible(&(bytes_t)B("\x1b*\x01\xff\xff"), 65535);
+  /* GS 8 L: at most 16 MiB */
+  tt_expect(&(bytes_t)B("\x1d" "8L\x00\x00\x00\x01"), 7, (bytes_t)B(""), 1ull << 24, 0);
+  tt_expect_implausible(&(bytes_t)B("\x1d" "8L\x01\x00\x00\x01"), (1ull << 24) + 1);
+  tt_expect_implausible(&(bytes_t)B("\x1d" "8L\xff\xff\xff\xff"), 0xffffffffull);
+  /* FS q: images of at most 1024 x 1024 bytes of 8 dots; the second image counts too */
+  tt_expect(&(bytes_t)B("\x1cq\x01\x00\x04\x00\x04"), 7, (bytes_t)B(""), 1024ull * 1024 * 8, 0);
+  tt_expect_implausible(&(bytes_t)B("\x1cq\x01\x01\x04\x01\x00"), 1025 * 8);
+  tt_expect_implausible(&(bytes_t)B("\x1cq\x01\x01\x00\x01\x04"), 1025 * 8);
+  tt_expect_implausible(&(bytes_t)B("\x1cq\x02\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00"
+                                    "\x00\x01\x00\x01\x04"),
+                        1025 * 8);
+  /* lost until init: a real command afterwards is not followed, init clears it */
+  {
+    fp_tracker_t    t = escpos_fed("\x1dv0\x00\xff\xff\xff\xff", 8);
+    fp_completion_t c;
+
+    fp_tracker_feed(&t, "\x1b@\x1dv0\x00\x01\x00\x01\x00", 10);
+    ck_assert(fp_tracker_completion(&t, &c));
+    ck_assert(c.implausible);
+    ck_assert_uint_eq(c.fill_count, 65535ull * 65535ull);
+    fp_tracker_init(&t, &fp_language_escpos);
+    ck_assert(!tt_mid(&t));
+  }
+  /* ESC/POS has no resynchronisation: a printer in raster data takes its count */
+  ck_assert_ptr_null(fp_language_escpos.resync);
+  ck_assert_uint_eq(fp_language_escpos.resync_len, 0);
+}
+END_TEST
+
+/* The CUPS test page, and a PostScript file made from it. */
+#define TESTPAGE_PDF "/usr/share/cups/data/default-testpage.pdf"
+
+/*
+ * The largest plausible completion of each tracker, from the bounds in its
+ * file's header: the largest data a plausible command owes, and the most
+ * prefix and suffix bytes around it.
+ */
+static const struct
+{
+  const char *name;
+  uint64_t    max;
+} plausible_max[] = {
+  { "escpos", 1024ull * 65535 + FP_COMPLETION_PREFIX_MAX },          /* GS v 0 */
+  { "pcl", (1ull << 20) + FP_COMPLETION_PREFIX_MAX },                /* ESC*b#W */
+  { "escp", (128ull << 20) + FP_COMPLETION_PREFIX_MAX + FP_COMPLETION_SUFFIX_MAX }, /* ESC i, RLE */
+  { "zpl", (128ull << 20) + FP_COMPLETION_PREFIX_MAX + FP_COMPLETION_SUFFIX_MAX },  /* ~DG, w = 0 */
+  { "epl", (64ull << 20) + FP_COMPLETION_PREFIX_MAX },               /* GM */
+  { "dymo", 256 },                                                   /* ESC D 255, SYN */
+};
+
+/* Read all of `path` into a new buffer; NULL when it cannot be read. */
+static uint8_t *read_all(const char *path, size_t *len)
+{
+  FILE    *f = fopen(path, "rb");
+  uint8_t *data = NULL;
+  long     size;
+
+  if (!f)
+    return NULL;
+  if (!fseek(f, 0, SEEK_END) && (size = ftell(f)) > 0 && !fseek(f, 0, SEEK_SET)
+      && (data = malloc((size_t)size)) && fread(data, 1, (size_t)size, f) == (size_t)size)
+    *len = (size_t)size;
+  else
+  {
+    free(data);
+    data = NULL;
+  }
+  fclose(f);
+  return data;
+}
+
+/*
+ * Feed `data` to every tracker and take its completion at every cut: no
+ * plausible completion may exceed the tracker's bound.  Prints the largest
+ * plausible completion per tracker, and how many cuts were implausible.
+ */
+static void check_document(const char *what, const uint8_t *data, size_t len)
+{
+  for (size_t i = 0; i < sizeof(plausible_max) / sizeof(plausible_max[0]); i++)
+  {
+    const fp_language_t *language = fp_language_find(plausible_max[i].name);
+    fp_tracker_t         t;
+    fp_completion_t      c;
+    uint64_t             largest = 0, largest_at = 0, implausible = 0, first_implausible = 0;
+
+    ck_assert_ptr_nonnull(language);
+    fp_tracker_init(&t, language);
+    for (size_t cut = 0; cut <= len; cut++)
+    {
+      if (fp_tracker_completion(&t, &c))
+      {
+        if (c.implausible && !implausible++)
+          first_implausible = cut;
+        else if (!c.implausible && fp_completion_size(&c) > largest)
+        {
+          largest = fp_completion_size(&c);
+          largest_at = cut;
+        }
+      }
+      if (cut < len)
+        fp_tracker_feed(&t, data + cut, 1);
+    }
+    printf("%s, %-6s: largest plausible completion %" PRIu64 " bytes (cut %" PRIu64
+           "), bound %" PRIu64 "; %" PRIu64 " of %zu cuts implausible",
+           what, language->name, largest, largest_at, plausible_max[i].max, implausible, len + 1);
+    if (implausible)
+      printf(" (from cut %" PRIu64 ")", first_implausible);
+    putchar('\n');
+    ck_assert_msg(largest <= plausible_max[i].max, "%s: %s completion of %" PRIu64 " bytes",
+                  what, language->name, largest);
+  }
+}
+
+START_TEST(documents_stay_within_bounds)
+{
+  char     ps[] = "/tmp/fp-testpage-XXXXXX";
+  char     command[256];
+  int      fd;
+  size_t   len = 0;
+  uint8_t *data = read_all(TESTPAGE_PDF, &len);
+
+  if (!data)
+  {
+    printf("no %s: document bounds not checked\n", TESTPAGE_PDF);
+    return;
+  }
+  check_document("test page PDF", data, len);
+  free(data);
+
+  /* PostScript as cups-filters makes it from the same page (pdftops, poppler-utils) */
+  ck_assert_int_ge(fd = mkstemp(ps), 0);
+  close(fd);
+  snprintf(command, sizeof(command), "pdftops %s %s 2>/dev/null", TESTPAGE_PDF, ps);
+  if (system(command) == 0 && (data = read_all(ps, &len)))
+  {
+    check_document("test page PostScript", data, len);
+    free(data);
+  }
+  else
+    printf("pdftops failed: PostScript bounds not checked\n");
+  unlink(ps);
 }
 END_TEST
 
@@ -514,6 +689,8 @@ static Suite *language_suite(void)
   tcase_add_test(escpos, records_complete_with_zeros);
   tcase_add_test(escpos, nul_terminated_data);
   tcase_add_test(escpos, long_lengths);
+  tcase_add_test(escpos, bounds);
+  tcase_add_test(escpos, documents_stay_within_bounds);
   tcase_add_test(escpos, text_is_not_mid_command);
   tcase_add_test(escpos, split_feeds_are_equivalent);
   suite_add_tcase(s, escpos);

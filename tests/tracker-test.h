@@ -111,6 +111,8 @@ static inline void tt_complete(fp_tracker_t *t)
 
   if (!fp_tracker_completion(t, &c))
     return;
+  ck_assert_msg(!c.implausible, "an implausible completion (%llu bytes claimed)",
+                (unsigned long long)c.fill_count);
   ck_assert_uint_le(c.prefix_len, FP_COMPLETION_PREFIX_MAX);
   ck_assert_uint_gt(fp_completion_size(&c), 0);
   if (tt_fill_byte >= 0)
@@ -158,6 +160,8 @@ static inline void tt_expect_suffix(const bytes_t *job, size_t cut, bytes_t pref
   ck_assert_uint_le(cut, job->len);
   t = tt_fed(job->data, cut);
   ck_assert_msg(fp_tracker_completion(&t, &c), "not mid-command after %zu bytes", cut);
+  ck_assert_msg(!c.implausible, "after %zu bytes: implausible (%llu bytes claimed)", cut,
+                (unsigned long long)c.fill_count);
   ck_assert_msg(c.prefix_len == prefix.len && !memcmp(c.prefix, prefix.data, prefix.len),
                 "after %zu bytes: wrong prefix (%zu bytes, expected %zu)", cut, c.prefix_len,
                 prefix.len);
@@ -178,6 +182,48 @@ static inline void tt_expect(const bytes_t *job, size_t cut, bytes_t prefix, uin
                              uint8_t fill_byte)
 {
   tt_expect_suffix(job, cut, prefix, fill, fill_byte, (bytes_t)B(""));
+}
+
+/*
+ * Expect the tracker to be lost after all of `job`: its completion is
+ * implausible, claims `claimed` bytes and sends nothing; the reset and the
+ * job again change nothing (lost until init), and init makes it idle.
+ */
+static inline void tt_expect_implausible(const bytes_t *job, uint64_t claimed)
+{
+  fp_tracker_t    t = tt_fed(job->data, job->len);
+  fp_completion_t c, again;
+  uint8_t        *reset = NULL;
+  size_t          reset_len = 0;
+
+  ck_assert_msg(fp_tracker_completion(&t, &c), "not mid-command after %zu bytes", job->len);
+  ck_assert_msg(c.implausible, "after %zu bytes: plausible (fill %llu)", job->len,
+                (unsigned long long)c.fill_count);
+  ck_assert_msg(c.fill_count == claimed, "claimed %llu, expected %llu",
+                (unsigned long long)c.fill_count, (unsigned long long)claimed);
+  ck_assert_uint_eq(c.prefix_len, 0);
+  ck_assert_uint_eq(c.suffix_len, 0);
+  ck_assert_int_eq(fp_reset_parse(tt_language->reset_preset, &reset, &reset_len, NULL, 0), FP_OK);
+  fp_tracker_feed(&t, reset, reset_len);
+  free(reset);
+  if (tt_language->resync)
+    fp_tracker_feed(&t, tt_language->resync, tt_language->resync_len);
+  fp_tracker_feed(&t, job->data, job->len);
+  ck_assert(fp_tracker_completion(&t, &again));
+  ck_assert(again.implausible);
+  ck_assert_uint_eq(again.fill_count, claimed);
+  fp_tracker_init(&t, tt_language);
+  ck_assert(!tt_mid(&t));
+}
+
+/* Expect the resynchronisation to leave the tracker idle after `cut` bytes of `job`. */
+static inline void tt_expect_resync(const bytes_t *job, size_t cut)
+{
+  fp_tracker_t t = tt_fed(job->data, cut);
+
+  ck_assert(tt_language->resync && tt_language->resync_len);
+  fp_tracker_feed(&t, tt_language->resync, tt_language->resync_len);
+  ck_assert_msg(!tt_mid(&t), "mid-command after %zu bytes and the resynchronisation", cut);
 }
 
 /* Expect no half-sent command after `cut` bytes of `job`. */

@@ -49,15 +49,20 @@ def trackers():
 
 
 def track(language, path, cuts):
-    """{cut: (completion bytes, reset bytes)} from fp-track."""
+    """{cut: (completion bytes, reset bytes)} from fp-track; a completion the
+    tracker calls implausible (a count beyond what a real printer takes) is
+    None: no cut of a real stream may be one."""
     done = subprocess.run([TRACK, language, path, "-"], input="".join("%d\n" % c for c in cuts),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
     if done.returncode != 0:
         raise AssertionError("fp-track %s failed: %s" % (language, done.stderr))
     out = {}
     for line in done.stdout.splitlines():
-        cut, prefix, count, fill, suffix, reset = line.split()
+        cut, prefix, count, fill, suffix, reset, *implausible = line.split()
         unhex = lambda h: b"" if h == "-" else bytes.fromhex(h)          # noqa: E731
+        if implausible:
+            out[int(cut)] = (None, unhex(reset))
+            continue
         out[int(cut)] = (unhex(prefix) + bytes([int(fill, 16)]) * int(count) + unhex(suffix),
                          unhex(reset))
     return out
@@ -104,7 +109,10 @@ def check_cut(model_at_cut, completion, reset, fresh, expected):
     """None when stream[:cut] + completion + reset + fresh job recovers, else why not:
     the completion must print nothing (blank pixels only), the reset must parse
     as it does on an idle printer, the printer must be idle after it, and the
-    fresh job must parse as on a printer just switched on."""
+    fresh job must parse as on a printer just switched on.  A real stream's
+    completion is never implausible."""
+    if completion is None:
+        return "the tracker took a real stream's count as implausible (beyond its bounds)"
     printer = model_at_cut.snapshot().feed(completion)
     if printer.inked > model_at_cut.inked:
         return "the completion prints: %d bytes of pixel data that are not blank" % (
@@ -162,6 +170,7 @@ def run_stream(key, language, data, path, rng, outcome):
 def describe(failure):
     """One line a tracker's author can reproduce a failed cut from."""
     key, cut, before, after, completion, why = failure
+    completion = b"" if completion is None else completion
     shown = completion.hex() or "(none)"
     if len(completion) > 24:
         shown = "%s... (%d bytes)" % (completion[:16].hex(), len(completion))
