@@ -113,6 +113,35 @@ class BoundedFlush(fptest.TestCase):
         # the job.
         self.assertEqual(closed["bytes"], 2 + len(nxt_job))
 
+    def test_crafted_header_is_not_paid_and_not_replayed(self):
+        crafted = ESCPOS_RESET + b"\x1dv0\x00\xff\xff\xff\xff"   # 65535 x 65535 bytes
+        emu = self.emulator()
+        b = self.run_raw(emu, "reset=escpos", crafted)
+        self.assertEqual(b.proc.wait(10), CUPS_BACKEND_OK, b.proc.stderr())
+        self.assertLess(b.proc.ended - b.proc.started, 5)
+        b.proc.wait_line(r"^WARNING: The job claimed \d+ more bytes for a command than a escpos "
+                         r"printer accepts: the data is not escpos")
+        self.assertEqual(emu.wait_event("close", conn=1)["bytes"], len(crafted) + 2)
+        self.assertEqual(self.journaled_debt(), 0, "nothing is left for the next job to pay")
+
+    def test_sigkill_with_an_implausible_debt_then_the_next_job_does_not_replay_it(self):
+        crafted = ESCPOS_RESET + b"\x1dv0\x00\xff\xff\xff\xff" + b"\xaa" * 400000
+        emu = self.emulator("--rate", 20000)
+        b = self.run_raw(emu, "reset=escpos", crafted)
+        end = time.time() + 10
+        while self.journaled_debt() == 0 and time.time() < end:   # streaming, journaled
+            time.sleep(0.02)
+        b.proc.kill()
+        start = time.time()
+        nxt_job = ESCPOS_RESET + fptest.text("NEXT RECEIPT")
+        nxt = self.run_raw(emu, "reset=escpos", nxt_job, 2, "next")
+        self.assertEqual(nxt.proc.wait(10), CUPS_BACKEND_OK, nxt.proc.stderr())
+        self.assertLess(nxt.proc.ended - start, 5)
+        nxt.proc.wait_line(r"^INFO: Job 1 was interrupted")
+        nxt.proc.wait_line(r"^WARNING: The job claimed \d+ more bytes for a command than a escpos "
+                           r"printer accepts")
+        self.assertEqual(emu.wait_event("close", conn=2)["bytes"], 2 + len(nxt_job))
+
     def test_pdf_on_an_escpos_queue_is_tracked_as_nothing(self):
         pdf = "/usr/share/cups/data/default-testpage.pdf"
         if not os.path.exists(pdf):
