@@ -216,13 +216,18 @@ class Process:
         return self.returncode
 
     def wait(self, timeout=20):
+        """The exit code, once the process has ended and everything it wrote to stderr
+        has been read (so stderr() is complete); fails after `timeout` seconds."""
         end = time.time() + timeout
         while self.poll() is None:
             if time.time() > end:
                 raise AssertionError("%s still running after %.1f s; stderr:\n%s" % (
                     self.name, timeout, self.stderr()))
             time.sleep(0.01)
-        self.reader.join(2)
+        # The reader ends at the pipe's end of file, a moment after the exit (later
+        # still if a child of the process holds the pipe: then stop waiting at the
+        # deadline, as before with what was read by then).
+        self.reader.join(max(end - time.time(), 5))
         return self.returncode
 
     def cpu_seconds(self):
