@@ -5,6 +5,14 @@ DEVICE_URI, job data on stdin or as argv[6], back channel on fd 3, side
 channel on fd 4, messages on stderr -- against the printer emulator
 (tests/fp-emulator) on 127.0.0.1.  Every process a test starts is stopped
 by the test's cleanup, failures included.
+
+What another process does -- a line it logs, an event the emulator logs, a
+job's state, an exit -- is waited for with a deadline (Process.wait_line,
+Process.wait, Emulator.wait_event, Cupsd.wait_logged and wait_job), never
+looked for once after a fixed sleep.  A backend is done once the printer's TCP
+stack has acknowledged every byte: the emulator parses the last of them a
+moment later, so wait for its "close" (or the job's last text) before
+comparing what it printed.
 """
 
 import os
