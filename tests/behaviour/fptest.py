@@ -5,6 +5,14 @@ DEVICE_URI, job data on stdin or as argv[6], back channel on fd 3, side
 channel on fd 4, messages on stderr -- against the printer emulator
 (tests/fp-emulator) on 127.0.0.1.  Every process a test starts is stopped
 by the test's cleanup, failures included.
+
+What another process does -- a line it logs, an event the emulator logs, a
+job's state, an exit -- is waited for with a deadline (Process.wait_line,
+Process.wait, Emulator.wait_event, Cupsd.wait_logged and wait_job), never
+looked for once after a fixed sleep.  A backend is done once the printer's TCP
+stack has acknowledged every byte: the emulator parses the last of them a
+moment later, so wait for its "close" (or the job's last text) before
+comparing what it printed.
 """
 
 import os
@@ -216,13 +224,18 @@ class Process:
         return self.returncode
 
     def wait(self, timeout=20):
+        """The exit code, once the process has ended and everything it wrote to stderr
+        has been read (so stderr() is complete); fails after `timeout` seconds."""
         end = time.time() + timeout
         while self.poll() is None:
             if time.time() > end:
                 raise AssertionError("%s still running after %.1f s; stderr:\n%s" % (
                     self.name, timeout, self.stderr()))
             time.sleep(0.01)
-        self.reader.join(2)
+        # The reader ends at the pipe's end of file, a moment after the exit (later
+        # still if a child of the process holds the pipe: then stop waiting at the
+        # deadline, as before with what was read by then).
+        self.reader.join(max(end - time.time(), 5))
         return self.returncode
 
     def cpu_seconds(self):

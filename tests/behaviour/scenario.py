@@ -176,13 +176,18 @@ def run_cupsd(workdir, kind, cups, rate=1000000, idle_ms=2000, cancel_after=0.5)
         job2 = cups.submit(queue, second)
         out.at(time.time(), t0, "lp: job %d submitted" % job2)
         seen_quiet = None
+        end = time.time() + 120
         while cups.ipp_job_state(job2) not in ("completed", "canceled", "aborted"):
+            if time.time() > end:
+                raise AssertionError("job %d not done in 120 s\n%s" % (
+                    job2, cups.error_log()[-4000:]))
             message = cups.printer_state(queue)[2]
             if seen_quiet is None and "Printer port quiet for" in message:
                 seen_quiet = time.time()
                 out.at(seen_quiet, t0, 'lpstat: "%s"' % message)
             time.sleep(0.05)
         out.job1_state = cups.ipp_job_state(job1)
+        cups.wait_job_ended(job1)        # all job 1's processes logged is in cupsd's log
         line = cups.logged(r"Printer flushed: \d+ padding")
         _read_printer(emu, out, t0, line, None, idle_ms)
         out.exit_code = 0

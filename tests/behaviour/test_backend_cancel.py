@@ -41,6 +41,7 @@ class CancelMidImage(fptest.TestCase):
         """The canceled job stopped: far less than the whole job reached the printer."""
         line = b.proc.wait_line(r"^INFO: Job canceled after \d+ bytes")
         self.assertLess(int(line.split()[4]), len(job) // 2)
+        emu.wait_event("close", conn=1)       # the printer has parsed all the job sent
         self.assertNotIn("END canceled", emu.texts())
 
     def window_start(self, b):
@@ -162,6 +163,9 @@ class TwoQueuesOneDevice(fptest.TestCase):
         second.proc.wait_line(r"^INFO: Waiting for the printer: another job is using it")
         self.assertEqual(first.proc.wait(30), CUPS_BACKEND_OK)
         self.assertEqual(second.proc.wait(30), CUPS_BACKEND_OK)
+        # a backend is done once the printer's TCP stack has every byte; the printer
+        # parses the last of them a moment later
+        emu.wait_event("close", conn=2)
         self.assertEqual(emu.texts(), ["BEGIN first", "END first", "BEGIN second", "END second"])
         self.assertGreaterEqual(emu.wait_event("first-byte", conn=2).t,
                                 emu.wait_event("close", conn=1).t)
@@ -211,6 +215,7 @@ class DirtyJournal(fptest.TestCase):
                              spool_file=self.spool(fptest.receipt("ok%d" % job_id), "j%d" % job_id))
             self.assertEqual(b.proc.wait(), CUPS_BACKEND_OK)
             self.assertNotIn("was interrupted", b.proc.stderr())
+        emu.wait_event("close", conn=2)                       # all parsed
         self.assertEqual(emu.events("reset")[-1].conn, 2)     # only the jobs' own ESC @
         self.assertCleanImages(emu)
 

@@ -18,6 +18,8 @@ class PrinterFailsMidJob(fptest.TestCase):
         again = self.backend(self.socket_uri(emu, QUERY), job_id=job_id,
                              spool_file=self.spool(job, "retry"))
         self.assertEqual(again.proc.wait(30), CUPS_BACKEND_OK, again.proc.stderr())
+        # the printer parses the last bytes a moment after the backend's drain
+        emu.wait_event("text", text="END flaky")
         self.assertIn("BEGIN flaky", emu.texts())
         self.assertIn("END flaky", emu.texts())
         last = emu.events("image-end")[-1]

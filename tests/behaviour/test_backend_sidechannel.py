@@ -91,6 +91,7 @@ class SideChannel(fptest.TestCase):
         self.assertEqual(data[0], 2, "FP_ERROR_NO_FAILED_WRITE")
         b.close_input()
         self.assertEqual(b.proc.wait(), CUPS_BACKEND_OK)
+        emu.wait_event("close", conn=1)        # the printer has parsed all it was sent
         self.assertEqual(emu.events("reset")[-1].conn, 1)
         self.assertEqual(len(emu.events("reset")), 1)
 

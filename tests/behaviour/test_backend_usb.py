@@ -5,6 +5,7 @@ the emulator's log exactly as with the other transports."""
 
 import os
 import re
+import select
 import signal
 import struct
 import subprocess
@@ -332,9 +333,15 @@ class SideChannelAndBackChannel(UsbCase):
         command, status, data = b.side.request(fptest.SC_GET_BIDI)
         self.assertEqual((status, data), (fptest.SC_OK, b"\x01"))
         got = b""
-        end = time.time() + 5
-        while len(got) < 17 and time.time() < end:
-            got += os.read(b.back_read, 100)
+        end = time.time() + 10
+        while len(got) < 17:
+            left = end - time.time()
+            if left <= 0 or not select.select([b.back_read], [], [], left)[0]:
+                break                          # (a bare read would wait for ever)
+            chunk = os.read(b.back_read, 100)
+            if not chunk:
+                break
+            got += chunk
         self.assertEqual(got, b"PRINTER STATUS OK")
 
     def test_a_unidirectional_printer_says_so(self):
