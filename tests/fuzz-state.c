@@ -10,7 +10,7 @@
  * The properties:
  *   1. a slot is rejected, or gives fields within their bounds: a
  *      terminated key field without spaces, a terminated language, a
- *      completion prefix and suffix within their maxima;
+ *      completion prefix and suffix within their maxima, bools that are 0 or 1;
  *   2. a record that reads can be written again, and what is written reads
  *      back as the same record and is written again as the same bytes;
  *   3. no crash, leak or undefined behaviour (UBSan halts; the fuzzer's part).
@@ -74,17 +74,19 @@ static bool same_record(const record_t *a, const record_t *b)
          && !memcmp(x->owed.prefix, y->owed.prefix, x->owed.prefix_len)
          && x->owed.fill_count == y->owed.fill_count && x->owed.fill_byte == y->owed.fill_byte
          && x->owed.suffix_len == y->owed.suffix_len
-         && !memcmp(x->owed.suffix, y->owed.suffix, x->owed.suffix_len);
+         && !memcmp(x->owed.suffix, y->owed.suffix, x->owed.suffix_len)
+         && x->owed.implausible == y->owed.implausible;
 }
 
 /* Property 1: the fields of a record that reads are within their bounds. */
 static void check_bounds(const record_t *r)
 {
   const fp_device_state_t *st = &r->state;
-  unsigned char            dirty;
+  unsigned char            dirty, implausible;
 
-  if (!memchr(r->key, '\0', sizeof(r->key)) || !r->key[0] || strchr(r->key, ' '))
-    fuzz_fail("key field empty, unterminated or with a space");
+  /* An empty key names no device (the store refuses one), so such a record is never its. */
+  if (!memchr(r->key, '\0', sizeof(r->key)) || strchr(r->key, ' '))
+    fuzz_fail("key field unterminated or with a space");
   if (!memchr(st->language, '\0', sizeof(st->language)))
     fuzz_fail("language not terminated");
   if (st->owed.prefix_len > FP_COMPLETION_PREFIX_MAX
@@ -92,8 +94,9 @@ static void check_bounds(const record_t *r)
     fuzz_fail("completion prefix of %zu or suffix of %zu bytes", st->owed.prefix_len,
               st->owed.suffix_len);
   memcpy(&dirty, &st->dirty, 1);
-  if (dirty > 1 || st->owed.implausible)
-    fuzz_fail("dirty is %u, implausible %d", dirty, st->owed.implausible);
+  memcpy(&implausible, &st->owed.implausible, 1);
+  if (dirty > 1 || implausible > 1)
+    fuzz_fail("dirty is %u, implausible %u: not a bool", dirty, implausible);
 }
 
 /* Properties 1 and 2 on one slot. */
