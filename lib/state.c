@@ -728,3 +728,32 @@ void fp_store_close(fp_store_t *store)
     close(store->dir_fd);
   free(store);
 }
+
+/* Decode one slot (internal, for tests and fuzzing). */
+bool fp_state_record_parse(const uint8_t *slot, uint64_t *seq, char key_field[FP_DEVICE_KEY_MAX],
+                           fp_device_state_t *state)
+{
+  record_t record;
+
+  if (!parse_record(slot, &record))
+    return false;
+  *seq = record.seq;
+  snprintf(key_field, FP_DEVICE_KEY_MAX, "%s", record.key_field);
+  *state = record.state;
+  return true;
+}
+
+/* Encode one slot as fp_store_write() does (internal, for tests and fuzzing). */
+int fp_state_record_format(uint64_t seq, const char *key_field, const fp_device_state_t *state,
+                           uint8_t *slot)
+{
+  record_t record;
+
+  memset(&record, 0, sizeof(record));
+  if (strlen(key_field) > KEY_FIELD_MAX)
+    return FP_ERROR_INVALID_ARGUMENT;
+  record.seq = seq;
+  strcpy(record.key_field, key_field);
+  record.state = *state;
+  return format_record(&record, slot);
+}

@@ -84,4 +84,14 @@ const char *fp_store_path(const fp_store_t *store);
 
 void fp_store_close(fp_store_t *store);
 
+/*
+ * Internal, for tests and fuzzing: one 512-byte slot of a state file.
+ * fp_state_record_parse() decodes it (false unless it is a valid record);
+ * fp_state_record_format() encodes it as fp_store_write() does.
+ */
+bool fp_state_record_parse(const uint8_t *slot, uint64_t *seq, char key_field[FP_DEVICE_KEY_MAX],
+                           fp_device_state_t *state);
+int  fp_state_record_format(uint64_t seq, const char *key_field, const fp_device_state_t *state,
+                            uint8_t *slot);
+
 #endif /* FP_STATE_H */
