@@ -1,7 +1,9 @@
 /*
- * language=auto (detect.h): gather what is known about the job, let
- * lib/language-detect.c choose, and make the choice the session's tracker
- * and default reset.
+ * The job's language (detect.h): the queue's language=, or with
+ * language=auto what lib/language-detect.c concludes from the PPD, the
+ * content type, the device ID and the job's first bytes; then a last look
+ * at those bytes, since a document (PDF, PostScript, an image) is followed
+ * by no tracker whatever the queue says.
  */
 
 #include "detect.h"
@@ -43,92 +45,72 @@ static bool read_ppd(const char *path, fp_ppd_hints_t *hints)
   return true;
 }
 
-/* Wait until `deadline` for job data after what is buffered; false when none can come. */
-static bool read_more(fp_session_t *s, int64_t deadline)
+/* Choose `name`; without reset=, its reset preset becomes the job's reset. */
+static void use_language(const fp_options_t *o, const char *name, const fp_detection_t *d,
+                         fp_job_language_t *out)
 {
-  ssize_t n;
-
-  if (!s->job.from_filters || s->input_eof || s->buf_len == sizeof(s->buf)
-      || s->buf_len - s->buf_off >= FP_DETECT_SNIFF_MAX
-      || fp_wait_fd(s->job.input_fd, POLLIN, s->job.cancel_fd, fp_ms_until(deadline)) <= 0)
-    return false;
-  n = read(s->job.input_fd, s->buf + s->buf_len, sizeof(s->buf) - s->buf_len);
-  if (n > 0)
-    s->buf_len += (size_t)n;
-  else if (n == 0)
-    s->input_eof = true;
-  return n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR));
-}
-
-/* Make `name` the session's language; without reset=, its reset preset becomes the reset. */
-static void use_language(fp_session_t *s, const char *name, const fp_detection_t *d)
-{
-  fp_options_t        *o = s->opts;
   const fp_language_t *language = fp_language_find(name);
   bool                 known = strcmp(name, FP_LANGUAGE_UNKNOWN) != 0;
   const char          *preset = language ? language->reset_preset : name;
-  uint8_t             *bytes;
-  size_t               len;
+  const char          *reset_name = o->reset_spec;
 
-  o->language = language ? language : &fp_language_none;
-  o->language_auto = false;
-  fp_tracker_init(&s->tracker, o->language);
-  if (!o->reset_set && known && fp_reset_parse(preset, &bytes, &len, NULL, 0) == FP_OK)
-  {
-    free(o->reset);
-    o->reset = bytes;
-    o->reset_len = len;
-    snprintf(o->reset_spec, sizeof(o->reset_spec), "%s", preset);
-  }
+  out->language = language ? language : &fp_language_none;
+  if (!o->reset_set && known
+      && fp_reset_parse(preset, &out->reset, &out->reset_len, NULL, 0) == FP_OK)
+    reset_name = preset;
   if (language)
     fp_log("INFO", "Printer language: %s (from %s)", name, d->reason);
   else if (known)
     fp_log("INFO", "Printer language: %s (from %s); this build has no %s tracker: a cancel "
-           "sends only reset=%s", name, d->reason, name, o->reset_spec);
+           "sends only reset=%s", name, d->reason, name, reset_name);
   else
     fp_log("INFO", "Printer language: unknown (%s); a cancel sends only reset=%s", d->reason,
-           o->reset_spec);
-  fp_log("DEBUG", "flushprinter: tracker %s, reset %s (%zu bytes)", o->language->name,
-         o->reset_spec, o->reset_len);
+           reset_name);
+  fp_log("DEBUG", "flushprinter: tracker %s, reset %s (%zu bytes)", out->language->name,
+         reset_name, out->reset ? out->reset_len : o->reset_len);
 }
 
-/* Resolve language=auto before the job's first byte goes out. */
-void fp_detect_session_language(fp_session_t *s)
+/* language=auto: gather what is known, let lib/language-detect.c choose. */
+static void detect_auto(const fp_detect_job_t *in, fp_job_language_t *out)
 {
-  fp_detect_input_t in = { .final_content_type = getenv("FINAL_CONTENT_TYPE"),
-                           .content_type = getenv("CONTENT_TYPE") };
+  fp_detect_input_t d_in = { .final_content_type = getenv("FINAL_CONTENT_TYPE"),
+                             .content_type = getenv("CONTENT_TYPE"),
+                             .device_id = in->device_id };
   fp_ppd_hints_t    ppd;
   fp_detection_t    d;
-  char              device_id[1024], trail[1024];
+  char              trail[1024];
   int64_t           deadline = fp_monotonic_ms() + SNIFF_WAIT_MS;
   const char       *name;
 
-  if (!s->opts->language_auto)
-    return;
   if (read_ppd(getenv("PPD"), &ppd))
-    in.ppd = &ppd;
-  if (s->conn && s->transport->device_id
-      && s->transport->device_id(s->conn, device_id, sizeof(device_id)) == FP_OK)
-    in.device_id = device_id;
+    d_in.ppd = &ppd;
   do
   {
-    in.data = s->buf + s->buf_off;
-    in.data_len = s->buf_len - s->buf_off;
-    name = fp_detect_language(&in, &d, trail, sizeof(trail));
-  } while (!strcmp(name, FP_LANGUAGE_UNKNOWN) && read_more(s, deadline));
+    d_in.data = in->data(in->ctx, &d_in.data_len);
+    name = fp_detect_language(&d_in, &d, trail, sizeof(trail));
+  } while (!strcmp(name, FP_LANGUAGE_UNKNOWN) && d_in.data_len < FP_DETECT_SNIFF_MAX
+           && in->more(in->ctx, fp_ms_until(deadline)));
   fp_log("DEBUG", "flushprinter: language=auto: %s", trail);
-  use_language(s, name, &d);
+  use_language(in->options, name, &d, out);
 }
 
-/* Track nothing for a job that clearly is a document, not printer commands. */
-void fp_detect_foreign_job(fp_session_t *s)
+/* The job's language and reset, decided before its first byte goes out. */
+void fp_detect_job_language(const fp_detect_job_t *in, fp_job_language_t *out)
 {
-  const char *format;
+  const char    *format;
+  const uint8_t *data;
+  size_t         len = 0;
 
-  if (!s->tracker.language || s->tracker.language == &fp_language_none
-      || !(format = fp_detect_foreign_format(s->buf + s->buf_off, s->buf_len - s->buf_off)))
-    return;
-  fp_log("WARNING", "The job is %s, not %s printer commands: following no command in it; "
-         "a cancel sends only the reset", format, s->tracker.language->name);
-  fp_tracker_init(&s->tracker, &fp_language_none);
+  memset(out, 0, sizeof(*out));
+  out->language = in->options->language ? in->options->language : &fp_language_none;
+  if (in->options->language_auto)
+    detect_auto(in, out);
+  data = in->data(in->ctx, &len);
+  if (out->language != &fp_language_none && (format = fp_detect_foreign_format(data, len)))
+  {
+    /* A document sent to a printer-language queue: no tracker can vouch for it. */
+    fp_log("WARNING", "The job is %s, not %s printer commands: following no command in it; "
+           "a cancel sends only the reset", format, out->language->name);
+    out->language = &fp_language_none;
+  }
 }

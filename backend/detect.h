@@ -6,22 +6,40 @@
 #ifndef FP_DETECT_H
 #define FP_DETECT_H
 
-#include "session.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "language.h"
+#include "options.h"
+
+/* What detection needs to know about the job. */
+typedef struct fp_detect_job_s
+{
+  const fp_options_t *options;
+  const char         *device_id;                  /* the device's IEEE 1284 ID, or NULL */
+  /* The job's first bytes, as buffered so far. */
+  const uint8_t     *(*data)(void *ctx, size_t *len);
+  /* Read more of them, waiting up to `wait_ms`; false when none can come. */
+  bool               (*more)(void *ctx, int wait_ms);
+  void               *ctx;
+} fp_detect_job_t;
+
+/* What the job gets. */
+typedef struct fp_job_language_s
+{
+  const fp_language_t *language;  /* its tracker (fp_language_none: follow nothing) */
+  uint8_t             *reset;     /* its language's reset preset (to free), or NULL: reset= */
+  size_t               reset_len;
+} fp_job_language_t;
 
 /*
- * When the options still say language=auto: detect the language from the
- * PPD and content type (environment), the device ID (transport) and the job
- * data buffered (waiting briefly for more when those are inconclusive), set
- * the tracker and, without reset=, the language's reset preset, and report
- * the choice.  Does nothing afterwards.
+ * Decide the job's language before its first byte goes out: language=, or
+ * for language=auto the PPD and content type (environment), the device ID
+ * and the first bytes (waiting briefly for more when those are
+ * inconclusive), reported in an INFO line; a job whose first bytes are a
+ * document format is followed by no tracker, with a WARNING.
  */
-void fp_detect_session_language(fp_session_t *s);
-
-/*
- * Before the job's first byte: when the job data clearly is a document
- * format (PDF, PostScript, an image...) that the session's tracker cannot
- * follow, say so and track nothing (a cancel then sends only the reset).
- */
-void fp_detect_foreign_job(fp_session_t *s);
+void fp_detect_job_language(const fp_detect_job_t *in, fp_job_language_t *out);
 
 #endif /* FP_DETECT_H */

@@ -1,8 +1,9 @@
 /*
- * The backend's side of the CUPS side channel.  Messages are framed by their
- * length (sidechannel.c), so requests split or coalesced by the socket are
- * answered one by one; a malformed or unknown request gets BAD_MESSAGE and
- * the channel keeps working.
+ * The backend's side of the CUPS side channel (serve.h).  Messages are framed
+ * by their length (sidechannel.c), so requests split or coalesced by the
+ * socket are answered one by one; a malformed or unknown request gets
+ * BAD_MESSAGE and the channel keeps working.  Everything about the device
+ * and the job is asked of the job through fp_serve_ops_t.
  */
 
 #include "serve.h"
@@ -15,41 +16,56 @@
 #include "clock.h"
 #include "flushprinter.h"
 #include "log.h"
+#include "sidechannel.h"
 
 #define FLUSH_BUFFER_MAX  (16u << 20) /* largest flush buffer a filter may send */
 #define FLUSH_IDLE_MAX    3600000     /* longest quiet window a filter may ask for (= idle=) */
+
+struct fp_server_s
+{
+  int                   fd;             /* the channel, -1 once closed */
+  const fp_serve_ops_t *ops;
+  void                 *job;
+  fp_sc_reader_t        reader;         /* reassembly of requests */
+  fp_sc_message_t       msg;            /* one request, scratch */
+  uint8_t              *flush_buf;      /* a filter's flush buffer being received */
+  size_t                flush_len, flush_expected;
+  uint32_t              flush_idle;
+  bool                  flush_open;     /* FLUSH BEGIN seen, END not yet */
+  bool                  filter_flushed; /* a filter's flush was carried out */
+};
 
 /*
  * Send one reply without ever waiting: a peer whose socket buffer is full
  * has stopped reading its replies, and waiting for it would hold the job
  * and its cancel hostage.  Such a peer (or one gone) is dropped.
  */
-static void reply(fp_session_t *s, uint8_t command, uint8_t status, const void *data, size_t len)
+static void reply(fp_server_t *s, uint8_t command, uint8_t status, const void *data, size_t len)
 {
   int sent;
 
-  if (s->job.side_fd < 0
-      || (sent = fp_sc_send(s->job.side_fd, command, status, data, len, 0)) == FP_OK)
+  if (s->fd < 0
+      || (sent = fp_sc_send(s->fd, command, status, data, len, 0)) == FP_OK)
     return;
   if (sent == FP_ERROR_TIMEOUT)
     fp_log("WARNING", "A filter does not read its side-channel replies; closing the side channel");
   else
     fp_log("DEBUG", "flushprinter: side channel reply failed (%s); closing it", fp_strerror(sent));
-  close(s->job.side_fd);
-  s->job.side_fd = -1;
+  close(s->fd);
+  s->fd = -1;
 }
 
 /*
  * true once a canceled job's flush is done and its quiet window runs: the
  * device is not touched again, whatever the filters ask.
  */
-static bool quiet_after_flush(const fp_session_t *s)
+static bool quiet_after_flush(const fp_server_t *s)
 {
-  return fp_session_canceled(s) && s->quiet_until > fp_realtime_ms();
+  return s->ops->quiet(s->job);
 }
 
 /* FLUSH BEGIN: idle_ms, total length.  Only a canceled job may be flushed. */
-static int flush_begin(fp_session_t *s, const fp_sc_message_t *m)
+static int flush_begin(fp_server_t *s, const fp_sc_message_t *m)
 {
   uint32_t total;
 
@@ -58,9 +74,7 @@ static int flush_begin(fp_session_t *s, const fp_sc_message_t *m)
   if (s->filter_flushed)
     return FP_ERROR_ALREADY_FLUSHED;
   /* The filter may have seen its SIGTERM a moment before we see ours. */
-  if (!fp_session_canceled(s))
-    fp_wait_fd(-1, 0, s->job.cancel_fd, s->opts->grace_ms);
-  if (!fp_session_canceled(s))
+  if (!s->ops->canceled(s->job, true))
     return FP_ERROR_NO_FAILED_WRITE;
   if (quiet_after_flush(s))
     return FP_ERROR_ALREADY_FLUSHED; /* a late request: the backend flushed already */
@@ -78,7 +92,7 @@ static int flush_begin(fp_session_t *s, const fp_sc_message_t *m)
 }
 
 /* FLUSH DATA: the next piece of the buffer. */
-static int flush_data(fp_session_t *s, const fp_sc_message_t *m)
+static int flush_data(fp_server_t *s, const fp_sc_message_t *m)
 {
   size_t n = m->len - 1u;
 
@@ -93,9 +107,9 @@ static int flush_data(fp_session_t *s, const fp_sc_message_t *m)
 }
 
 /* FLUSH END: carry out the filter's flush; `counts` gets written, padding, idle. */
-static int flush_end(fp_session_t *s, uint8_t *counts)
+static int flush_end(fp_server_t *s, uint8_t *counts)
 {
-  fp_session_flush_t result = { 0 };
+  fp_flush_report_t result = { 0 };
   int                status;
 
   if (!s->flush_open || s->flush_len != s->flush_expected)
@@ -107,12 +121,11 @@ static int flush_end(fp_session_t *s, uint8_t *counts)
   if (quiet_after_flush(s))
     return FP_ERROR_ALREADY_FLUSHED;
   s->filter_flushed = true;
-  fp_session_discard_input(s);
   fp_log("DEBUG", "flushprinter: filter flush request: %zu bytes, idle %u ms", s->flush_len,
          s->flush_idle);
-  status = fp_session_flush(s, s->flush_buf, s->flush_len,
-                            s->flush_idle > FLUSH_IDLE_MAX ? FLUSH_IDLE_MAX : (int)s->flush_idle,
-                            &result);
+  status = s->ops->flush(s->job, s->flush_buf, s->flush_len,
+                         s->flush_idle > FLUSH_IDLE_MAX ? FLUSH_IDLE_MAX : (int)s->flush_idle,
+                         &result);
   fp_put_be64(counts, result.written);
   fp_put_be64(counts + 8, result.padding);
   fp_put_be32(counts + 16, (uint32_t)result.idle_ms);
@@ -120,7 +133,7 @@ static int flush_end(fp_session_t *s, uint8_t *counts)
 }
 
 /* The private FLUSH command: every request gets a status byte, END also the counts. */
-static void answer_flush(fp_session_t *s, const fp_sc_message_t *m)
+static void answer_flush(fp_server_t *s, const fp_sc_message_t *m)
 {
   uint8_t data[21] = { 0 };
   size_t  len = 1;
@@ -146,7 +159,7 @@ static void answer_flush(fp_session_t *s, const fp_sc_message_t *m)
 }
 
 /* SOFT_RESET: drop pending data, flush with the queue's defaults, stay quiet. */
-static void answer_soft_reset(fp_session_t *s)
+static void answer_soft_reset(fp_server_t *s)
 {
   int status;
 
@@ -158,30 +171,14 @@ static void answer_soft_reset(fp_session_t *s)
     reply(s, FP_SC_CMD_SOFT_RESET, FP_SC_STATUS_OK, NULL, 0);
     return;
   }
-  fp_session_discard_input(s);
-  status = fp_session_flush(s, s->opts->reset, s->opts->reset_len, s->opts->idle_ms, NULL);
+  status = s->ops->flush(s->job, NULL, 0, -1, NULL);
   reply(s, FP_SC_CMD_SOFT_RESET, status ? FP_SC_STATUS_IO_ERROR : FP_SC_STATUS_OK, NULL, 0);
   /* Quiet before more job data; a cancel meanwhile holds the rest of the window itself. */
-  fp_session_sleep_until(s->quiet_until, s->job.cancel_fd);
-}
-
-/* GET_STATE: online/busy/error bits as CUPS_SC_STATE_*. */
-static uint8_t device_state(const fp_session_t *s)
-{
-  uint8_t bits = s->conn ? FP_SC_STATE_ONLINE : 0, device = 0;
-
-  if (s->conn && s->transport->device_state && s->transport->device_state(s->conn, &device) == FP_OK)
-    bits = device; /* the printer's own word: online or not, paper, error */
-
-  if (s->buf_len > s->buf_off)
-    bits |= FP_SC_STATE_BUSY;
-  if (s->failed || s->connecting)
-    bits |= FP_SC_STATE_ERROR;
-  return bits;
+  s->ops->hold_quiet(s->job);
 }
 
 /* Answer one request. */
-static void answer(fp_session_t *s, const fp_sc_message_t *m)
+static void answer(fp_server_t *s, const fp_sc_message_t *m)
 {
   char    id[1024];
   uint8_t byte;
@@ -191,7 +188,7 @@ static void answer(fp_session_t *s, const fp_sc_message_t *m)
   {
     case FP_SC_CMD_SOFT_RESET: answer_soft_reset(s); break;
     case FP_SC_CMD_DRAIN_OUTPUT:
-      status = fp_session_drain_output(s);
+      status = s->ops->drain_output(s->job);
       reply(s, m->command,
             status == FP_OK ? FP_SC_STATUS_OK
                             : status == FP_ERROR_TIMEOUT ? FP_SC_STATUS_TIMEOUT
@@ -199,21 +196,21 @@ static void answer(fp_session_t *s, const fp_sc_message_t *m)
             NULL, 0);
       break;
     case FP_SC_CMD_GET_BIDI:
-      byte = fp_transport_bidirectional(s->transport, s->conn);
+      byte = s->ops->bidirectional(s->job);
       reply(s, m->command, FP_SC_STATUS_OK, &byte, 1);
       break;
     case FP_SC_CMD_GET_DEVICE_ID:
-      if (s->conn && s->transport->device_id(s->conn, id, sizeof(id)) == FP_OK)
+      if (s->ops->device_id(s->job, id, sizeof(id)) == FP_OK)
         reply(s, m->command, FP_SC_STATUS_OK, id, strlen(id));
       else
         reply(s, m->command, FP_SC_STATUS_NOT_IMPLEMENTED, NULL, 0);
       break;
     case FP_SC_CMD_GET_STATE:
-      byte = device_state(s);
+      byte = s->ops->state(s->job);
       reply(s, m->command, FP_SC_STATUS_OK, &byte, 1);
       break;
     case FP_SC_CMD_GET_CONNECTED:
-      byte = s->conn != NULL;
+      byte = s->ops->connected(s->job);
       reply(s, m->command, FP_SC_STATUS_OK, &byte, 1);
       break;
     case FP_SC_CMD_SNMP_GET:
@@ -227,20 +224,20 @@ static void answer(fp_session_t *s, const fp_sc_message_t *m)
 }
 
 /* Read what the side channel holds and answer every complete request. */
-void fp_serve_side_channel(fp_session_t *s)
+void fp_server_serve(fp_server_t *s)
 {
   int status;
 
-  if (s->job.side_fd < 0)
+  if (s->fd < 0)
     return;
-  status = fp_sc_reader_fill(s->sc, s->job.side_fd);
-  while (s->job.side_fd >= 0 && fp_sc_reader_next(s->sc, s->msg))
-    answer(s, s->msg);
-  if (status && s->job.side_fd >= 0)
+  status = fp_sc_reader_fill(&s->reader, s->fd);
+  while (s->fd >= 0 && fp_sc_reader_next(&s->reader, &s->msg))
+    answer(s, &s->msg);
+  if (status && s->fd >= 0)
   {
     /* Every filter closed the channel (or it broke): stop watching it. */
     fp_log("DEBUG", "flushprinter: side channel closed");
-    s->job.side_fd = -1;
+    s->fd = -1;
   }
 }
 
@@ -248,12 +245,60 @@ void fp_serve_side_channel(fp_session_t *s)
  * Answer a partial message stuck too long with BAD_MESSAGE, under its own
  * command byte so that the filter waiting for it gets an answer it accepts.
  */
-bool fp_serve_expire(fp_session_t *s)
+bool fp_server_expire(fp_server_t *s)
 {
-  uint8_t command = s->sc->have ? s->sc->buf[0] : 0;
+  uint8_t command = s->reader.have ? s->reader.buf[0] : 0;
 
-  if (s->job.side_fd < 0 || !fp_sc_reader_expire(s->sc, FP_SERVE_STALE_MS))
+  if (s->fd < 0 || !fp_sc_reader_expire(&s->reader, FP_SERVE_STALE_MS))
     return false;
   reply(s, command, FP_SC_STATUS_BAD_MESSAGE, NULL, 0);
   return true;
+}
+
+/* Serve `fd` for `job`. */
+fp_server_t *fp_server_new(int fd, const fp_serve_ops_t *ops, void *job)
+{
+  fp_server_t *s = calloc(1, sizeof(*s));
+
+  if (s)
+  {
+    s->fd = fd;
+    s->ops = ops;
+    s->job = job;
+  }
+  return s;
+}
+
+/* Release the server (the descriptor is the job's: it stays open unless dropped). */
+void fp_server_free(fp_server_t *s)
+{
+  if (s)
+    free(s->flush_buf);
+  free(s);
+}
+
+/* The descriptor to poll, or -1. */
+int fp_server_fd(const fp_server_t *s)
+{
+  return s->fd;
+}
+
+/* ms until a partial request goes stale, or -1 when none is pending. */
+int fp_server_timeout(const fp_server_t *s)
+{
+  if (s->fd < 0 || !s->reader.partial_since)
+    return -1;
+  return fp_ms_until(s->reader.partial_since + FP_SERVE_STALE_MS);
+}
+
+/* true once a filter's flush request was carried out. */
+bool fp_server_filter_flushed(const fp_server_t *s)
+{
+  return s->filter_flushed;
+}
+
+/* true while a filter's flush request has begun and not ended. */
+bool fp_server_flush_open(const fp_server_t *s)
+{
+  return s->flush_open;
 }

@@ -1,8 +1,15 @@
 /*
- * One job on one device: acquire the device (lock, quiet window, dirty
- * journal), stream the job, and on cancel or failure flush and hold the port
- * quiet.  The data path reads in one direction: input -> buffer -> transport,
- * and the tracker observes only the bytes the device accepted.
+ * One job on one device.  Three files share the job's state and nothing
+ * else sees it:
+ *   session.c  the job's life, top to bottom: acquire the device, wait out
+ *              the quiet window, connect, recover a dirty device, detect the
+ *              language, stream, end (done, canceled, failed);
+ *   device.c   the device: lock and journal, quiet windows, connection,
+ *              flushes;
+ *   stream.c   the data path: input -> buffer -> transport, with the
+ *              tracker fed only the bytes the device accepted.
+ * The side channel (serve.c) and language detection (detect.c) work behind
+ * interfaces of their own and never see this structure.
  */
 
 #ifndef FP_SESSION_H
@@ -14,7 +21,7 @@
 
 #include "language.h"
 #include "options.h"
-#include "sidechannel.h"
+#include "serve.h"
 #include "state.h"
 #include "transport.h"
 
@@ -30,13 +37,24 @@ typedef struct fp_job_info_s
   volatile sig_atomic_t       *canceled;     /* set by the SIGTERM handler */
 } fp_job_info_t;
 
+/* Run the job; returns the backend's exit code (CUPS_BACKEND_*). */
+int fp_session_run(const fp_options_t *opts, const fp_transport_t *transport,
+                   const fp_job_info_t *job);
+
+/* ---------------------------------------------------------------- the job's state */
+
 typedef struct fp_session_s
 {
-  fp_options_t         *opts;          /* language=auto is resolved into it (detect.c) */
+  const fp_options_t   *opts;          /* the queue's options, as parsed: never written */
   const fp_transport_t *transport;
   fp_job_info_t         job;
+  fp_server_t          *server;        /* the side channel */
+  const uint8_t        *reset;         /* the job's reset: reset=, or its language's preset */
+  size_t                reset_len;
+  uint8_t              *reset_owned;   /* the preset, when detection chose one */
+  bool                  detected;      /* the job's language is decided */
   fp_conn_t            *conn;          /* NULL while not connected */
-  fp_store_t           *store;
+  fp_store_t           *store;         /* NULL when the state directory is unusable */
   fp_device_state_t     state;         /* the journal record as last written */
   fp_tracker_t          tracker;       /* parser state of the printer */
   uint8_t               buf[65536];    /* job data read but not yet accepted */
@@ -47,47 +65,82 @@ typedef struct fp_session_s
   bool                  journaled;     /* the journal says this job is streaming */
   bool                  failed;        /* a device write failed */
   bool                  connecting;    /* STATE: +connecting-to-device is set */
-  bool                  filter_flushed;/* a filter's flush request was carried out */
   int64_t               quiet_until;   /* realtime ms of the window this job armed */
   fp_completion_t       flush_debt;    /* what the flush under way still owes */
-  fp_sc_reader_t       *sc;            /* side-channel reassembly */
-  fp_sc_message_t      *msg;           /* one message, scratch */
-  uint8_t              *flush_buf;     /* a filter's flush buffer being received */
-  size_t                flush_len, flush_expected;
-  uint32_t              flush_idle;
-  bool                  flush_open;
 } fp_session_t;
-
-/* Run the job; returns the backend's exit code (CUPS_BACKEND_*). */
-int fp_session_run(fp_options_t *opts, const fp_transport_t *transport,
-                   const fp_job_info_t *job);
-
-/* Counts of one flush. */
-typedef struct fp_session_flush_s
-{
-  uint64_t padding;  /* completion bytes accepted */
-  uint64_t written;  /* reset-buffer bytes accepted */
-  int      idle_ms;  /* quiet window armed */
-} fp_session_flush_t;
-
-/*
- * Complete the half-sent command, send `reset`, arm a quiet window of
- * `idle_ms`, clear the dirty journal.  Reconnects (bounded) if the device
- * went away.  Used for cancels, failures, SOFT_RESET and filter requests.
- */
-int fp_session_flush(fp_session_t *s, const uint8_t *reset, size_t reset_len, int idle_ms,
-                     fp_session_flush_t *result);
-
-/* Write out all job data available now, then wait until the device has it. */
-int fp_session_drain_output(fp_session_t *s);
-
-/* Drop job data read but not sent, and what the input holds right now. */
-void fp_session_discard_input(fp_session_t *s);
-
-/* Sleep until the wall-clock `deadline` (ms); false as soon as `cancel_fd` (if >= 0) is readable. */
-bool fp_session_sleep_until(int64_t deadline, int cancel_fd);
 
 /* Non-zero once SIGTERM arrived. */
 bool fp_session_canceled(const fp_session_t *s);
+
+/* ---------------------------------------------------------------- device.c */
+
+/* Open the state store and take the device lock, waiting while another job holds it. */
+int fp_device_acquire(fp_session_t *s);
+
+/* Wait for a quiet window armed by an earlier job (any queue, any process) to end. */
+int fp_device_wait_quiet(fp_session_t *s);
+
+/* Connect, retrying for up to `budget_ms`; a cancel on `cancel_fd` (if >= 0) gives up. */
+int fp_device_connect(fp_session_t *s, int budget_ms, int cancel_fd);
+
+/* Drop a broken connection and reconnect to flush: `retries` attempts. */
+int fp_device_reconnect(fp_session_t *s);
+
+/* Note how many accepted bytes may be lost with a broken connection. */
+void fp_device_note_in_doubt(fp_session_t *s);
+
+/* Close the connection to the device. */
+void fp_device_disconnect(fp_session_t *s);
+
+/* Write the journal record; on failure say so once, printing goes on. */
+void fp_device_journal(fp_session_t *s, bool durable);
+
+/* Record what the device accepted of this job and what its half-sent command owes. */
+void fp_device_journal_progress(fp_session_t *s, bool durable);
+
+/*
+ * Complete the half-sent command (within maxflush=), send `reset`, arm a
+ * quiet window of `idle_ms`, journal the outcome.  Reconnects (bounded) if
+ * the device went away; an unacknowledged SIGTERM stops it (FP_ERROR_CANCELED,
+ * the rest journaled).  Job data in flight must be settled first.
+ */
+int fp_device_flush(fp_session_t *s, const uint8_t *reset, size_t reset_len, int idle_ms,
+                    fp_flush_report_t *report);
+
+/* If a job died mid-command without a flush, flush before this job's first byte. */
+int fp_device_recover(fp_session_t *s);
+
+/* Sleep until the wall-clock `deadline` (ms); false as soon as `cancel_fd` (if >= 0) is readable. */
+bool fp_sleep_until(int64_t deadline, int cancel_fd);
+
+/* ---------------------------------------------------------------- stream.c */
+
+/* How a streaming phase ended. */
+typedef enum fp_stream_end_e
+{
+  FP_STREAM_DATA,     /* the first job bytes are buffered (when asked to stop there) */
+  FP_STREAM_DONE,     /* all job data reached the device */
+  FP_STREAM_CANCELED, /* SIGTERM */
+  FP_STREAM_FAILED    /* a device write failed */
+} fp_stream_end_t;
+
+/*
+ * The streaming loop: input -> device, serving the side channel and the back
+ * channel, until done, canceled or failed (`*failure` says why); with
+ * `until_data`, it stops as soon as job data is buffered, before sending any.
+ */
+fp_stream_end_t fp_stream_run(fp_session_t *s, bool until_data, int *failure);
+
+/* Read more job data after what is buffered, waiting up to `wait_ms`; false when none can come. */
+bool fp_stream_read_more(fp_session_t *s, int wait_ms);
+
+/* Stop a write the transport left in flight and count what of it the device took. */
+int fp_stream_settle(fp_session_t *s);
+
+/* Drop job data read but not sent, and what the input holds right now. */
+void fp_stream_discard_input(fp_session_t *s);
+
+/* Write out all job data available now, then wait until the device has it. */
+int fp_stream_drain_output(fp_session_t *s);
 
 #endif /* FP_SESSION_H */

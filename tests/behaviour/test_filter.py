@@ -77,7 +77,8 @@ class CupsfilterTest(unittest.TestCase):
         os.makedirs(filters, mode=0o755)
         system = os.path.join(cups_config("--serverbin", "/usr/lib/cups"), "filter")
         for name in os.listdir(system) if os.path.isdir(system) else []:
-            os.symlink(os.path.join(system, name), os.path.join(filters, name))
+            if name != "flushprinter":       # an installed flushprinter is not this build's
+                os.symlink(os.path.join(system, name), os.path.join(filters, name))
         # A symlink also works when the filter is a libtool wrapper script.
         os.symlink(os.path.abspath(fptest.FILTER), os.path.join(filters, "flushprinter"))
         self.conf = os.path.join(self.tmp, "cups-files.conf")

@@ -1,0 +1,261 @@
+/*
+ * The job's data path (session.h): input -> buffer -> transport.  The
+ * tracker and the journal follow only the bytes the device accepted; the
+ * loop also serves the side channel and forwards the back channel, and
+ * stops on SIGTERM, at the end of the input or on a failed write.
+ */
+
+#include "session.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "flushprinter.h"
+#include "log.h"
+#include "status.h"
+
+/* Mark the device dirty for this job before its first byte goes out. */
+static void journal_start(fp_session_t *s)
+{
+  s->state.dirty = true;
+  s->state.job_id = s->job.job_id;
+  s->state.pid = (int)getpid();
+  s->state.accepted = 0;
+  s->state.refused = 0;
+  snprintf(s->state.language, sizeof(s->state.language), "%s", s->tracker.language->name);
+  memset(&s->state.owed, 0, sizeof(s->state.owed));
+  fp_device_journal(s, true);
+  s->journaled = true;
+}
+
+/* Forward back-channel data to the filters; how the printer was lost if it was. */
+static int pump_back_channel(fp_session_t *s)
+{
+  uint8_t data[4096];
+  size_t  got = 0;
+  int     status;
+
+  if (!s->transport->read)
+    return FP_OK;
+  if ((status = s->transport->read(s->conn, data, sizeof(data), &got)))
+    return status;
+  if (got && s->job.back_fd >= 0 && write(s->job.back_fd, data, got) < 0)
+    fp_log("DEBUG", "flushprinter: back channel: %s", strerror(errno));
+  return FP_OK;
+}
+
+/* Read job data into the empty buffer; sets input_eof. */
+static void fill_buffer(fp_session_t *s)
+{
+  ssize_t n = read(s->job.input_fd, s->buf, sizeof(s->buf));
+
+  if (n > 0)
+  {
+    s->buf_off = 0;
+    s->buf_len = (size_t)n;
+  }
+  else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+  {
+    if (n < 0)
+      fp_log("ERROR", "Cannot read the job data: %s", strerror(errno));
+    s->input_eof = true;
+  }
+}
+
+/* The device accepted the next `n` buffered bytes: tracker, counters, journal. */
+static void account_sent(fp_session_t *s, size_t n)
+{
+  if (n)
+  {
+    fp_tracker_feed(&s->tracker, s->buf + s->buf_off, n);
+    s->buf_off += n;
+    s->accepted += n;
+    fp_device_journal_progress(s, false);
+  }
+  if (s->buf_off == s->buf_len)
+    s->buf_off = s->buf_len = 0;
+}
+
+/* Send buffered job data the device takes now; feeds the tracker and the journal. */
+static int push_buffer(fp_session_t *s)
+{
+  size_t n = 0;
+  int    status;
+
+  if (!s->journaled)
+    journal_start(s);
+  status = s->transport->write(s->conn, s->buf + s->buf_off, s->buf_len - s->buf_off, &n);
+  account_sent(s, n);
+  return status;
+}
+
+/* Stop a write the transport left in flight and count what of it the device took. */
+int fp_stream_settle(fp_session_t *s)
+{
+  size_t n = 0;
+  int    status = fp_transport_cancel_write(s->transport, s->conn, &n);
+
+  account_sent(s, n);
+  return status;
+}
+
+/* The streaming loop: input -> device, serving the side channel, until done/cancel/failure. */
+fp_stream_end_t fp_stream_run(fp_session_t *s, bool until_data, int *failure)
+{
+  int64_t stall_deadline = 0;
+
+  for (;;)
+  {
+    struct pollfd pfd[4];
+    bool          pending = s->buf_len > s->buf_off;
+    int           timeout = -1, n;
+
+    if (fp_session_canceled(s))
+      return FP_STREAM_CANCELED;
+    if (!pending && s->input_eof)
+      return FP_STREAM_DONE;
+    if (pending && until_data)
+      return FP_STREAM_DATA;
+
+    pfd[0] = (struct pollfd){ .fd = s->job.cancel_fd, .events = POLLIN };
+    pfd[1] = (struct pollfd){ .fd = pending ? -1 : s->job.input_fd, .events = POLLIN };
+    pfd[2] = (struct pollfd){ .fd = s->transport->poll_fd(s->conn),
+                              .events = (short)((pending ? s->transport->write_events : 0)
+                                                | (s->transport->read ? POLLIN : 0)) };
+    pfd[3] = (struct pollfd){ .fd = fp_server_fd(s->server), .events = POLLIN };
+    if (pending)
+    {
+      if (!stall_deadline)
+        stall_deadline = fp_monotonic_ms() + s->opts->timeout_ms;
+      timeout = fp_ms_until(stall_deadline);
+    }
+    if (fp_server_timeout(s->server) >= 0
+        && (timeout < 0 || timeout > fp_server_timeout(s->server)))
+      timeout = fp_server_timeout(s->server);
+
+    n = poll(pfd, 4, timeout);
+    if (n < 0 && errno != EINTR)
+    {
+      *failure = FP_ERROR_IO;
+      return FP_STREAM_FAILED;
+    }
+    if (fp_session_canceled(s))
+      return FP_STREAM_CANCELED;
+    if (n > 0 && (pfd[3].revents & (POLLIN | POLLHUP | POLLERR)))
+      fp_server_serve(s->server);
+    fp_server_expire(s->server);
+    if (fp_session_canceled(s))
+      return FP_STREAM_CANCELED;
+    if (n > 0 && (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))
+        && ((*failure = pump_back_channel(s))
+            || (!s->transport->read && (pfd[2].revents & (POLLHUP | POLLERR)))))
+    {
+      /* A hang-up on a write-only device would otherwise wake poll() forever. */
+      if (!*failure)
+        *failure = FP_ERROR_DEVICE_CLOSED;
+      fp_log("ERROR", "%s", fp_strerror(*failure));
+      return FP_STREAM_FAILED;
+    }
+    /* Only into an empty buffer: a side-channel DRAIN_OUTPUT above may have refilled it. */
+    if (n > 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) && s->buf_len == s->buf_off)
+      fill_buffer(s);
+    if (s->buf_len > s->buf_off && !until_data)
+    {
+      size_t before = s->accepted;
+
+      if ((*failure = push_buffer(s)))
+        return FP_STREAM_FAILED;
+      if (s->accepted != before || !pending)
+        stall_deadline = 0;
+      else if (fp_ms_until(stall_deadline) == 0)
+      {
+        fp_log("ERROR", "The printer accepted nothing for %d ms", s->opts->timeout_ms);
+        *failure = FP_ERROR_TIMEOUT;
+        return FP_STREAM_FAILED;
+      }
+    }
+  }
+}
+
+/* Read more job data after what is buffered, waiting up to `wait_ms`; false when none can come. */
+bool fp_stream_read_more(fp_session_t *s, int wait_ms)
+{
+  ssize_t n;
+
+  if (s->buf_off)
+  {
+    memmove(s->buf, s->buf + s->buf_off, s->buf_len - s->buf_off);
+    s->buf_len -= s->buf_off;
+    s->buf_off = 0;
+  }
+  if (!s->job.from_filters || s->input_eof || s->buf_len == sizeof(s->buf)
+      || fp_wait_fd(s->job.input_fd, POLLIN, s->job.cancel_fd, wait_ms) <= 0)
+    return false;
+  n = read(s->job.input_fd, s->buf + s->buf_len, sizeof(s->buf) - s->buf_len);
+  if (n > 0)
+    s->buf_len += (size_t)n;
+  else if (n == 0)
+    s->input_eof = true;
+  return n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR));
+}
+
+/* Drop job data read but not sent, and what the input holds right now. */
+void fp_stream_discard_input(fp_session_t *s)
+{
+  uint8_t scratch[8192];
+
+  fp_stream_settle(s); /* what is in flight counts before the buffer goes */
+  s->buf_off = s->buf_len = 0;
+  if (!s->job.from_filters)
+  {
+    s->input_eof = true; /* a spool file: stop reading it */
+    return;
+  }
+  while (!s->input_eof)
+  {
+    ssize_t n = read(s->job.input_fd, scratch, sizeof(scratch));
+
+    if (n == 0 || (n < 0 && errno != EINTR))
+    {
+      s->input_eof = n == 0;
+      break;
+    }
+  }
+}
+
+/* Write out all job data available now, then wait until the device has it. */
+int fp_stream_drain_output(fp_session_t *s)
+{
+  int status = FP_OK;
+
+  if (!s->conn)
+    return FP_ERROR_IO;
+  for (;;)
+  {
+    size_t accepted = 0;
+
+    if (s->buf_len == s->buf_off)
+    {
+      if (s->input_eof)
+        break;
+      fill_buffer(s);
+      if (s->buf_len == s->buf_off)
+        break; /* nothing more in the pipe right now */
+    }
+    if (!s->journaled)
+      journal_start(s);
+    status = fp_transport_write_all(s->transport, s->conn, s->buf + s->buf_off,
+                                    s->buf_len - s->buf_off, s->opts->timeout_ms,
+                                    s->job.cancel_fd, &accepted);
+    account_sent(s, accepted);
+    if (status)
+      return status;
+  }
+  return s->transport->drain(s->conn, s->opts->timeout_ms);
+}
+
