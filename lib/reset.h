@@ -1,6 +1,6 @@
 /*
  * Reset presets: the byte sequences that bring each printer language back to
- * its idle state (REFERENCE.md section 5).  fp_reset_parse() in
+ * its idle state (the table in reset.c names the command each one sends).  fp_reset_parse() in
  * flushprinter.h turns a preset name or raw bytes into a buffer.
  */
 

@@ -1,7 +1,7 @@
 /*
  * CUPS side-channel codec, framed by the length field.  Wire format: 1 byte
  * command, 1 byte status, 2 bytes big-endian data length, then the data
- * (REFERENCE.md section 3).  libcups reads one message per read(); this
+ * (as libcups frames it: cups/sidechannel.c).  libcups reads one message per read(); this
  * reader reassembles messages split or coalesced by the stream socket.
  *
  * Also defines flushprinter's private FLUSH command, sent only to a backend

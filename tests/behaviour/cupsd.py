@@ -1,4 +1,4 @@
-"""A private CUPS scheduler for tests (REFERENCE.md section 6).
+"""A private CUPS scheduler for tests: its own ServerRoot, ports and files, nothing shared.
 
 Cupsd() makes a temporary base directory whose ServerBin holds links to the
 system's CUPS programs plus *copies* of this build's backend (mode 0700, so
