@@ -1,7 +1,8 @@
 /*
  * Reset presets: the byte sequences that bring each printer language back to
- * its idle state (the table in reset.c names the command each one sends).  fp_reset_parse() in
- * flushprinter.h turns a preset name or raw bytes into a buffer.
+ * its idle state (the table in reset.c names the command each one sends).
+ * fp_reset_parse() in flushprinter.h turns a preset name or raw bytes into a
+ * buffer.
  */
 
 #ifndef FP_RESET_H
