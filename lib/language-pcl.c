@@ -43,10 +43,20 @@
  *   usable (temporary downloads are deleted by the reset; one made
  *   permanent before the cut stays); NUL characters for transparent print
  *   data; a zeroed PML/AppleTalk configuration message (ESC&b#W);
- * - after data sent by a lower-case parameter the sequence goes on: '@'
- *   ends it when the data is short enough to travel in the completion's
- *   prefix, and otherwise the reset's leading ESC ends it (parameter scanning
- *   stops at ESC);
+ * - after data sent by a lower-case parameter the sequence goes on (the
+ *   PCL 5 Technical Reference: a combined sequence ends at an upper-case
+ *   character, and binary data follows the character that announces it;
+ *   GhostPCL goes back to parameter scanning after such data): '@' ends it
+ *   when the data is short enough to travel in the completion's prefix, and
+ *   otherwise one NUL after the fill, as the completion's suffix, does.  The
+ *   references do not say what a control byte inside a sequence does; the
+ *   reading taken (the one this tracker follows, and GhostPCL's) is that it
+ *   ends the sequence and is then taken as text, where NUL prints nothing.
+ *   NUL is the choice that fails safe: a suffix follows any surplus fill
+ *   (the backend lengthens the fill when bytes were lost with the
+ *   connection), where the sequence may already be over and '@' would print;
+ *   a NUL is harmless wherever it lands, and on a printer that skipped it
+ *   inside the sequence the reset's leading ESC would still end it;
  * - a cut "@PJL" prefix or PJL line is ended with LF: the line runs as far
  *   as it was sent (an unknown or cut command is ignored by the printer, a
  *   string cut before its closing quote is a syntax error and ignored);
@@ -594,6 +604,11 @@ static bool pcl_completion(const void *state, fp_completion_t *out)
       if (!s.combined || out->prefix_len + s.owed >= FP_COMPLETION_PREFIX_MAX)
       {
         out->fill_count = s.owed;
+        if (s.combined)
+        {
+          out->suffix[0] = 0x00; /* ends the sequence the data was sent in */
+          out->suffix_len = 1;
+        }
         break;
       }
       memset(out->prefix + out->prefix_len, 0, zeros);

@@ -27,7 +27,9 @@ typedef struct fp_completion_s
   uint8_t  fill_byte;                        /* harmless value for them (blank pixels) */
   /*
    * After the data: leaves a mode the data was sent in (ESC/P remote mode),
-   * or puts back what the reset preset relies on (ZPL's command prefixes).
+   * ends the escape sequence it was sent in (PCL's lower-case data
+   * parameters), or puts back what the reset preset relies on (ZPL's
+   * command prefixes).
    */
   uint8_t  suffix[FP_COMPLETION_SUFFIX_MAX];
   size_t   suffix_len;

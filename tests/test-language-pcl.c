@@ -103,15 +103,50 @@ START_TEST(raster_completions)
   tt_expect_idle(&combined, combined.len);
   /* '@' after the data while it all fits in the prefix (16 bytes) */
   tt_expect(&(bytes_t)B("\x1b*b15w"), 6, (bytes_t)B("\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0@"), 0, 0x00);
-  tt_expect(&(bytes_t)B("\x1b*b16w"), 6, (bytes_t)B(""), 16, 0x00);
-  /* too long for the prefix: the data only; the reset's ESC ends the sequence */
-  tt_expect(&long_combined, 6, (bytes_t)B(""), 20, 0x00);
+  /* too long for the prefix: the data as fill, then a NUL ends the sequence */
+  tt_expect_suffix(&(bytes_t)B("\x1b*b16w"), 6, (bytes_t)B(""), 16, 0x00, (bytes_t)B("\0"));
+  tt_expect_suffix(&long_combined, 6, (bytes_t)B(""), 20, 0x00, (bytes_t)B("\0"));
+  tt_expect(&long_combined, 25, (bytes_t)B("\0@"), 0, 0x00); /* fits again */
   tt_expect(&long_combined, 26, (bytes_t)B("@"), 0, 0x00);
   {
     fp_tracker_t t = tt_fed(long_combined.data, 6);
 
     tt_flush(&t);
     pcl_probe(&t);
+  }
+}
+END_TEST
+
+/*
+ * The completion alone (no reset: reset=none, or the next job straight
+ * after) ends a sequence cut in the data of a lower-case parameter too long
+ * for the prefix: the fuzz target's "still mid-command after its own
+ * completion", on jobs that entered HP-GL/2 first, minimised to ESC*b99w
+ * (tests/fuzz-seeds/pcl/combined-row-past-prefix).
+ */
+START_TEST(long_combined_data_completes_alone)
+{
+  static const char *const jobs[] = {
+    "\x1b*b16w", "\x1b*b17w", "\x1b*b2m99w", "\x1b*b909w", "\x1b(s1p100w",
+    "\x1b*r0B\x1b%0BPG;\x1b*b909w",
+  };
+
+  for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++)
+  {
+    fp_tracker_t    t = tt_fed(jobs[i], strlen(jobs[i]));
+    fp_tracker_t    surplus;
+    fp_completion_t c;
+
+    ck_assert(fp_tracker_completion(&t, &c));
+    surplus = t;
+    tt_complete(&t);
+    ck_assert_msg(!tt_mid(&t), "%s: still mid-command after its own completion", jobs[i] + 1);
+    pcl_probe(&t); /* the next job's ESC*b3W is a command, not parameters */
+    /* the fill lengthened for bytes in doubt: the suffix lands after the sequence, harmlessly */
+    fp_tracker_feed(&surplus, c.prefix, c.prefix_len);
+    tt_feed_fill(&surplus, c.fill_byte, c.fill_count + 100);
+    fp_tracker_feed(&surplus, c.suffix, c.suffix_len);
+    ck_assert(!tt_mid(&surplus));
   }
 }
 END_TEST
@@ -451,6 +486,7 @@ static Suite *pcl_suite(void)
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, catalogue_cut_everywhere);
   tcase_add_test(tc, raster_completions);
+  tcase_add_test(tc, long_combined_data_completes_alone);
   tcase_add_test(tc, pjl_cut_everywhere);
   tcase_add_test(tc, enter_language);
   tcase_add_test(tc, display_functions);
