@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define FP_COMPLETION_PREFIX_MAX 16
-#define FP_COMPLETION_SUFFIX_MAX 16
+#define FP_COMPLETION_SUFFIX_MAX 48
 
 /*
  * What completes a half-sent command: `prefix`, then `fill_count` x
@@ -105,5 +105,6 @@ extern const fp_language_t fp_language_escp;
 extern const fp_language_t fp_language_zpl;
 extern const fp_language_t fp_language_epl;
 extern const fp_language_t fp_language_dymo;
+extern const fp_language_t fp_language_escpr;
 
 #endif /* FP_LANGUAGE_H */
