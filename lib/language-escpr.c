@@ -46,7 +46,8 @@
  * Completing a half-sent command (escpr_completion):
  * - ESC/P level: a lone ESC becomes ESC @; ESC ( headers and data get
  *   0x00 (an ESC ( R cut in "\0REMOTE1" or "\0ESCPR" does not enter the
- *   mode); an EJL line is ended with LF;
+ *   mode); an EJL line (one begins right after ESC SOH) is finished as
+ *   "@EJL" as far as it spells it, and ended with LF;
  * - remote mode: the record is completed with 0x00 (a header cut after its
  *   ESC becomes ESC NUL NUL NUL) and the mode is left with ESC NUL NUL NUL;
  * - ESC/P-R mode: the record is completed, then an open page is ended with
@@ -57,7 +58,8 @@
  *   record the driver sends: a lone ESC becomes endp (page open) or endj;
  *   a length or name cut short is completed from the first of the driver's
  *   records with that class and those bytes (endj, endp, setn first), or
- *   with 0x00 when none has them; parameters get 0x00, a dsnd header gets
+ *   with 0x00 when none has them (a dsnd's length then gets a 1 where
+ *   it would be below 7: 256 bytes or more of white pixels); parameters get 0x00, a dsnd header gets
  *   x = y = 0, no compression and the size its record length says; pixel
  *   data gets 0xFF (white RGB); run-length data gets 0xFF too, which is
  *   groups of a repeated white pixel (0xFF counter, 0xFF pixel: 1 + 3
@@ -161,6 +163,9 @@ static const record_t records[] = {
 /* The data of ESC ( R that enters a mode, by the length ESC ( R gives it. */
 static const uint8_t remote1[] = { 0, 'R', 'E', 'M', 'O', 'T', 'E', '1' };
 static const uint8_t escpr_mode[] = { 0, 'E', 'S', 'C', 'P', 'R', 'J' };
+static const char    ejl_prefix[] = "@EJL";
+
+#define EJL_PREFIX_LEN (sizeof(ejl_prefix) - 1)
 
 /* The tracker state: plain data, copied freely. */
 typedef struct escpr_s
@@ -407,6 +412,7 @@ static bool boundary_byte(escpr_t *s, uint8_t b)
       if (b == '@')
       {
         s->phase = P_EJL_LINE;
+        s->got = 1;
         return true;
       }
       s->context = C_ESCP; /* no more EJL lines */
@@ -436,7 +442,10 @@ static void command_byte(escpr_t *s, uint8_t code)
   if (code == '(')
     s->phase = P_HEADER;
   else if (code == SOH)
-    s->context = C_EJL;
+  {
+    s->context = C_EJL; /* an EJL line begins at once */
+    s->phase = P_EJL_LINE;
+  }
 }
 
 /* Skip `owed` bytes in one step; returns the bytes used. */
@@ -507,7 +516,16 @@ static void escpr_feed(void *state, const uint8_t *p, size_t len)
 
       case P_EJL_LINE:
       {
-        const uint8_t *lf = memchr(p, '\n', avail);
+        const uint8_t *lf;
+
+        if (s->got < EJL_PREFIX_LEN) /* is the line still spelling "@EJL"? */
+        {
+          s->got = (uint8_t)(*p == (uint8_t)ejl_prefix[s->got] ? s->got + 1u : EJL_PREFIX_LEN);
+          if (*p++ == '\n')
+            boundary(s);
+          break;
+        }
+        lf = memchr(p, '\n', avail);
 
         if (!lf)
           return;
@@ -548,6 +566,16 @@ static bool record_fits(const escpr_t *s, const record_t *r, bool length)
   return true;
 }
 
+/* The value of the length bytes of a cut ESC/P-R record header sent so far. */
+static uint32_t le32_prefix(const escpr_t *s)
+{
+  uint32_t value = 0;
+
+  for (uint8_t i = s->got > 5 ? 5 : s->got; i > 1; i--)
+    value = value << 8 | s->hdr[i - 1];
+  return value;
+}
+
 /* The next byte of a cut ESC/P-R record header (see the top of this file). */
 static uint8_t header_safe_byte(const escpr_t *s)
 {
@@ -566,7 +594,13 @@ static uint8_t header_safe_byte(const escpr_t *s)
   if (s->got >= 5)
     return (uint8_t)fit->name[s->got - 5];
   if (!record_fits(s, fit, true))
-    return 0x00; /* the length sent so far is not this record's usual one */
+  {
+    /* the length sent so far is not this record's usual one: the rest is 0x00,
+       but a dsnd needs 7 bytes at least (then 256 or more: white pixels) */
+    bool short_dsnd = fit->kind == K_DSND && s->got >= 2 && le32_prefix(s) < DSND_HEAD;
+
+    return short_dsnd ? 0x01 : 0x00;
+  }
   return s->got == 1 ? fit->length : 0x00;
 }
 
@@ -576,7 +610,7 @@ static uint8_t safe_byte(const escpr_t *s)
   switch (s->phase)
   {
     case P_ESCAPE: return '@';
-    case P_EJL_LINE: return '\n';
+    case P_EJL_LINE: return s->got < EJL_PREFIX_LEN ? (uint8_t)ejl_prefix[s->got] : '\n';
     case P_TEXT: return ESC; /* a remote exit or an ESC/P-R end record begins */
     case P_HEADER: return s->context == C_ESCPR ? header_safe_byte(s) : 0x00;
     case P_DSND:
