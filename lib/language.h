@@ -13,7 +13,9 @@
 #include <stdint.h>
 
 #define FP_COMPLETION_PREFIX_MAX 16
-#define FP_COMPLETION_SUFFIX_MAX 48
+/* ESC/P-R's longest suffix is 34 bytes: a white run-length group (13), endp (11),
+   endj (10); the state store's 512-byte records hold a suffix of 40 at most. */
+#define FP_COMPLETION_SUFFIX_MAX 36
 
 /*
  * What completes a half-sent command: `prefix`, then `fill_count` x
