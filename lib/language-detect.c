@@ -24,7 +24,8 @@
 #define DYMO_SYNC_MIN 16 /* leading ESC bytes that only a DYMO job starts with (CUPS sends 100) */
 #define FLUSHPRINTER_TYPE "application/vnd.flushprinter-"
 
-static const char *const names[] = { "escpos", "pcl", "escp", "zpl", "epl", "dymo", NULL };
+static const char *const names[] = { "escpos", "pcl", "escp", "zpl", "epl", "dymo", "escpr",
+                                      NULL };
 
 /* A MIME type a driver or printer uses; `language` NULL: says why in `note`. */
 typedef struct mime_map_s
@@ -60,6 +61,8 @@ static const program_map_t program_map[] = {
   { "rastertoepson", "escp" }, /* CUPS: Epson dot-matrix and Stylus */
   { "rastertohp", "pcl" },     /* CUPS: HP LaserJet and DeskJet */
   { "rastertozj", "escpos" },  /* zj-58: POS-58/80 receipt printers */
+  { "epson-escpr-wrapper", "escpr" }, /* Epson Inkjet Printer Driver (ESC/P-R) */
+  { "epson-escpr", "escpr" },
 };
 
 /* CUPS rastertolabel's *cupsModelNumber values (ppdc/label.h). */
@@ -406,6 +409,21 @@ static bool span_contains(span_t span, const char *needle)
   return false;
 }
 
+/*
+ * true for an Epson ESC/P-R CMD: entry, "ESCPR" and a version ("ESCPR1"; normalized):
+ * a printer that lists it with ESCPL2 takes both, so the device ID cannot tell
+ * which one a job is in, and never calls ESC/P-R jobs ESC/P.
+ */
+static bool escpr_command_set(const char *norm)
+{
+  if (strncmp(norm, "ESCPR", 5))
+    return false;
+  for (norm += 5; *norm; norm++)
+    if (!isdigit((unsigned char)*norm))
+      return false;
+  return true;
+}
+
 /* The language of one CMD: entry ("ESC/POS", "PCL3GUI", "ZPL:2"), or NULL. */
 static const char *command_set_language(span_t entry)
 {
@@ -421,6 +439,8 @@ static const char *command_set_language(span_t entry)
     norm[n++] = (char)toupper((unsigned char)entry.s[i]);
   }
   norm[n] = '\0';
+  if (escpr_command_set(norm))
+    return "escpr";
   for (size_t i = 0; i < sizeof(command_sets) / sizeof(command_sets[0]); i++)
     if (!strcmp(norm, command_sets[i].entry))
       return command_sets[i].language;
@@ -704,6 +724,57 @@ static const char *sniff_commands(const uint8_t *p, size_t n, size_t i, fp_detec
   return verdict(d, NULL, "no printer command in the first %zu bytes", n);
 }
 
+/* Little-endian 16-bit value at `p`. */
+static size_t le16_at(const uint8_t *p)
+{
+  return (size_t)p[0] | (size_t)p[1] << 8;
+}
+
+/*
+ * Epson ESC/P-R, which starts at ESC/P level like an ESC/P 2 job (packet-mode
+ * exit, ESC @, remote mode) and then enters its own mode with ESC ( R and
+ * NUL "ESCPR" (or NUL "ESCPRJ").  true with a verdict when the first `n`
+ * bytes tell: escpr when they enter ESC/P-R mode; unknown when they end
+ * inside remote mode, or right after it inside what could still become
+ * ESC ( R ESCPR.  false (no verdict) otherwise: the other sniffers go on.
+ */
+static bool sniff_escpr(const uint8_t *p, size_t n, fp_detection_t *d)
+{
+  static const char escpr[] = "\x1b(R\x06\0\0ESCPR", escprj[] = "\x1b(R\x07\0\0ESCPRJ";
+  static const char remote[] = "\x1b(R\x08\0\0REMOTE1";
+  size_t            first_remote = n;
+
+  for (size_t i = 0; i + 2 < n; i++)
+  {
+    if (p[i] != ESC || p[i + 1] != '(' || p[i + 2] != 'R')
+      continue;
+    if ((n - i >= sizeof(escpr) - 1 && !memcmp(p + i, escpr, sizeof(escpr) - 1))
+        || (n - i >= sizeof(escprj) - 1 && !memcmp(p + i, escprj, sizeof(escprj) - 1)))
+    {
+      verdict(d, "escpr", "ESC/P-R mode ESC ( R %.*s at byte %zu", p[i + 3] - 1, p + i + 6, i);
+      return true;
+    }
+    if (first_remote == n && (n - i < sizeof(remote) - 1 || !memcmp(p + i, remote,
+                                                                      sizeof(remote) - 1)))
+      first_remote = i; /* remote mode, or the window ends in ESC ( R */
+  }
+  if (first_remote == n)
+    return false;
+  for (size_t at = first_remote + sizeof(remote) - 1; at + 4 <= n; at += 4 + le16_at(p + at + 2))
+    if (p[at] == ESC && !p[at + 1] && !p[at + 2] && !p[at + 3])
+    {
+      size_t rest = n - (at + 4);
+
+      if (rest >= sizeof(escpr) - 1
+          || (memcmp(p + at + 4, escpr, rest) && memcmp(p + at + 4, escprj, rest)))
+        return false; /* remote mode ended, and no ESC/P-R mode follows in the window */
+      break; /* the window ends inside what could be ESC ( R ESCPR */
+    }
+  verdict(d, NULL, "ESC/P remote mode at byte %zu, and the first %zu bytes end before ESC/P 2 "
+          "or ESC/P-R follows", first_remote, n);
+  return true;
+}
+
 /* From the first bytes of the job. */
 const char *fp_detect_stream(const uint8_t *p, size_t len, fp_detection_t *d)
 {
@@ -715,6 +786,8 @@ const char *fp_detect_stream(const uint8_t *p, size_t len, fp_detection_t *d)
     i++;
   if (i == n)
     return verdict(d, NULL, "only blank bytes in the first %zu", n);
+  if (sniff_escpr(p, n, d))
+    return d->language;
   while (i + run < n && p[i + run] == ESC)
     run++;
   if (run >= DYMO_SYNC_MIN)

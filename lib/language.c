@@ -42,6 +42,7 @@ static const fp_language_t *const languages[] = {
   &fp_language_zpl,
   &fp_language_epl,
   &fp_language_dymo,
+  &fp_language_escpr,
   NULL,
 };
 

@@ -13,7 +13,9 @@
 #include <stdint.h>
 
 #define FP_COMPLETION_PREFIX_MAX 16
-#define FP_COMPLETION_SUFFIX_MAX 16
+/* ESC/P-R's longest suffix is 34 bytes: a white run-length group (13), endp (11),
+   endj (10); the state store's 512-byte records hold a suffix of 40 at most. */
+#define FP_COMPLETION_SUFFIX_MAX 36
 
 /*
  * What completes a half-sent command: `prefix`, then `fill_count` x
@@ -107,5 +109,6 @@ extern const fp_language_t fp_language_escp;
 extern const fp_language_t fp_language_zpl;
 extern const fp_language_t fp_language_epl;
 extern const fp_language_t fp_language_dymo;
+extern const fp_language_t fp_language_escpr;
 
 #endif /* FP_LANGUAGE_H */

@@ -30,6 +30,10 @@ static const uint8_t reset_pjl[] = { ESC, '%', '-', '1', '2', '3', '4', '5', 'X'
 static const uint8_t reset_zpl[] = { '~', 'D', 'N', '^', 'X', 'Z' };
 static const uint8_t reset_dymo[] = { ESC_X100, ESC, '@' };
 static const uint8_t reset_epl[] = { '\r', '\n', 'N', '\r', '\n' };
+/* What Epson's ESC/P-R driver sends after its end-job record: ESC @, then in remote
+   mode JE (job end), then ESC NUL NUL NUL (lib/language-escpr.c says why). */
+static const uint8_t reset_escpr[] = { ESC, '@', ESC, '(', 'R', 8, 0, 0, 'R', 'E', 'M', 'O', 'T',
+                                       'E', '1', 'J', 'E', 1, 0, 0, ESC, 0, 0, 0 };
 static const uint8_t reset_none[1] = { 0 };
 
 #define PRESET(name, language, description, bytes, len) { name, language, description, bytes, len }
@@ -44,6 +48,7 @@ static const fp_preset_t presets[] = {
   PRESET_OF("escp", "escp", "ESC/P: ESC @ (initialize)", reset_escpos),
   PRESET_OF("dymo", "dymo", "Dymo LabelWriter: 100 x ESC then ESC @", reset_dymo),
   PRESET_OF("epl", "epl", "EPL2: CR LF N CR LF (clear the image buffer)", reset_epl),
+  PRESET_OF("escpr", "escpr", "ESC/P-R: ESC @, then remote-mode JE (end job)", reset_escpr),
   PRESET("none", NULL, "send nothing", reset_none, 0),
   PRESET(NULL, NULL, NULL, NULL, 0),
 };

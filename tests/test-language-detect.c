@@ -239,7 +239,8 @@ START_TEST(device_ids)
     { "MFG:HP;MDL:HP LaserJet;CMD:PCL;", "pcl", "CMD:PCL" },
     { "MFG:Hewlett-Packard;CMD:PJL,PCL,PCLXL,POSTSCRIPT;MDL:HP LaserJet 4250;", "pcl", "PJL" },
     { "MFG:HP;CMD:LDL,MLC,PML,PCL3GUI,DW-PCL;MDL:DeskJet;", "pcl", "PCL3GUI" },
-    { "MFG:EPSON;CMD:ESCPL2,BDC,D4,D4PX,ESCPR7;MDL:Stylus Photo;", "escp", "ESCPL2" },
+    { "MFG:EPSON;CMD:ESCPL2,BDC,D4,D4PX,ESCPR7;MDL:Stylus Photo;", FP_LANGUAGE_UNKNOWN,
+      "several languages (escp, escpr)" },
     { "mfg:Zebra;command set:ZPL;", "zpl", "CMD:ZPL" },
     { " CMD : ZPL:2 , XML ; MFG:Zebra", "zpl", "CMD:ZPL:2 , XML" },
     { "MFG:Zebra Technologies;CMD:EPL,ZPL;MDL:ZP 505;", FP_LANGUAGE_UNKNOWN,
@@ -496,7 +497,7 @@ START_TEST(trail_and_names)
 
   for (; names[count]; count++)
     ck_assert_str_ne(names[count], FP_LANGUAGE_UNKNOWN);
-  ck_assert_uint_eq(count, 6);
+  ck_assert_uint_eq(count, 7);
   /* every language a sample detects is one of the names */
   for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++)
   {
@@ -506,6 +507,71 @@ START_TEST(trail_and_names)
       listed = listed || !strcmp(names[n], samples[i].language);
     ck_assert_msg(listed, "%s is not listed", samples[i].language);
   }
+}
+END_TEST
+
+/* The opening of a job of Epson's ESC/P-R driver (epson-escpr-wrapper), to its first raster line. */
+static const bytes_t escpr_job = B(
+  "\0\0\0\x1b\x01@EJL 1284.4\n@EJL     \n\x1b@"
+  "\x1b(R\x08\0\0REMOTE1" "TI\x08\0\0\x07\xe9\x0c\x04\x14\x23\x00" "JS\x04\0\0\0\0\0"
+  "JH\x0e\0\0\0\0\0\0\0ESCPRLib" "HD\x03\0\0\x03\x04" "PP\x03\0\0\x01\xff" "\x1b\0\0\0"
+  "\x1b(R\x06\0\0ESCPR" "\x1bq\x09\0\0\0setq\0\x01\0\0\0\0\0\0\0"
+  "\x1bj\x16\0\0\0setj\0\0\x0b\xa0\0\0\x10\x71\0\x2a\0\x2a\0\0\x0b\x4c\0\0\x10\x1d\0\0"
+  "\x1bp\0\0\0\0sttp" "\x1bp\x01\0\0\0setn\0"
+  "\x1b" "d\x0f\0\0\0dsnd\0\0\0\x6b\x01\0\x08\x80\xff\xff\xff\x80\xff\xff\xff");
+
+/* The same packet-mode exit and remote mode, then ESC/P 2 raster (as Gutenprint sends). */
+static const bytes_t escp2_remote_job = B(
+  "\0\0\0\x1b\x01@EJL 1284.4\n@EJL     \n\x1b@\x1b@"
+  "\x1b(R\x08\0\0REMOTE1" "PM\x02\0\0\0" "SN\x03\0\0\0\x01" "\x1b\0\0\0"
+  "\x1b(G\x01\0\x01\x1b(U\x01\0\x0a\x1b(i\x01\0\0");
+
+/* ESC/P-R is told from ESC/P by its own mode, and never called ESC/P, cut anywhere. */
+START_TEST(escpr_detection)
+{
+  fp_detection_t    d;
+  fp_ppd_hints_t    h;
+  fp_detect_input_t in = { .data = (const uint8_t *)escpr_job.data, .data_len = escpr_job.len };
+
+  check_verdict("ESC/P-R job", sniff(escpr_job, &d), &d, "escpr", "ESC ( R ESCPR at byte");
+  for (size_t len = 0; len < escpr_job.len; len++)
+  {
+    const char *got = sniff((bytes_t){ escpr_job.data, len }, &d);
+
+    ck_assert_msg(strcmp(got, "escp"), "ESC/P-R cut at %zu: escp (%s)", len, d.reason);
+  }
+  /* once ESC ( R ESCPR is in, it is escpr; before it, remote mode leaves it open */
+  check_verdict("ESC/P-R before its mode", sniff((bytes_t){ escpr_job.data, 105 }, &d), &d,
+                FP_LANGUAGE_UNKNOWN, "remote mode at byte 29");
+  check_verdict("ESC/P-R in remote mode", sniff((bytes_t){ escpr_job.data, 60 }, &d), &d,
+                FP_LANGUAGE_UNKNOWN, "end before ESC/P 2 or ESC/P-R follows");
+  check_verdict("JPEG ESC/P-R", sniff((bytes_t)B("\x1b@\x1b(R\x07\0\0ESCPRJ\x1b"), &d), &d,
+                "escpr", "ESCPRJ at byte 2");
+  /* remote mode followed by ESC/P 2 stays ESC/P, cut anywhere past the remote exit */
+  check_verdict("ESC/P 2 with remote mode", sniff(escp2_remote_job, &d), &d, "escp", "ESC/P2");
+  for (size_t len = 0; len < escp2_remote_job.len; len++)
+  {
+    const char *got = sniff((bytes_t){ escp2_remote_job.data, len }, &d);
+
+    ck_assert_msg(strcmp(got, "escpr"), "ESC/P 2 cut at %zu: escpr (%s)", len, d.reason);
+  }
+  /* the driver's PPD: *cupsFilter epson-escpr-wrapper (and the filter it runs) */
+  h = one_filter("", "epson-escpr-wrapper", 1);
+  check_verdict("escpr PPD", fp_detect_ppd_driver(&h, &d), &d, "escpr",
+                "*cupsFilter epson-escpr-wrapper");
+  h = one_filter("", "epson-escpr", 1);
+  check_verdict("escpr filter", fp_detect_ppd_driver(&h, &d), &d, "escpr", "epson-escpr");
+  /* device IDs: ESCPR and a version is ESC/P-R; beside ESCPL2 it cannot tell */
+  check_verdict("CMD:ESCPR1", fp_detect_device_id("MFG:EPSON;CMD:ESCPR1,END4;MDL:XP;", &d), &d,
+                "escpr", "CMD:ESCPR1");
+  check_verdict("CMD:ESCPL2,ESCPR1",
+                fp_detect_device_id("MFG:EPSON;CMD:ESCPL2,BDC,D4,D4PX,ESCPR1,END4,GENEP;", &d),
+                &d, FP_LANGUAGE_UNKNOWN, "several languages (escp, escpr)");
+  check_verdict("CMD:ESCPRX", fp_detect_device_id("CMD:ESCPRX;", &d), &d, FP_LANGUAGE_UNKNOWN,
+                "names no language");
+  /* such a printer's raw ESC/P-R job is told by its data */
+  in.device_id = "MFG:EPSON;CMD:ESCPL2,BDC,D4,D4PX,ESCPR7,END4,GENEP,URF;MDL:ET-2750 Series;";
+  ck_assert_str_eq(fp_detect_language(&in, &d, NULL, 0), "escpr");
 }
 END_TEST
 
@@ -558,6 +624,7 @@ static Suite *detect_suite(void)
   tcase_add_test(stream, stream_cut_everywhere);
   tcase_add_test(stream, stream_window);
   tcase_add_test(stream, foreign_formats);
+  tcase_add_test(stream, escpr_detection);
   suite_add_tcase(s, stream);
   tcase_add_test(resolve, precedence);
   tcase_add_test(resolve, raw_jobs_and_content_type);

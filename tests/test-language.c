@@ -442,6 +442,7 @@ static const struct
   { "zpl", (128ull << 20) + FP_COMPLETION_PREFIX_MAX + FP_COMPLETION_SUFFIX_MAX },  /* ~DG, w = 0 */
   { "epl", (64ull << 20) + FP_COMPLETION_PREFIX_MAX },               /* GM */
   { "dymo", 256 },                                                   /* ESC D 255, SYN */
+  { "escpr", 65535 + FP_COMPLETION_PREFIX_MAX + FP_COMPLETION_SUFFIX_MAX },         /* dsnd */
 };
 
 /* Read all of `path` into a new buffer; NULL when it cannot be read. */
@@ -618,7 +619,7 @@ START_TEST(registry)
     ck_assert_int_eq(fp_reset_parse(list[n]->reset_preset, &reset, &reset_len, NULL, 0), FP_OK);
     free(reset);
   }
-  ck_assert_uint_eq(n, 7);
+  ck_assert_uint_eq(n, 8);
   ck_assert_str_eq(fp_preset_find(fp_language_escpos.reset_preset)->language, "escpos");
 }
 END_TEST

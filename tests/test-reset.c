@@ -112,7 +112,7 @@ START_TEST(preset_lookup)
     if (list[n].language)
       ck_assert_ptr_nonnull(fp_language_find(list[n].language));
   }
-  ck_assert_uint_eq(n, 8);
+  ck_assert_uint_eq(n, 9);
 }
 END_TEST
 
@@ -195,21 +195,21 @@ static const struct
   { "text:@\\x", "invalid escape '\\x' at offset 6: the end is not a hex digit" },
   { "text:\\777", "octal escape '\\777' at offset 5 is larger than 255" },
   { "text:\\\x01", "invalid escape: '\\' followed by 0x01 at offset 5" },
-  { "pjl+pcx", "unknown preset 'pcx' at offset 4 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:pcx)" },
-  { "escpso+pcl", "unknown preset 'escpso' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:escpso)" },
-  { "escpoz", "unknown preset 'escpoz' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:escpoz)" },
-  { "a+b", "unknown preset 'a' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:a)" },
+  { "pjl+pcx", "unknown preset 'pcx' at offset 4 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, escpr, none; write literal text as text:pcx)" },
+  { "escpso+pcl", "unknown preset 'escpso' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, escpr, none; write literal text as text:escpso)" },
+  { "escpoz", "unknown preset 'escpoz' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, escpr, none; write literal text as text:escpoz)" },
+  { "a+b", "unknown preset 'a' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, escpr, none; write literal text as text:a)" },
   { "text:\\q", "invalid escape '\\q' at offset 5" },
   /* the grammar is strict: a typo or a stray separator is never sent as letters */
   { "escpos+", "missing preset name at offset 7 (presets are joined by one '+')" },
   { "+escpos", "missing preset name at offset 0 (presets are joined by one '+')" },
   { "pjl++pcl", "missing preset name at offset 4 (presets are joined by one '+')" },
   { "pjl+ +pcl", "missing preset name at offset 5 (presets are joined by one '+')" },
-  { "escpos,pcl", "unknown preset 'escpos,pcl' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:escpos,pcl)" },
-  { "escpos pcl", "unknown preset 'escpos pcl' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:escpos pcl)" },
-  { "\\e@", "unknown preset '\\e@' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:\\e@)" },
-  { "Hello, world!", "unknown preset 'Hello, world!' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:Hello, world!)" },
-  { "hexx:1b40", "unknown preset 'hexx:1b40' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, none; write literal text as text:hexx:1b40)" },
+  { "escpos,pcl", "unknown preset 'escpos,pcl' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, escpr, none; write literal text as text:escpos,pcl)" },
+  { "escpos pcl", "unknown preset 'escpos pcl' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, escpr, none; write literal text as text:escpos pcl)" },
+  { "\\e@", "unknown preset '\\e@' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, escpr, none; write literal text as text:\\e@)" },
+  { "Hello, world!", "unknown preset 'Hello, world!' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, escpr, none; write literal text as text:Hello, world!)" },
+  { "hexx:1b40", "unknown preset 'hexx:1b40' at offset 0 (presets: escpos, pcl, pjl, zpl, escp, dymo, epl, escpr, none; write literal text as text:hexx:1b40)" },
   { "escpos+\x1b@", "0x1b at offset 7 is no preset name (write bytes as text:\\xHH or hex:HH)" },
   { "pcl+caf\xc3\xa9", "0xc3 at offset 7 is no preset name (write bytes as text:\\xHH or hex:HH)" },
 };

@@ -1,7 +1,8 @@
 """Reference models of printers' command parsers, one per language.
 
 Written from the printer-language references (Epson ESC/POS and ESC/P,
-HP PCL 5 / PJL / HP-GL/2, Zebra ZPL II and EPL2, Dymo LabelWriter), apart
+HP PCL 5 / PJL / HP-GL/2, Zebra ZPL II and EPL2, Dymo LabelWriter; for
+Epson ESC/P-R, Epson's driver source), apart
 from and without regard to the C trackers they check.  A model is fed bytes
 and says where each command starts, and whether the printer is idle: whether
 a command introducer arriving now would start a command rather than be taken
@@ -526,6 +527,139 @@ class EscP(Prefixed):
         return super().pending_blank()
 
 
+# ---------------------------------------------------------------- ESC/P-R
+
+def le32(b, at=0):
+    return le16(b, at) | le16(b, at + 2) << 16
+
+
+class EscPR(EscP):
+    """Epson ESC/P-R, from Epson's ESC/P-R driver library (no public reference
+    exists): ESC/P command level as in ESC/P; ESC ( R with the data
+    NUL "ESCPR" (or NUL "ESCPRJ") enters ESC/P-R mode, where every command is
+    a record: ESC, a class byte, a 32-bit little-endian parameter length, a
+    4-byte name and the parameters.  "endj" returns to ESC/P command level.
+    A "dsnd" record carries x, y (2 bytes each), a compression byte (0 none,
+    1 run length), a 16-bit big-endian data size and the data: RGB pixels of
+    3 bytes (1 byte, a palette index, when the "setq" record's seventh byte
+    is 1); run-length data is groups of a counter and pixels (below 128:
+    counter+1 literal pixels; else one pixel, repeated 257-counter times).
+    White is 0xFF.
+
+    Corners the source leaves open, taken the hard way: a byte other than ESC
+    where a record should start, a record name the driver never sends, a
+    dsnd whose size is not its length - 7 and run-length groups that do not
+    end exactly at the data's end leave the printer broken (never idle
+    again); palette indices have no known white (every byte counts as ink);
+    remote mode is not idle (an ESC there begins a record)."""
+
+    language = "escpr"
+    NAMES = {b"setq", b"setj", b"sets", b"chku", b"seta", b"setc", b"sttp", b"setn", b"dsnd",
+             b"jsnd", b"endp", b"endj"}
+
+    def power_on(self):
+        super().power_on()
+        self.page = False
+        self.bpp = 3
+
+    def extended_done(self, data):
+        if self.ext == ord("R") and data[:1] == b"\0" and data[1:] in (b"ESCPR", b"ESCPRJ"):
+            self.state = "escpr"
+            self.page, self.bpp = False, 3
+            return
+        super().extended_done(data)
+
+    def step_language(self, d, i, n):
+        s = self.state
+        if s == "escpr":
+            self.begin(i)
+            if d[i] != ESC:
+                self.strange(i, "byte %02x between ESC/P-R records" % d[i])
+                self.state = "broken"
+                return i + 1
+            self.collect(10, "record")
+            return i
+        if s == "escpr-rle":
+            return self.step_escpr_rle(d, i, n)
+        if s == "broken":
+            return n
+        return super().step_language(d, i, n)
+
+    def record(self, a):
+        self.record_name, length = a[6:10], le32(a, 2)
+        self.named("ESC/P-R %s" % self.record_name.decode("latin-1"))
+        if self.record_name not in self.NAMES:
+            self.strange(0, "ESC/P-R record %r" % self.record_name)
+            self.state = "broken"
+        elif self.record_name == b"dsnd":
+            self.record_length = length
+            self.collect(7, "dsnd")
+        elif self.record_name == b"jsnd":
+            self.skip(length, None, "next_record")              # JPEG: no blank value
+        else:
+            self.collect(length, "parameters")
+
+    def parameters(self, p):
+        name = self.record_name
+        if name == b"setq" and len(p) > 6:
+            self.bpp = 1 if p[6] == 1 else 3
+        elif name == b"sttp":
+            self.page = True
+        elif name == b"endp":
+            self.page = False
+        if name == b"endj":
+            self.state = "top"
+        else:
+            self.state = "escpr"
+
+    def next_record(self):
+        self.state = "escpr"
+
+    def dsnd(self, h):
+        size = h[5] << 8 | h[6]
+        if size != self.record_length - 7 or h[4] not in (0, 1):
+            self.strange(0, "dsnd size %d in a record of %d" % (size, self.record_length))
+            self.state = "broken"
+            return
+        blank = 0xFF if self.bpp == 3 else None
+        if h[4] == 0:
+            self.skip(size, blank, "next_record")
+            if blank is None:
+                self.inked += size
+            return
+        self.rle_left, self.group_left = size, 0
+        self.state = "escpr-rle" if size else "escpr"
+
+    def step_escpr_rle(self, d, i, n):
+        """Run-length data: a counter, then its pixels; the data must end with a group."""
+        if self.group_left == 0:
+            counter = d[i]
+            self.group_left = (counter + 1) * self.bpp if counter < 128 else self.bpp
+            self.rle_left -= 1
+            take = 1
+            if self.group_left > self.rle_left:
+                self.strange(i, "run-length group beyond the data")
+                self.state = "broken"
+                return i + 1
+        else:
+            take = min(self.group_left, n - i)
+            chunk = d[i:i + take]
+            self.inked += take - (chunk.count(0xFF) if self.bpp == 3 else 0)
+            self.group_left -= take
+            self.rle_left -= take
+        if self.rle_left == 0 and self.group_left == 0:
+            self.state = "escpr"
+        return i + take
+
+    def idle(self):
+        return self.state in ("top", "ejl-line")
+
+    def pending_blank(self):
+        if self.state == "escpr-rle":
+            return self.rle_left, 0xFF
+        return super().pending_blank()
+
+
 # ---------------------------------------------------------------- PCL, PJL, HP-GL/2
 
 # (parameter character, group character, terminator) of commands followed by
@@ -1009,7 +1143,7 @@ class PclLenient(Pcl):
     escape_ends_strings = True
 
 
-MODELS = {m.language: m for m in (EscPos, EscP, Pcl, Zpl, Epl, Dymo)}
+MODELS = {m.language: m for m in (EscPos, EscP, Pcl, Zpl, Epl, Dymo, EscPR)}
 LENIENT = {"pcl": PclLenient}
 
 

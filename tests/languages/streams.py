@@ -211,6 +211,72 @@ def escpos_stream(workdir):
     return b"".join(out)
 
 
+# ---------------------------------------------------------------- ESC/P-R
+
+def escpr_stream(model, options, pages=1):
+    """A maker for Epson's ESC/P-R driver (printer-driver-escpr): its PPD for
+    `model` from the driver's PPD generator, an RGB page of the paper size in
+    `options` at 360 dpi (mostly white, with colour bars, sparse dots that make
+    literal run-length groups of every length, and noise rows the driver sends
+    uncompressed), through epson-escpr-wrapper.  The wrapper asks libcups for
+    the PPD of the printer named by its argv[0]; libcups finds it locally as
+    $CUPS_SERVERROOT/ppd/NAME.ppd, so no cupsd is needed."""
+    def picture(width, height, seed):
+        rng = random.Random(seed)
+        white = b"\xff" * (3 * width)
+        rows = []
+        for y in range(height):
+            band = y * 24 // height
+            if band in (2, 3):                                   # a colour bar, then white
+                row = b"\x20\x60\xc0" * (width // 3) + white[3 * (width // 3):]
+            elif band in (6, 7, 8, 13):                          # sparse dots: literal groups
+                row = bytearray(white)
+                x = rng.randrange(4)
+                while x < width:
+                    run = rng.randrange(1, 40)
+                    for i in range(x, min(x + run, width)):
+                        row[3 * i:3 * i + 3] = bytes(rng.getrandbits(8) for _ in range(3))
+                    x += run + rng.randrange(2, 600)
+                row = bytes(row)
+            elif band == 10 and y % 16 == 0:                     # noise: sent uncompressed
+                row = bytes(rng.getrandbits(8) for _ in range(3 * width))
+            elif band == 16:                                     # black and white stripes
+                row = (b"\0\0\0" * 5 + b"\xff" * 15) * (width // 10) + white[30 * (width // 10):]
+            else:
+                row = white
+            rows.append(row)
+        return rows
+
+    def make(workdir):
+        uri = "escpr:0/cups/model/epson-inkjet-printer-escpr/%s-epson-escpr-en.ppd" % model
+        os.makedirs(os.path.join(workdir, "ppd"), exist_ok=True)
+        ppd = os.path.join(workdir, "ppd", "fpescpr.ppd")
+        with open(ppd, "wb") as f:
+            subprocess.run(["/usr/lib/cups/driver/escpr", "cat", uri], stdout=f,
+                           stderr=subprocess.DEVNULL, check=True)
+        size = dict(opt.split("=") for opt in options.split()).get("PageSize", "L")
+        points = {"L": (252, 360), "Postcard": (283, 420)}[size]
+        width, height = points[0] * 5, points[1] * 5                 # 360 dpi
+        raster = []
+        for n in range(pages):
+            header, _ = page_header(width=width, height=height, dpi=360, colorspace=CSPACE_RGB,
+                                    bits=8, colors=3, page_size=points, page_size_name=size)
+            raster.append((header, picture(width, height, n)))
+        path = os.path.join(workdir, "page.ras")
+        with open(path, "wb") as f:
+            f.write(raster_file(raster))
+        env = dict(os.environ, PPD=ppd, CUPS_SERVERROOT=workdir, TMPDIR=workdir,
+                   CONTENT_TYPE="application/vnd.cups-raster", FINAL_CONTENT_TYPE="printer/test")
+        done = subprocess.run(["fpescpr", "1", "tester", "stream", "1", options, path],
+                              executable=os.path.join(FILTERS, "epson-escpr-wrapper"), env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+        if done.returncode != 0 or not done.stdout:
+            raise RuntimeError("epson-escpr-wrapper failed (%d): %s" % (
+                done.returncode, done.stderr.decode(errors="replace")[-2000:]))
+        return done.stdout
+    return make
+
+
 # ---------------------------------------------------------------- the list
 
 LABEL_2X1 = dict(width=406, height=203, dpi=203)
@@ -234,6 +300,9 @@ STREAMS = [
     Stream("escp", "escpx", driver_stream("rastertoescpx", "escpx",
                                           [dict(width=720, height=360, dpi=360,
                                                 page_size_name="Letter")])),
+    Stream("escpr", "artisan1430", escpr_stream("Epson-Artisan_1430", "PageSize=L")),
+    Stream("escpr", "et2750-mono", escpr_stream("Epson-ET-2750_Series",
+                                                "PageSize=Postcard Ink=MONO")),
     Stream("pcl", "laserjet", driver_stream("rastertohp", "drv:///sample.drv/laserjet.ppd",
                                             [dict(width=600, height=300, dpi=300),
                                              dict(width=600, height=300, dpi=300,

@@ -238,5 +238,35 @@ class Dymo(ModelTest):
         self.assertOwes(b"\x1bD\x05\x1b@\x16", 84, 0x00)
 
 
+class EscPR(ModelTest):
+    language = "escpr"
+    MODE = b"\x1b(R\x06\x00\x00ESCPR"
+
+    def test_records_carry_32_bit_lengths_until_endj(self):
+        self.assertIdleAfter(self.MODE, False)
+        self.assertIdleAfter(self.MODE + b"\x1bq\x02\x00\x00\x00setq\x00\x01", False)
+        self.assertEqual(names("escpr", self.MODE + b"\x1bj\x00\x00\x00\x00endj\x1b@")[-2:],
+                         ["ESC/P-R endj", "ESC @"])
+        self.assertIdleAfter(self.MODE + b"\x1bj\x00\x00\x00\x00endj")
+
+    def test_run_length_groups_are_whole_pixels_and_white_is_ff(self):
+        line = self.MODE + b"\x1bd\x12\x00\x00\x00dsnd\x00\x00\x00\x00\x01\x00\x0b"
+        self.assertOwes(line + b"\x00\x11", 9, 0xFF)
+        model = refparse.parse("escpr", line + b"\x00\xff\xff\xff\x01" + b"\xff" * 6)
+        self.assertEqual((model.state, model.inked), ("escpr", 0))
+        model = refparse.parse("escpr", line + b"\x00\x00\xff\xff\x01" + b"\xff" * 6)
+        self.assertEqual(model.inked, 1)
+
+    def test_a_group_beyond_the_data_or_an_unknown_record_breaks_the_printer(self):
+        line = self.MODE + b"\x1bd\x0b\x00\x00\x00dsnd\x00\x00\x00\x00\x01\x00\x04"
+        self.assertEqual(refparse.parse("escpr", line + b"\x05").state, "broken")
+        self.assertEqual(refparse.parse("escpr", self.MODE + b"\x1bx\x00\x00\x00\x00xxxx").state,
+                         "broken")
+        self.assertEqual(refparse.parse("escpr", self.MODE + b"\x00").state, "broken")
+
+    def test_remote_mode_is_not_idle(self):
+        self.assertIdleAfter(b"\x1b(R\x08\x00\x00REMOTE1JE\x01\x00\x00", False)
+        self.assertIdleAfter(b"\x1b(R\x08\x00\x00REMOTE1JE\x01\x00\x00\x1b\x00\x00\x00")
+
 if __name__ == "__main__":
     fptest.main()
