@@ -108,7 +108,9 @@ class Outcome:
 def check_cut(model_at_cut, completion, reset, fresh, expected):
     """None when stream[:cut] + completion + reset + fresh job recovers, else why not:
     the completion must print nothing (blank pixels only), the reset must parse
-    as it does on an idle printer, the printer must be idle after it, and the
+    as it does on an idle printer, the printer must be idle after it and not
+    in a mode that stores commands (a form, a macro definition), nothing of
+    the cut job may print (a ZPL label ended by the reset's ^XZ), and the
     fresh job must parse as on a printer just switched on.  A real stream's
     completion is never implausible."""
     if completion is None:
@@ -123,6 +125,10 @@ def check_cut(model_at_cut, completion, reset, fresh, expected):
     printer.feed(reset)
     if not printer.idle():
         return "not idle after completion and reset (model state %s)" % printer.state
+    if printer.storing():
+        return "left storing %s after completion and reset" % printer.storing()
+    if printer.inked > model_at_cut.inked:
+        return "the completion and reset print: %d marks" % (printer.inked - model_at_cut.inked)
     got = parse_from(printer, fresh)
     if got != expected:
         return "the fresh job parsed as %r..., not %r..." % (got[:4], expected[:4])
@@ -161,7 +167,7 @@ def run_stream(key, language, data, path, rng, outcome):
             doubt = check_cut(lenient, completion, reset, fresh, expected) is None
             (outcome.doubtful if doubt else outcome.failures).append(
                 (key, cut, data[max(cut - 12, 0):cut], data[cut:cut + 12], completion, why))
-        if not printer.idle():
+        if not printer.idle() or printer.storing():
             outcome.mid_command += 1
             if check_cut(printer, b"", reset, fresh, expected):         # the reset alone
                 outcome.unsafe_without_completion += 1
