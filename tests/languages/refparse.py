@@ -1022,7 +1022,7 @@ class Dymo(Prefixed):
 
     language = "dymo"
     prefixes = {ESC: "ESC"}
-    fixed = table(ESC, {"@AEGhicdeg*": 0, "Bq": 1, "Lf": 2})
+    fixed = table(ESC, {"@AEGhicdeg*": 0, "Bq": 1, "LfQ": 2})   # ESC Q n1 n2: line tab
     handlers = {(ESC, ord("D")): "bytes_per_line"}
     LINE_BYTES = 84                     # LabelWriter 4xx, 672 dots
 

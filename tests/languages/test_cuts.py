@@ -35,6 +35,7 @@ PROPERTIES = os.path.join(fptest.BUILDDIR, "tests", "fuzz-tracker")
 FRESH_JOB_BYTES = 512        # the fresh job: the stream's commands up to here
 RANDOM_CUTS = 150            # per stream, at random bytes inside commands
 COMMAND_CUTS = 150           # per stream, at a random byte of a random command
+BOUNDARY_CUTS = 400          # per stream, at most: a seeded sample of the command boundaries
 SHOWN_FAILURES = 8
 # Languages whose reset recovers from any cut by itself: the Dymo reset's run
 # of 100 ESC outlasts any raster line (at most 84 bytes), so the completion is
@@ -78,9 +79,12 @@ def fresh_job(data, model):
 
 
 def pick_cuts(data, model, rng):
-    """Every command boundary, plus seeded random cuts inside commands."""
+    """Every command boundary (a seeded sample of BOUNDARY_CUTS of them in a
+    stream of more commands), plus seeded random cuts inside commands."""
     starts = sorted({offset for offset, _ in model.commands} | {len(data)})
     boundaries = set(starts)
+    if len(starts) > BOUNDARY_CUTS:
+        boundaries = set(rng.sample(starts, BOUNDARY_CUTS)) | {len(data)}
     inside = set()
     spans = [(a, b) for a, b in zip(starts, starts[1:]) if b - a > 1]
     for _ in range(COMMAND_CUTS):
@@ -226,6 +230,7 @@ class RealStreams(unittest.TestCase):
         print("\ncut seed %d (FP_CUT_SEED=%d replays it)" % (seed, seed))
         have = trackers()
         outcomes = {}
+        drivers = {}
         started = time.time()
         for key, (stream, data) in sorted(self.streams.items()):
             if stream.language not in have:
@@ -234,14 +239,26 @@ class RealStreams(unittest.TestCase):
             with open(path, "wb") as f:
                 f.write(data)
             rng = random.Random("%d/%s" % (seed, key))
-            run_stream(key, stream.language, data, path, rng,
-                       outcomes.setdefault(stream.language, Outcome()))
+            one = Outcome()
+            run_stream(key, stream.language, data, path, rng, one)
+            drivers[(stream.language, stream.driver)] = one
+            total = outcomes.setdefault(stream.language, Outcome())
+            for field in ("tried", "recovered", "mid_command", "unsafe_without_completion"):
+                setattr(total, field, getattr(total, field) + getattr(one, field))
+            total.failures += one.failures
+            total.doubtful += one.doubtful
         missing = sorted({s.language for s, _ in self.streams.values()} - set(have))
         print("%-7s %6s %10s %7s %9s   %s" % ("tracker", "cuts", "recovered", "rate", "doubtful",
                                               "mid-command cuts the reset alone leaves broken"))
         for language, o in sorted(outcomes.items()):
             print("%-7s %6d %10d %6.2f%% %9d   %d of %d" % (
                 language, o.tried, o.recovered, 100.0 * o.recovered / o.tried, len(o.doubtful),
+                o.unsafe_without_completion, o.mid_command))
+        print("\n%-7s %-58s %5s %9s %8s %8s" % ("tracker", "driver", "cuts", "recovered",
+                                                 "doubtful", "control"))
+        for (language, driver), o in sorted(drivers.items()):
+            print("%-7s %-58s %5d %9d %8d %4d/%d" % (
+                language, driver, o.tried, o.recovered, len(o.doubtful),
                 o.unsafe_without_completion, o.mid_command))
         if missing:
             print("no tracker in this build for: %s (skipped)" % ", ".join(missing))
