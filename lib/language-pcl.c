@@ -44,9 +44,8 @@
  *   permanent before the cut stays); NUL characters for transparent print
  *   data; a zeroed PML/AppleTalk configuration message (ESC&b#W);
  * - after data sent by a lower-case parameter the sequence goes on: '@'
- *   ends it when the data is short enough to travel in the completion's
- *   prefix, and otherwise the reset's leading ESC ends it (parameter scanning
- *   stops at ESC);
+ *   ends it, in the completion's prefix when the data is short enough to
+ *   travel there, and otherwise in its suffix after the fill;
  * - a cut "@PJL" prefix or PJL line is ended with LF: the line runs as far
  *   as it was sent (an unknown or cut command is ignored by the printer, a
  *   string cut before its closing quote is a syntax error and ignored);
@@ -56,8 +55,7 @@
  *   after the rest of the completion (HP: "a printer reset command (ESC E
  *   or UEL) is not allowed in a macro", so ESC E is not relied on to end
  *   it; the UEL leaves PCL, and the tracker takes it as ending the
- *   definition).  Its leading ESC also ends a sequence that goes on after
- *   data in the fill.
+ *   definition).
  * A value cut short is thus dropped (ESC&l1@ of ESC&l12X does nothing);
  * the parameters of a combined sequence that were ended before the cut have
  * run.  No harmless value exists, and the completion has a visible effect,
@@ -609,6 +607,8 @@ static bool pcl_completion(const void *state, fp_completion_t *out)
       if (!s.combined || out->prefix_len + s.owed >= FP_COMPLETION_PREFIX_MAX)
       {
         out->fill_count = s.owed;
+        if (s.combined)
+          out->suffix[out->suffix_len++] = '@'; /* the sequence goes on after the fill: end it */
         break;
       }
       memset(out->prefix + out->prefix_len, 0, zeros);
@@ -625,10 +625,10 @@ static bool pcl_completion(const void *state, fp_completion_t *out)
   {
     static const char stop[] = "\x1b&f1X";
 
-    /* after the fill: the printer is between commands, or reading the values
-       of a sequence that goes on after data, which the ESC ends */
-    memcpy(out->suffix, stop, sizeof(stop) - 1);
-    out->suffix_len = sizeof(stop) - 1;
+    /* after the fill (and the '@' that ends a sequence going on after it),
+       the printer is between commands */
+    memcpy(out->suffix + out->suffix_len, stop, sizeof(stop) - 1);
+    out->suffix_len += sizeof(stop) - 1;
   }
   return true;
 }

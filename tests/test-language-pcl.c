@@ -103,14 +103,16 @@ START_TEST(raster_completions)
   tt_expect_idle(&combined, combined.len);
   /* '@' after the data while it all fits in the prefix (16 bytes) */
   tt_expect(&(bytes_t)B("\x1b*b15w"), 6, (bytes_t)B("\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0@"), 0, 0x00);
-  tt_expect(&(bytes_t)B("\x1b*b16w"), 6, (bytes_t)B(""), 16, 0x00);
-  /* too long for the prefix: the data only; the reset's ESC ends the sequence */
-  tt_expect(&long_combined, 6, (bytes_t)B(""), 20, 0x00);
+  /* too long for the prefix: the data as the fill, then '@' ends the sequence */
+  tt_expect_suffix(&(bytes_t)B("\x1b*b16w"), 6, (bytes_t)B(""), 16, 0x00, (bytes_t)B("@"));
+  tt_expect_suffix(&long_combined, 6, (bytes_t)B(""), 20, 0x00, (bytes_t)B("@"));
   tt_expect(&long_combined, 26, (bytes_t)B("@"), 0, 0x00);
   {
     fp_tracker_t t = tt_fed(long_combined.data, 6);
 
-    tt_flush(&t);
+    tt_complete(&t);
+    ck_assert(!tt_mid(&t)); /* idle after its own completion, before the reset */
+    tt_reset(&t);
     pcl_probe(&t);
   }
 }
@@ -247,7 +249,7 @@ START_TEST(macro_definition)
   tt_expect_suffix(&open_text, 5, (bytes_t)B(""), 0, 0, (bytes_t)B("\x1b&f1X"));
   tt_expect_suffix(&open_row, open_row.len, (bytes_t)B(""), 2, 0, (bytes_t)B("\x1b&f1X"));
   tt_expect_suffix(&open_combined, open_combined.len, (bytes_t)B(""), 20, 0,
-                   (bytes_t)B("\x1b&f1X"));
+                   (bytes_t)B("@\x1b&f1X"));
   tt_expect_suffix(&open_stop, open_stop.len, (bytes_t)B("@"), 0, 0, (bytes_t)B("\x1b&f1X"));
   tt_expect_idle(&(bytes_t)B("\x1b&f0x1X"), 8); /* combined: started, then stopped */
   /* ESC E does not end a definition */
