@@ -99,6 +99,13 @@ static const command_set_t command_sets[] = {
 /* Second bytes of ESC/POS GS commands (GS v 0 raster, GS V cut, GS ! size, GS ( k, ...). */
 static const char escpos_gs[] = "vV!LW(kBhwHfaIP*/b8r";
 
+/*
+ * ESC/P commands neither ESC/POS nor DYMO has, which dot-matrix drivers send
+ * right after ESC @: ESC P (10 cpi), ESC l (left margin), ESC x (draft or
+ * letter quality), ESC ^ (9-pin 9-dot graphics).
+ */
+static const char escp_only[] = "Plx^";
+
 /* ESC/P2 extended commands ESC ( X nL nH ... (graphics mode, units, page format, ...). */
 static const char escp2_extended[] = "GUCcVvKiDRSte^r";
 
@@ -542,8 +549,13 @@ static const char *sniff_pjl(const uint8_t *p, size_t n, size_t i, fp_detection_
         v++;
       for (w = v; w < eol && isalnum(p[w]); w++)
         ;
-      if (w - v == 3 && !strncasecmp((const char *)p + v, "PCL", 3))
-        return verdict(d, "pcl", "PJL ENTER LANGUAGE=PCL at byte %zu", i);
+      /* the languages the PCL tracker follows: PCL, PCL3GUI, PCL5..., HP-GL/2, RTL */
+      if ((w - v >= 3 && !strncasecmp((const char *)p + v, "PCL", 3)
+           && (w - v == 3 || toupper(p[v + 3]) != 'X'))
+          || (w - v == 5 && !strncasecmp((const char *)p + v, "HPGL2", 5))
+          || (w - v == 4 && !strncasecmp((const char *)p + v, "HPGL", 4))
+          || (w - v == 3 && !strncasecmp((const char *)p + v, "RTL", 3)))
+        return verdict(d, "pcl", "PJL ENTER LANGUAGE=%.*s at byte %zu", (int)(w - v), p + v, i);
       return verdict(d, NULL, "PJL ENTER LANGUAGE=%.*s at byte %zu, which has no tracker",
                      (int)(w - v), p + v, i);
     }
@@ -649,7 +661,13 @@ static bool sniff_epl(const uint8_t *p, size_t n, size_t i, fp_detection_t *d)
   return true;
 }
 
-/* true when a PCL escape sequence starts at `p`: ESC &l1O, ESC *b12W, ESC (8U, ESC %1B. */
+/*
+ * true when a PCL escape sequence starts at `p`: ESC &l1O, ESC *b12W, ESC (8U,
+ * ESC %1B, and, for the raster and page classes ESC * and ESC &, a sequence
+ * whose value is left out (ESC *rB, ESC *rbC: end raster graphics, which
+ * Ghostscript's PCL drivers begin with).  A value-less ESC * with a letter
+ * for m is no ESC/P or ESC/POS bit image (their densities are below 0x60).
+ */
 static bool pcl_sequence(const uint8_t *p, size_t n)
 {
   bool   parameterized = p[1] >= 0x21 && p[1] <= 0x2f && n > 2 && p[2] >= 0x60 && p[2] <= 0x7e;
@@ -657,6 +675,14 @@ static bool pcl_sequence(const uint8_t *p, size_t n)
 
   if (n < 4 || (!parameterized && p[1] != '(' && p[1] != ')' && p[1] != '%'))
     return false;
+  if (parameterized && (p[1] == '*' || p[1] == '&'))
+  {
+    if (p[3] >= 0x40 && p[3] <= 0x5e)
+      return true; /* ESC *rB */
+    if (p[3] >= 0x60 && p[3] <= 0x7e && n > 4
+        && (isdigit(p[4]) || (p[4] >= 0x40 && p[4] <= 0x5e)))
+      return true; /* ESC *rbC, ESC &l0o0E */
+  }
   if (p[j] == '+' || p[j] == '-')
     j++;
   for (digits = j; j < n && (isdigit(p[j]) || p[j] == '.'); j++)
@@ -696,12 +722,32 @@ static const char *sniff_commands(const uint8_t *p, size_t n, size_t i, fp_detec
       i++;
       continue;
     }
+    if (c1 == 0x01 && starts(p + i + 2, n - i - 2, "@EJL"))
+    {
+      /* Epson's EJL header: its lines may switch to ESC/Page (laser printers) */
+      size_t j = i + 2;
+
+      while (j < n && starts(p + j, n - j, "@EJL"))
+      {
+        size_t eol = line_end(p, n, j);
+
+        if (find_ci(p + j, eol - j, "ESC/PAGE") < eol - j)
+          return verdict(d, NULL, "EJL selects ESC/Page at byte %zu, which has no tracker", j);
+        j = eol + 1;
+        while (j < n && (p[j] == '\r' || p[j] == '\n'))
+          j++;
+      }
+      i = j;
+      continue;
+    }
     if (pcl_sequence(p + i, n - i))
       return verdict(d, "pcl", "PCL command ESC %c%c at byte %zu", c1, p[i + 2], i);
     if (escp2_sequence(p + i, n - i))
       return verdict(d, "escp", "ESC/P2 command ESC ( %c at byte %zu", p[i + 2], i);
     if (c1 == '.')
       return verdict(d, "escp", "ESC/P raster command ESC . at byte %zu", i);
+    if (init && c1 && strchr(escp_only, c1))
+      return verdict(d, "escp", "ESC/P command ESC %c after ESC @ at byte %zu", c1, i);
     if (c1 == 'L' && i + 5 < n && p[i + 4] == ESC && p[i + 5] == 'D')
       return verdict(d, "dymo", "DYMO label setup ESC L, ESC D at byte %zu", i);
     if (c1 == 'D' && i + 3 < n && p[i + 3] == SYN)

@@ -20,15 +20,21 @@
  *   raster for it), and in PCX run-length data 0xFF 0xFF is 63 bytes of
  *   0xFF, white in a 1-bit PCX;
  * - a GM name left open gets its closing quote;
- * - while a form is being stored, FE then ends it.
+ * - while a form is being stored, FE then ends it: in the prefix after a
+ *   cut line, or in the suffix after data owed inside the form (GW or GM
+ *   data ends its command, so the printer is at the start of a line after
+ *   the fill, and the reset's lines are run, not stored in the form).
  * No harmless value exists, and the completion has a visible effect, for:
  * a cut command line (it runs truncated: a cut P prints the label buffer,
  * a cut text or barcode line draws its truncated data into the buffer,
  * which the reset's N clears, a cut setting such as q816 takes the value
  * received so far, q8), a cut GM (the stored graphic is cut or
- * corrupt), a cut form (stored up to the cut), and data owed inside a form
- * (the form stays open after the fill, so the reset's lines are stored in
- * it: a completion is one fill, and FE cannot follow the fill).
+ * corrupt), and a cut form (stored up to the cut, its graphic white from
+ * the cut on).
+ * Not followed: ES soft-font downloads (binary character data whose size
+ * the references give inconsistently; a driver never sends one) and the
+ * variable data lines after "?" (their count is that of the V and C lines
+ * of a form stored earlier, possibly by another job).
  *
  * Bounds.  A size beyond what a real printer takes means the bytes are not
  * EPL2 (a PDF, a mis-routed file): the tracker is then lost until it is
@@ -309,9 +315,19 @@ static bool epl_completion(const void *state, fp_completion_t *out)
     out->prefix[out->prefix_len++] = b;
     epl_feed(&s, &b, 1);
   }
-  if (s.phase == P_DATA)
-    out->fill_count = s.owed;
   out->fill_byte = WHITE;
+  if (s.phase == P_DATA)
+  {
+    static const char form_end[] = "FE\n";
+
+    out->fill_count = s.owed;
+    if (s.storing)
+    {
+      /* the fill ends the data: the printer is at the start of a line, still storing */
+      memcpy(out->suffix, form_end, sizeof(form_end) - 1);
+      out->suffix_len = sizeof(form_end) - 1;
+    }
+  }
   return true;
 }
 

@@ -23,6 +23,12 @@
  *   NUL-terminated data (tab lists, barcodes of function A), and for ESC &
  *   and FS q also the zero widths/sizes of the characters/images still to
  *   come.
+ * - a macro definition (GS : up to the next GS :), in which the printer
+ *   stores every command besides running it, is ended with GS : after the
+ *   rest of the completion (ESC @ does not end it: the reset and the next
+ *   job would be stored in the macro, and the next job's own GS : would end
+ *   the definition instead of starting one); GS ^ inside it aborts and
+ *   clears the definition.
  * No harmless value exists, and the completion has a visible effect, for:
  * GS V (any m cuts: m = 49, a partial cut, is used), GS / (prints the
  * downloaded image, if one is defined), ESC d, ESC e and ESC J (print the
@@ -30,7 +36,9 @@
  * printers may treat as one run of a defined macro), barcode data already
  * sent (GS k: the partial barcode is ended and may print), FS q / GS ( L /
  * GS 8 L definitions (NV memory is rewritten with the blank rest of the
- * image), and raster rows already announced (white rows feed paper).
+ * image), and raster rows already announced (white rows feed paper), and a macro
+ * definition (the macro is defined with what was sent before the cut and
+ * the completion).
  *
  * Bounds.  A count beyond what a real ESC/POS printer accepts means the
  * bytes are not ESC/POS (a PDF, a mis-routed file): the tracker is then
@@ -218,6 +226,7 @@ typedef struct escpos_s
   uint8_t  stage;   /* 0: the command header; 1: a record (character, image) header */
   uint8_t  got;     /* header bytes collected */
   uint8_t  unit;    /* ESC &: y, bytes per column */
+  uint8_t  macro;   /* inside a macro definition (GS :) */
   uint8_t  hdr[8];  /* header bytes collected */
 } escpos_t;
 
@@ -340,6 +349,8 @@ static void header_done(escpos_t *s, const command_t *c)
 {
   const uint8_t *h = s->hdr;
 
+  if (s->prefix == GS && s->code == '^')
+    s->macro = 0; /* GS ^ inside a definition aborts and clears it */
   switch (c->kind)
   {
     case K_BIT_IMAGE:
@@ -407,6 +418,8 @@ static bool command_byte(escpos_t *s, uint8_t code)
 {
   const command_t *c = lookup(s->prefix, code);
 
+  if (s->prefix == GS && code == ':')
+    s->macro = !s->macro; /* starts or ends a macro definition */
   if (!c)
   {
     s->phase = P_TEXT;
@@ -561,7 +574,11 @@ static bool escpos_completion(const void *state, fp_completion_t *out)
 
   memcpy(&s, state, sizeof(s));
   if (s.phase == P_TEXT || (s.phase == P_COMMAND && s.prefix == DLE))
-    return false;
+  {
+    if (!s.macro)
+      return false;
+    s.phase = P_TEXT; /* a lone DLE is not a command yet: GS : ends the definition */
+  }
   if (s.phase == P_LOST)
   {
     out->implausible = true;
@@ -590,6 +607,13 @@ static bool escpos_completion(const void *state, fp_completion_t *out)
     return true;
   }
   out->fill_byte = 0x00;
+  if (s.macro)
+  {
+    /* after the fill the printer is between commands, still defining the macro */
+    out->suffix[0] = GS;
+    out->suffix[1] = ':';
+    out->suffix_len = 2;
+  }
   return true;
 }
 

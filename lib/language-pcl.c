@@ -60,7 +60,13 @@
  * - a cut "@PJL" prefix or PJL line is ended with LF: the line runs as far
  *   as it was sent (an unknown or cut command is ignored by the printer, a
  *   string cut before its closing quote is a syntax error and ignored);
- * - display functions mode is left with ESC Z (a cut UEL in it is finished).
+ * - display functions mode is left with ESC Z (a cut UEL in it is finished);
+ * - a macro definition (ESC&f0X up to ESC&f1X), in which the printer
+ *   stores the commands instead of running them, is ended with ESC&f1X
+ *   after the rest of the completion (HP: "a printer reset command (ESC E
+ *   or UEL) is not allowed in a macro", so ESC E is not relied on to end
+ *   it; the UEL leaves PCL, and the tracker takes it as ending the
+ *   definition).
  * A value cut short is thus dropped (ESC&l1@ of ESC&l12X does nothing);
  * the parameters of a combined sequence that were ended before the cut have
  * run.  No harmless value exists, and the completion has a visible effect,
@@ -69,7 +75,9 @@
  * rows already announced (white rows move the cursor, and ESC E prints the
  * page if anything was marked); a PJL line cut short, run as sent (a cut
  * "@PJL SET" lasts until the end of the PJL job, which the UEL of the
- * pjl+pcl reset ends; a cut "@PJL DEFAULT" is stored).
+ * pjl+pcl reset ends; a cut "@PJL DEFAULT" is stored); a macro definition
+ * (the macro is defined with what was sent before the cut; a temporary
+ * one is deleted by the reset).
  *
  * The reset preset is pjl+pcl (UEL, then ESC E) rather than pcl: the UEL
  * ends the PJL job (its @PJL SET values go back to the defaults instead of
@@ -172,6 +180,7 @@ typedef struct pcl_s
   uint8_t  matched;        /* bytes of "@PJL" or of the UEL matched */
   uint8_t  enter;          /* P_PJL_LINE: enter_t */
   uint8_t  word_len;       /* P_PJL_LINE: bytes in `word` (WORD_MAX + 1: longer) */
+  uint8_t  macro;          /* inside a macro definition (ESC&f0X) */
   char     word[WORD_MAX]; /* P_PJL_LINE: the current word, upper case */
 } pcl_t;
 
@@ -255,12 +264,16 @@ static void parameter(pcl_t *s, uint8_t param)
     s->phase = P_DATA;
     return;
   }
+  if (s->pclass == '&' && s->group == 'f' && upper == 'X' && s->value <= 1
+      && !(s->flags & V_NEGATIVE))
+    s->macro = s->value == 0; /* macro control: 0 starts a definition, 1 stops it */
   if (combined)
     begin_value(s);
   else if (s->pclass == '%' && !s->group && upper == 'X' && s->value == 12345
            && (s->flags & (V_NEGATIVE | V_FRACTION | V_GARBAGE)) == V_NEGATIVE)
   {
     s->context = C_PJL; /* the Universal Exit Language */
+    s->macro = 0;
     end_command(s);
   }
   else
@@ -450,6 +463,7 @@ static const uint8_t *scan_for_uel(pcl_t *s, const uint8_t *p, const uint8_t *en
       if (++s->matched == UEL_LEN)
       {
         s->context = C_PJL;
+        s->macro = 0;
         s->matched = 0;
         return p;
       }
@@ -587,7 +601,7 @@ static bool pcl_completion(const void *state, fp_completion_t *out)
     out->fill_count = s.owed;
     return true;
   }
-  if (idle(&s))
+  if (idle(&s) && !s.macro)
     return false;
 
   /* Bytes go into the prefix, fed through a copy of the parser so that the
@@ -605,10 +619,7 @@ static bool pcl_completion(const void *state, fp_completion_t *out)
       {
         out->fill_count = s.owed;
         if (s.combined)
-        {
-          out->suffix[0] = 0x00; /* ends the sequence the data was sent in */
-          out->suffix_len = 1;
-        }
+          out->suffix[out->suffix_len++] = 0x00; /* ends the sequence the data was sent in */
         break;
       }
       memset(out->prefix + out->prefix_len, 0, zeros);
@@ -621,6 +632,15 @@ static bool pcl_completion(const void *state, fp_completion_t *out)
     pcl_feed(&s, &b, 1);
   }
   out->fill_byte = 0x00;
+  if (s.macro)
+  {
+    static const char stop[] = "\x1b&f1X";
+
+    /* after the fill (and the NUL that ends a sequence going on after it),
+       the printer is between commands */
+    memcpy(out->suffix + out->suffix_len, stop, sizeof(stop) - 1);
+    out->suffix_len += sizeof(stop) - 1;
+  }
   return true;
 }
 

@@ -35,7 +35,8 @@
  * the name are skipped.
  *
  * Completing a half-sent command (zpl_completion):
- * - inside a format, ~JX (cancel the partially received format) so that
+ * - inside a format (one being stored with ^DF included), ~JX (cancel the
+ *   partially received format, which stores nothing) so that
  *   nothing of it prints; its tilde also ends parameters, field data and
  *   ASCII hex data (the ZPL II guide: "~DN or any caret or tilde character
  *   prematurely aborts the download");

@@ -6,6 +6,7 @@
  *
  * Usage:
  *   fp-track --list                         languages with a tracker
+ *   fp-track --detect FILE...               the language each file's first bytes name
  *   fp-track [--reset SPEC] LANGUAGE FILE CUT...
  *   fp-track [--reset SPEC] LANGUAGE FILE -   cuts read from stdin, one per line
  *
@@ -19,9 +20,14 @@
  * "implausible": FILL_COUNT is then the count the stream claimed, and a
  * flush sends none of it, only the language's resynchronisation (if any)
  * and the reset.
+ *
+ * --detect prints one line a file, "FILE LANGUAGE REASON", where LANGUAGE
+ * is what fp_detect_stream() names from the file's first bytes, or
+ * "unknown".
  */
 
 #include "flushprinter.h"
+#include "language-detect.h"
 #include "language.h"
 
 #include <inttypes.h>
@@ -125,6 +131,26 @@ static int list_languages(void)
   return 0;
 }
 
+/* Print the language fp_detect_stream() names for each file, and why. */
+static int detect_files(int count, char **paths)
+{
+  for (int i = 0; i < count; i++)
+  {
+    fp_detection_t d;
+    size_t         len;
+    uint8_t       *data = read_file(paths[i], &len);
+    const char    *language;
+
+    if (!data)
+      return 2;
+    memset(&d, 0, sizeof(d));
+    language = fp_detect_stream(data, len, &d);
+    printf("%s %s %s\n", paths[i], language ? language : FP_LANGUAGE_UNKNOWN, d.reason);
+    free(data);
+  }
+  return 0;
+}
+
 /* Report every cut named on the command line, or read from stdin for "-". */
 static int run_cuts(const fp_language_t *language, const uint8_t *data, size_t len,
                     const uint8_t *reset, size_t reset_len, int ncuts, char **cuts)
@@ -153,7 +179,7 @@ static int run_cuts(const fp_language_t *language, const uint8_t *data, size_t l
   return 0;
 }
 
-/* fp-track [--list | [--reset SPEC] LANGUAGE FILE CUT... | ... FILE -] */
+/* fp-track [--list | --detect FILE... | [--reset SPEC] LANGUAGE FILE CUT... | ... FILE -] */
 int main(int argc, char *argv[])
 {
   const fp_language_t *language;
@@ -165,6 +191,8 @@ int main(int argc, char *argv[])
 
   if (argc == 2 && !strcmp(argv[1], "--list"))
     return list_languages();
+  if (argc > 2 && !strcmp(argv[1], "--detect"))
+    return detect_files(argc - 2, argv + 2);
   if (argc > 2 && !strcmp(argv[1], "--reset"))
   {
     spec = argv[2];
@@ -173,6 +201,7 @@ int main(int argc, char *argv[])
   if (argc - arg < 3)
   {
     fputs("usage: fp-track --list\n"
+          "       fp-track --detect FILE...\n"
           "       fp-track [--reset SPEC] LANGUAGE FILE CUT...   (or - to read cuts from stdin)\n",
           stderr);
     return 2;

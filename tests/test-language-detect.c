@@ -288,7 +288,21 @@ static const sample_t samples[] = {
   { B("\r\n\x1b*b12W"), "pcl", "ESC *b at byte 2" },
   { B("\x1b(8U\x1b(s0p12h10v0s0b3T"), "pcl", "ESC (8" },
   { B("\x1b%1BIN;SP1;"), "pcl", "ESC %1" },
+  /* PCL commands without a value, as Ghostscript's drivers begin (not ESC/P bit images) */
+  { B("\x1b*rbC\x1b*t150R\x1b&l80A"), "pcl", "ESC *r at byte 0" },
+  { B("\x1b*rB\x1b*t600R\x1b&l80A"), "pcl", "ESC *r at byte 0" },
+  { B("\x1b%8\x1b*rB\x1b*t180R"), "pcl", "ESC *r at byte 3" },
   /* PJL */
+  { B("\x1b%-12345X@PJL\r\n@PJL ENTER LANGUAGE=HPGL2\r\n\x1b%0BIN;"), "pcl",
+    "ENTER LANGUAGE=HPGL2" },
+  { B("\x1b%-12345X@PJL ENTER LANGUAGE=PCLXL\r\n) HP-PCL XL;2;0\n"), FP_LANGUAGE_UNKNOWN,
+    "LANGUAGE=PCLXL at byte 9, which has no tracker" },
+  /* ESC/Page behind an EJL header: its GS commands are not ESC/POS */
+  { B("\x1b\x01@EJL\r\n@EJL SELECT LANGUAGE=ESC/PAGE\r\n\x1drhE\x1d" "0;0.24muE"),
+    FP_LANGUAGE_UNKNOWN, "EJL selects ESC/Page at byte 8" },
+  { B("\x1b\x01@EJL\n@EJL EN LA=ESC/PAGE\n\x1drhE"), FP_LANGUAGE_UNKNOWN, "ESC/Page" },
+  { B("\x00\x00\x1b\x01@EJL 1284.4\n@EJL     \n\x1b@\x1b(G\x01\x00\x01"), "escp",
+    "ESC ( G at byte 28" },
   { B("\x1b%-12345X@PJL JOB\r\n@PJL ENTER LANGUAGE = PCL\r\n\x1b" "E"), "pcl",
     "ENTER LANGUAGE=PCL at byte 19" },
   { B("\x1b%-12345X@PJL SET RESOLUTION=600\n\x1b" "E"), "pcl", "PJL" },
@@ -315,6 +329,12 @@ static const sample_t samples[] = {
   /* ESC/P */
   { B("\x1b@\x1b(G\x01\x00\x01\x1b(U\x01\x00\x0a"), "escp", "ESC ( G at byte 2" },
   { B("\x1b@\x1b.\x01\x0a\x0a\x01\x08\x00\xff"), "escp", "ESC . at byte 2" },
+  /* 9-pin: ESC @ then commands only ESC/P has, before bit images */
+  { B("\x1b@\x1bP\x1bl\x00\r\x1bQ\x16\x1b*\x03\x07\x01\x00"), "escp",
+    "ESC P after ESC @ at byte 2" },
+  { B("\x1b@\x1bx0\x1b*\x01\x02\x00\x1b\x1d"), "escp", "ESC x after ESC @" },
+  { B("\x1b@\x1b^\x00\x02\x00\xff\x01\xff\x01"), "escp", "ESC ^ after ESC @" },
+  { B("\x1bP\x1b@Hello\n"), FP_LANGUAGE_UNKNOWN, "only ESC @" }, /* ESC P before ESC @ */
   /* nothing decisive */
   { B("\x1b@Hello\n"), FP_LANGUAGE_UNKNOWN, "only ESC @" },
   { B("\x1b" "E\x01" "Bold\n"), FP_LANGUAGE_UNKNOWN, "no printer command" },

@@ -154,8 +154,8 @@ START_TEST(forms)
   tt_expect(&form, 8, (bytes_t)B("\nFE\n"), 0, 0);  /* a cut line is stored, then FE */
   tt_expect(&form, form.len, (bytes_t)B("E\n"), 0, 0);
   tt_expect(&form, 4, (bytes_t)B("\nFE\n"), 0, 0);  /* the FS line itself */
-  /* data owed inside a form: the fill, and the form stays open */
-  tt_expect(&graphic, graphic.len, (bytes_t)B(""), 1, WHITE);
+  /* data owed inside a form: the fill, then FE ends the form */
+  tt_expect_suffix(&graphic, graphic.len, (bytes_t)B(""), 1, WHITE, (bytes_t)B("FE\n"));
   t = tt_fed(graphic.data, graphic.len);
   tt_feed_fill(&t, WHITE, 1);
   ck_assert(fp_tracker_completion(&t, &c));
@@ -167,6 +167,26 @@ START_TEST(forms)
   /* FE outside a form is a plain line */
   t = tt_fed("FE\nFE\n", 6);
   ck_assert(!tt_mid(&t));
+}
+END_TEST
+
+/* Data cut inside a form: the fill, then FE; the reset then runs (issue: GW in FS"F1"). */
+START_TEST(data_inside_a_form)
+{
+  bytes_t       job = B("N\r\nFS\"F1\"\r\nGW10,40,2,3,\xff");
+  bytes_t       pcx = B("FS\"F2\"\nGM\"L\"4\n\x0a\x05");
+  const piece_t form[] = {
+    CMD("N\r\n"),
+    CMD("FS\"F1\"\r\nA1,1,0,1,1,1,N,\"x\"\nGW10,40,2,3,\xff\x0a\xff\xff\x0a\xff\nFE\r\n"),
+    CMD("P1\n"),
+    CMD("FS\"F2\"\nGM\"L\"4\n\x0a" "FE\n\nFE\n"),
+  };
+
+  tt_expect_suffix(&job, job.len, (bytes_t)B(""), 5, WHITE, (bytes_t)B("FE\n"));
+  tt_expect_suffix(&job, job.len - 1, (bytes_t)B(""), 6, WHITE, (bytes_t)B("FE\n"));
+  tt_expect_suffix(&job, job.len - 2, (bytes_t)B("\n"), 6, WHITE, (bytes_t)B("FE\n")); /* "3" */
+  tt_expect_suffix(&pcx, pcx.len, (bytes_t)B(""), 2, WHITE, (bytes_t)B("FE\n"));
+  tt_driver_job(PIECES(form));
 }
 END_TEST
 
@@ -246,6 +266,7 @@ static Suite *epl_suite(void)
   tcase_add_test(tc, catalogue_cut_everywhere);
   tcase_add_test(tc, header_completions);
   tcase_add_test(tc, forms);
+  tcase_add_test(tc, data_inside_a_form);
   tcase_add_test(tc, data_is_skipped);
   tcase_add_test(tc, bounds);
   tcase_add_test(tc, empty_lines_are_idle);

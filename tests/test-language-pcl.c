@@ -111,7 +111,9 @@ START_TEST(raster_completions)
   {
     fp_tracker_t t = tt_fed(long_combined.data, 6);
 
-    tt_flush(&t);
+    tt_complete(&t);
+    ck_assert(!tt_mid(&t)); /* idle after its own completion, before the reset */
+    tt_reset(&t);
     pcl_probe(&t);
   }
 }
@@ -258,6 +260,38 @@ START_TEST(display_functions)
     tt_flush(&t);
     pcl_probe(&t);
   }
+}
+END_TEST
+
+/* A macro definition (ESC&f0X ... ESC&f1X) is ended by the completion, whatever was cut in it. */
+START_TEST(macro_definition)
+{
+  static const piece_t job[] = {
+    CMD("\x1b" "E"),
+    CMD("\x1b&f1y0X\x1b*t300R\x1b*r1A\x1b*b2W\x1b\x45\x1b*rB" "TEXT\x1b" "E\x1b&f1X"),
+    CMD("\x1b&f1y2X"),
+    CMD("\x1b&f0X\x1b%-12345X"), /* the UEL leaves PCL: no definition after it */
+    CMD("@PJL\r\n"),
+    TXT("\r\n"),
+  };
+  bytes_t      open_text = B("\x1b&f0XTEXT");
+  bytes_t      open_row = B("\x1b&f0X\x1b*b3W\x01");
+  bytes_t      open_combined = B("\x1b&f0X\x1b*b20w");
+  bytes_t      open_stop = B("\x1b&f0X\x1b&f1");
+  fp_tracker_t t;
+
+  tt_expect_suffix(&open_text, open_text.len, (bytes_t)B(""), 0, 0, (bytes_t)B("\x1b&f1X"));
+  tt_expect_suffix(&open_text, 5, (bytes_t)B(""), 0, 0, (bytes_t)B("\x1b&f1X"));
+  tt_expect_suffix(&open_row, open_row.len, (bytes_t)B(""), 2, 0, (bytes_t)B("\x1b&f1X"));
+  tt_expect_suffix(&open_combined, open_combined.len, (bytes_t)B(""), 20, 0,
+                   (bytes_t)B("@\x1b&f1X"));
+  tt_expect_suffix(&open_stop, open_stop.len, (bytes_t)B("@"), 0, 0, (bytes_t)B("\x1b&f1X"));
+  tt_expect_idle(&(bytes_t)B("\x1b&f0x1X"), 8); /* combined: started, then stopped */
+  /* ESC E does not end a definition */
+  t = tt_fed("\x1b&f0X\x1b" "E", 7);
+  ck_assert(tt_mid(&t));
+  tt_flush(&t);
+  tt_driver_job(PIECES(job));
 }
 END_TEST
 
@@ -491,6 +525,7 @@ static Suite *pcl_suite(void)
   tcase_add_test(tc, enter_language);
   tcase_add_test(tc, display_functions);
   tcase_add_test(tc, value_syntax);
+  tcase_add_test(tc, macro_definition);
   tcase_add_test(tc, uel_is_exact);
   tcase_add_test(tc, data_looks_like_commands);
   tcase_add_test(tc, driver_jobs);

@@ -115,6 +115,8 @@ static const entry_t catalogue[] = {
   { B("~DYE:FONT,A,T,2,,FFFF"), { { 0, 3 } } }, /* a hex font: data up to the next prefix */
   { B("^XA^GFB,4,4,2,^~\x00^^FS^XZ"), { { 0, 24 } } },
   { B("^XA^FO0,0^GFA,4,4,2,FF,FFFF^FS^XZ"), { { 0, 33 } } },
+  { B("^XA^DFR:F.ZPL^FS^FO0,0^GFA,2,2,1,FF00^FS^XZ"), { { 0, 43 } } }, /* a stored format */
+  { B("^XA~DGR:A.GRF,2,1,FF00^XZ"), { { 0, 25 } } }, /* ~DG inside a format */
   { B("^GFA,2,2,1,FF00"), { { 0, 3 }, { 10, 15 } } },
   { B("^GFB,3,3,1,~^,"), { { 0, 3 }, { 9, 14 } } },
   { B("^GFC,2,9,1,\x5e\x7e"), { { 0, 3 }, { 9, 13 } } },
@@ -157,6 +159,20 @@ START_TEST(catalogue_cut_everywhere)
 
     tt_every_cut(&job, spans, 2);
   }
+}
+END_TEST
+
+/* A stored format (^DF) or a download inside a format: ~JX drops the format, nothing stored. */
+START_TEST(stored_formats)
+{
+  bytes_t df = B("^XA^DFR:F.ZPL^FS^FO10,10^GFA,4,4,1,FF");
+  bytes_t dg = B("^XA~DGR:A.GRF,4,1,FF");
+  bytes_t binary = B("^XA^DFR:F^FS^GFB,4,4,1,\xff");
+
+  tt_expect(&df, df.len, (bytes_t)B("~JX"), 0, 0);
+  tt_expect(&df, 16, (bytes_t)B("~JX"), 0, 0);
+  tt_expect(&dg, dg.len, (bytes_t)B("~JX"), 0, 0);
+  tt_expect_suffix(&binary, binary.len, (bytes_t)B(""), 3, 0x00, (bytes_t)B("~JX"));
 }
 END_TEST
 
@@ -447,6 +463,7 @@ static Suite *zpl_suite(void)
   tcase_add_test(tc, text_is_not_mid_command);
   tcase_add_test(tc, long_binary);
   tcase_add_test(tc, bounds);
+  tcase_add_test(tc, stored_formats);
   tcase_add_test(tc, split_feeds_are_equivalent);
   suite_add_tcase(s, tc);
   return s;

@@ -186,7 +186,7 @@ static const bytes_t catalogue[] = {
   B("\x1dV\x42\x1b"), B("\x1dk\x04" "A\x1b\x1d" "B\x00"), B("\x1dk\x45\x03\x1b\x1d\x1c"),
   B("\x1dv0\x00\x02\x00\x02\x00\x1b\x1d\x10\x1b"), B("\x1d(k\x04\x00\x1b\x1d\x1c\x10"),
   B("\x1d" "8L\x03\x00\x00\x00\x1b\x1d\x10"),
-  B("\x1d*\x01\x01\x1b\x1d\x1c\x10\x1b\x1d\x1c\x1b"), B("\x1d:"), B("\x1d" "c"),
+  B("\x1d*\x01\x01\x1b\x1d\x1c\x10\x1b\x1d\x1c\x1b"), B("\x1d:\x1d:"), B("\x1d" "c"),
   B("\x1cp\x01\x1b"), B("\x1c!\x1b"), B("\x1c&"), B("\x1c."), B("\x1c-\x1b"),
   B("\x1c?\x1b\x1d"), B("\x1c" "C\x1b"), B("\x1cS\x1b\x1d"), B("\x1cW\x1b"),
   B("\x1c(A\x02\x00\x1b\x1d"),
@@ -564,6 +564,37 @@ START_TEST(text_is_not_mid_command)
 }
 END_TEST
 
+/* A macro definition (GS : ... GS :) is ended by the completion, whatever was cut in it. */
+START_TEST(macro_definition)
+{
+  static const piece_t job[] = {
+    TXT("a"),
+    CMD("\x1d:" "AB\x1b" "E\x01\x1dv0\x00\x02\x00\x01\x00\xff\x1d\x3a\xff\n\x1b@\x1d:"),
+    TXT("b"),
+    CMD("\x1d:\x1d^\x01\x00\x00"), /* GS ^ in a definition aborts it */
+    TXT("c\n"),
+  };
+  bytes_t      open_text = B("\x1d:RECEIPT\n");
+  bytes_t      open_raster = B("\x1d:\x1dv0\x00\x02\x00\x01\x00\xff");
+  bytes_t      open_dle = B("\x1d:\x10");
+  fp_tracker_t t;
+
+  tt_language = &fp_language_escpos;
+  tt_probe = check_sees_commands;
+  tt_expect_suffix(&open_text, open_text.len, (bytes_t)B(""), 0, 0, (bytes_t)B("\x1d:"));
+  tt_expect_suffix(&open_text, 2, (bytes_t)B(""), 0, 0, (bytes_t)B("\x1d:"));
+  tt_expect_suffix(&open_raster, open_raster.len, (bytes_t)B(""), 1, 0, (bytes_t)B("\x1d:"));
+  tt_expect_suffix(&open_raster, 3, (bytes_t)B("B\x00"), 0, 0, (bytes_t)B("\x1d:"));
+  tt_expect_suffix(&open_dle, open_dle.len, (bytes_t)B(""), 0, 0, (bytes_t)B("\x1d:"));
+  tt_expect_idle(&(bytes_t)B("\x1d:\x1d:"), 4);
+  /* ESC @ does not end a definition */
+  t = escpos_fed("\x1d:\x1b@", 4);
+  ck_assert(tt_mid(&t));
+  tt_flush(&t);
+  tt_driver_job(PIECES(job));
+}
+END_TEST
+
 /* A long job: every catalogue command, the raster and bit-image jobs, text between. */
 static size_t build_mixed_job(uint8_t *buf, size_t size)
 {
@@ -693,6 +724,7 @@ static Suite *language_suite(void)
   tcase_add_test(escpos, bounds);
   tcase_add_test(escpos, documents_stay_within_bounds);
   tcase_add_test(escpos, text_is_not_mid_command);
+  tcase_add_test(escpos, macro_definition);
   tcase_add_test(escpos, split_feeds_are_equivalent);
   suite_add_tcase(s, escpos);
   return s;

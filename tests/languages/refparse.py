@@ -29,6 +29,14 @@ can tell "fails" from "fails only if the printer is that strict".  The choices:
 - EPL: GW's data starts after the comma or line feed that ends its fourth
   parameter; a line feed before the fourth parameter ends the (malformed)
   command line, as it ends any EPL command.
+
+Modes that store what follows instead of running it (`storing()`): an EPL
+form (FS to FE), an ESC/POS macro definition (GS : to GS :; ESC @ does not
+end it, GS ^ aborts it), a PCL macro definition (ESC&f0X to ESC&f1X; ESC E
+is "not allowed in a macro" and is taken as not ending it, the UEL leaves
+PCL and ends it), a ZPL format (^XA to ^XZ, ~JX cancels it; a format
+without ^DF prints a label at ^XZ, counted as ink), ESC/P remote mode.
+A completion and reset that leave the printer in one of them fail.
 """
 
 import copy
@@ -79,6 +87,10 @@ class Parser:
     def idle(self):
         """True when a command introducer arriving now would start a command."""
         return self.state == "top"
+
+    def storing(self):
+        """The mode that stores commands instead of running them, or None."""
+        return None
 
     def pending_blank(self):
         """(bytes still owed, the blank value for them or None) of the data under way."""
@@ -255,7 +267,7 @@ class EscPos(Prefixed):
     prefixes = {ESC: "ESC", GS: "GS", FS: "FS", DLE: "DLE"}
     fixed = {**table(ESC, {"@2<LSim\x0c": 0, "!-3aEGJMRtV{dUe%?r=TK ": 1, "$\\cB": 2,
                            "p": 3, "W": 8}),
-             **table(GS, {":": 0, "!BHhwfbarITj/": 1, "LW$\\P": 2, "^": 3}),
+             **table(GS, {"!BHhwfbarITj/": 1, "LW$\\P": 2}),
              **table(FS, {"&.": 0, "!-CW": 1, "pS": 2}),
              **table(DLE, {"\x04\x05": 1})}
     handlers = {(ESC, ord("*")): "esc_bit_image", (ESC, ord("D")): "esc_tabs",
@@ -264,7 +276,23 @@ class EscPos(Prefixed):
                 (GS, ord("v")): "gs_raster", (GS, ord("V")): "gs_cut",
                 (GS, ord("k")): "gs_barcode", (GS, ord("(")): "with_length",
                 (GS, ord("8")): "gs_long_graphics", (GS, ord("*")): "gs_download",
+                (GS, ord(":")): "gs_macro", (GS, ord("^")): "gs_execute_macro",
                 (FS, ord("(")): "with_length", (DLE, 0x14): "dle_dc4"}
+
+    def power_on(self):
+        self.macro = False
+
+    def storing(self):
+        return "a macro definition (GS :)" if self.macro else None
+
+    def gs_macro(self):
+        self.macro = not self.macro          # starts or ends the definition
+
+    def gs_execute_macro(self):
+        self.collect(3, "macro_executed")    # r t m
+
+    def macro_executed(self, a):
+        self.macro = False                   # in a definition: aborts and clears it
 
     def two_args(self):
         self.collect(2, "to_top")
@@ -521,6 +549,9 @@ class EscP(Prefixed):
     def idle(self):
         return self.state in ("top", "remote", "ejl-line")
 
+    def storing(self):
+        return "remote mode" if self.state == "remote" else None
+
     def pending_blank(self):
         if self.state == "rle":
             return self.rle_left, 0x00
@@ -685,6 +716,10 @@ class Pcl(Parser):
         self.entering = None
         self.compression = 0
         self.terminator = 0x03         # HP-GL/2 label terminator
+        self.macro = False             # between ESC&f0X and ESC&f1X
+
+    def storing(self):
+        return "a macro definition (ESC&f0X)" if self.macro else None
 
     def idle(self):
         return self.state == "top"
@@ -791,9 +826,12 @@ class Pcl(Parser):
         self.state = "esc-value" if more else "top"
         if (self.pchar, self.group, final) == ("*", "b", "M"):
             self.compression = value
+        if (self.pchar, self.group, final) == ("&", "f", "X") and value in (0, 1):
+            self.macro = value == 0
         if self.pchar == "%" and final == "X" and value == -12345:
             self.mode = "pjl"
             self.personality = "pcl"
+            self.macro = False
         elif self.pchar == "%" and final == "A":
             self.mode = "pcl"
         elif self.pchar == "%" and final == "B":
@@ -882,6 +920,11 @@ class Zpl(Parser):
 
     def power_on(self):
         self.caret, self.tilde = ord("^"), ord("~")
+        self.format, self.stored_format = False, False
+
+    def storing(self):
+        return ("a format (^XA)" if not self.stored_format else "a stored format (^DF)") \
+            if self.format else None
 
     def idle(self):
         return self.state in ("top", "params", "head")
@@ -943,6 +986,16 @@ class Zpl(Parser):
         self.named(self.code)
         key = self.code
         self.state = "params"
+        if key == "^XA":
+            self.format, self.stored_format = True, False
+        elif key == "^DF" and self.format:
+            self.stored_format = True
+        elif key == "^XZ":
+            if self.format and not self.stored_format:
+                self.inked += 1             # the label prints
+            self.format = False
+        elif key == "~JX":
+            self.format = False             # the partially received format is dropped
         if key == "~DG":                    # ~DGd:o.x,t,w,data
             self.fields, self.field, self.head_fields = [], "", 3
             self.state = "head"
@@ -1027,6 +1080,12 @@ class Epl(Parser):
 
     language = "epl"
 
+    def power_on(self):
+        self.form = False
+
+    def storing(self):
+        return "a form (FS)" if self.form else None
+
     def step_language(self, d, i, n):
         s = self.state
         b = d[i]
@@ -1041,12 +1100,20 @@ class Epl(Parser):
             if len(self.line) == 2 or b == 0x0A:
                 name = self.line.rstrip(b"\r\n").decode("latin-1")
                 self.named(name[:2] if name[:1] in ("G", "O", "Z", "F", "J") else name[:1])
-                self.state = "gw" if self.line == b"GW" else "gm" if self.line == b"GM" else "rest"
+                self.state = "gw" if self.line == b"GW" else "gm" if self.line == b"GM" else \
+                    "form-line" if self.line in (b"FS", b"FE") else "rest"
                 if b == 0x0A:
                     self.state = "top"
             return i + 1
         if s == "rest":
             return self.scan_to(d, i, n, b"\n", "top")
+        if s == "form-line":                # FS"name" starts storing, FE ends it, at the LF
+            j = d.find(b"\n", i, n)
+            if j < 0:
+                return n
+            self.form = self.line == b"FS"
+            self.state = "top"
+            return j + 1
         if s == "gw":                       # p1,p2,p3,p4 then ',' or line feed
             self.line += bytes([b])
             head = self.line[2:]
@@ -1089,7 +1156,7 @@ class Dymo(Prefixed):
 
     language = "dymo"
     prefixes = {ESC: "ESC"}
-    fixed = table(ESC, {"@AEGhicdeg*": 0, "Bq": 1, "Lf": 2})
+    fixed = table(ESC, {"@AEGhicdeg*": 0, "Bq": 1, "LfQ": 2})   # ESC Q n1 n2: line tab
     handlers = {(ESC, ord("D")): "bytes_per_line"}
     LINE_BYTES = 84                     # LabelWriter 4xx, 672 dots
 

@@ -1,5 +1,14 @@
 """Real printer streams, made at test time by the stock drivers Debian ships.
 
+Besides the CUPS drivers below: printer-driver-dymo's raster2dymolw,
+printer-driver-gutenprint's rastertogutenprint (an ESC/P2 Stylus, a PCL
+LaserJet and a PCL 3 DeskJet) and Ghostscript's built-in printer devices
+(GS_DEVICES: every one whose output is PCL or ESC/P; GS_FOREIGN: some whose
+output is a language without a tracker, for the detection test), each
+printing a small PostScript page; and driver output stored in a printer
+mode (MODE_STREAMS: an EPL form, an ESC/POS and a PCL macro, ZPL ^DF
+formats), so that cuts there must also leave the mode.
+
 A small CUPS raster (version 3, written here from the layout of
 cups_page_header2_t in <cups/raster.h>) goes through CUPS's rastertolabel
 (ZPL, EPL, Dymo), rastertoepson (ESC/P dot matrix) and rastertohp (PCL), and
@@ -109,12 +118,14 @@ def raster_file(pages):
 # ---------------------------------------------------------------- drivers
 
 class Stream:
-    """One real stream: a language, a name and how it is made."""
+    """One real stream: a language, a name, how it is made and the driver
+    (program and device) that makes it."""
 
-    def __init__(self, language, name, make):
+    def __init__(self, language, name, make, driver=None):
         self.language = language
         self.name = name
         self.make = make
+        self.driver = driver or name
 
     @property
     def key(self):
@@ -277,48 +288,176 @@ def escpr_stream(model, options, pages=1):
     return make
 
 
+# ---------------------------------------------------------------- Ghostscript
+
+GS = "/usr/bin/gs"
+
+# A small page (2 x 1 inch): text, a diagonal line, a grey box, so that
+# drivers emit text-like rows, blank bands and dithered areas.
+PAGE_PS = b"""%!PS
+<< /PageSize [144 72] >> setpagedevice
+/Helvetica findfont 14 scalefont setfont
+10 30 moveto (Flush 13) show
+newpath 5 5 moveto 130 60 lineto 4 setlinewidth stroke
+0.5 setgray 80 10 50 20 rectfill
+showpage
+"""
+
+
+def gs_stream(device, *args):
+    """A maker for Ghostscript's built-in driver `device` printing PAGE_PS."""
+    def make(workdir):
+        page = os.path.join(workdir, "page.ps")
+        out = os.path.join(workdir, "page." + device)
+        with open(page, "wb") as f:
+            f.write(PAGE_PS)
+        done = subprocess.run([GS, "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=" + device]
+                              + list(args) + ["-sOutputFile=" + out, page],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+        if done.returncode != 0 or not os.path.exists(out):
+            raise RuntimeError("gs -sDEVICE=%s failed: %s" % (device, done.stderr[-2000:]))
+        with open(out, "rb") as f:
+            return f.read()
+    return make
+
+
+def gs(language, device, *args):
+    """A Stream of Ghostscript's `device`."""
+    return Stream(language, "gs-" + device, gs_stream(device, *args), "gs -sDEVICE=" + device)
+
+
+# Ghostscript devices whose output is one of the tracked languages, by language.
+GS_DEVICES = {
+    "pcl": ["laserjet", "ljetplus", "ljet2p", "ljet3", "ljet3d", "ljet4", "ljet4d", "ljet4pjl",
+            "lj4dith", "lp2563", "cljet5c", "deskjet", "djet500", "djet500c", "cdj500",
+            "cdj550", "cdeskjet", "cdjcolor", "cdjmono", "cdj670", "cdj850", "cdj970", "pcl3",
+            "paintjet", "pjetxl", "pjxl300", "lj250", "declj250", "dnj650c", "oce9050",
+            "hl1250"],
+    "escp": ["epson", "eps9mid", "eps9high", "epsonc", "lq850", "necp6", "st800", "stcolor",
+             "photoex"],
+}
+# Ghostscript devices whose output is a language without a tracker, which
+# detection must not hand to one: PCL XL, ESC/Page, Canon BJ, IBM
+# Proprinter, PostScript and PDF.
+GS_FOREIGN = ["pxlmono", "pxlcolor", "lj5mono", "escpage", "lp8000", "bj10e", "ibmpro",
+              "ps2write", "pdfwrite"]
+
+
+# ---------------------------------------------------------------- storing modes
+
+def in_mode(base, wrap):
+    """A maker for `base`'s stream (a Stream) stored in a printer mode:
+    `wrap`(bytes) returns the stream inside a form, macro or stored format."""
+    def make(workdir):
+        return wrap(base.make(workdir))
+    return make
+
+
+def epl_form(data):
+    """The label's lines stored as EPL form F1 (FS ... FE), then recalled and printed."""
+    return b'FS"F1"\n' + data + b'FE\nFR"F1"\nP1\n'
+
+
+def escpos_macro(data):
+    """The receipt defined as an ESC/POS macro (GS : ... GS :, printed while
+    defined), then run once more (GS ^ 1 0 0)."""
+    return b"\x1d:" + data + b"\x1d:\x1d^\x01\x00\x00"
+
+
+def pcl_macro(data):
+    """The page (after its leading ESC E) defined as PCL macro 1
+    (ESC&f1y0X ... ESC&f1X), then executed (ESC&f1y2X)."""
+    head = 2 if data.startswith(b"\x1bE") else 0
+    return data[:head] + b"\x1b&f1y0X" + data[head:] + b"\x1b&f1X\x1b&f1y2X\x1bE"
+
+
+def zpl_stored(data):
+    """Each label format stored (^DF) instead of printed, then recalled (^XF)."""
+    return data.replace(b"^XA", b"^XA^DFR:L.ZPL^FS") + b"^XA^XFR:L.ZPL^FS^XZ"
+
+
 # ---------------------------------------------------------------- the list
 
 LABEL_2X1 = dict(width=406, height=203, dpi=203)
-STREAMS = [
-    Stream("escpos", "receipt", escpos_stream),
-    Stream("zpl", "zebra", driver_stream("rastertolabel", "drv:///sample.drv/zebra.ppd",
-                                         [LABEL_2X1, LABEL_2X1])),
-    Stream("epl", "zebraep2", driver_stream("rastertolabel", "drv:///sample.drv/zebraep2.ppd",
-                                            [LABEL_2X1, LABEL_2X1])),
-    Stream("dymo", "labelwriter", driver_stream("rastertolabel", "drv:///sample.drv/dymo.ppd",
+RASTERTOLABEL = "drv:///sample.drv/"
+DRIVER_STREAMS = [
+    Stream("escpos", "receipt", escpos_stream, "raster ESC/POS (streams.py)"),
+    Stream("zpl", "zebra", driver_stream("rastertolabel", RASTERTOLABEL + "zebra.ppd",
+                                         [LABEL_2X1, LABEL_2X1]), "rastertolabel zebra"),
+    Stream("epl", "zebraep2", driver_stream("rastertolabel", RASTERTOLABEL + "zebraep2.ppd",
+                                            [LABEL_2X1, LABEL_2X1]), "rastertolabel zebraep2"),
+    Stream("dymo", "labelwriter", driver_stream("rastertolabel", RASTERTOLABEL + "dymo.ppd",
                                                 [dict(width=225, height=600, dpi=300,
-                                                      compression=1)])),
-    Stream("escp", "epson9", driver_stream("rastertoepson", "drv:///sample.drv/epson9.ppd",
+                                                      compression=1)]), "rastertolabel dymo"),
+    Stream("dymo", "lw450", driver_stream("raster2dymolw", "dymo:0/cups/model/lw450.ppd",
+                                          [dict(width=225, height=300, dpi=300)]),
+           "raster2dymolw lw450 (printer-driver-dymo)"),
+    Stream("escp", "epson9", driver_stream("rastertoepson", RASTERTOLABEL + "epson9.ppd",
                                            [dict(width=240, height=72, dpi=(120, 72),
-                                                 row_count=8)])),
-    Stream("escp", "epson24", driver_stream("rastertoepson", "drv:///sample.drv/epson24.ppd",
+                                                 row_count=8)]), "rastertoepson epson9"),
+    Stream("escp", "epson24", driver_stream("rastertoepson", RASTERTOLABEL + "epson24.ppd",
                                             [dict(width=360, height=180, dpi=(180, 180),
                                                   row_count=24),
                                              dict(width=720, height=180, dpi=(360, 180),
-                                                  row_count=24)])),
+                                                  row_count=24)]), "rastertoepson epson24"),
     Stream("escp", "escpx", driver_stream("rastertoescpx", "escpx",
                                           [dict(width=720, height=360, dpi=360,
-                                                page_size_name="Letter")])),
-    Stream("escpr", "artisan1430", escpr_stream("Epson-Artisan_1430", "PageSize=L")),
+                                                page_size_name="Letter")]), "rastertoescpx"),
+    Stream("escp", "gutenprint-c88", driver_stream(
+        "rastertogutenprint.5.3", "gutenprint.5.3://escp2-c88/expert",
+        [dict(width=720, height=360, dpi=360, colorspace=CSPACE_K, bits=8)]),
+        "rastertogutenprint escp2-c88 (printer-driver-gutenprint)"),
+    Stream("escpr", "artisan1430", escpr_stream("Epson-Artisan_1430", "PageSize=L"),
+           "epson-escpr-wrapper Artisan 1430 (printer-driver-escpr)"),
     Stream("escpr", "et2750-mono", escpr_stream("Epson-ET-2750_Series",
-                                                "PageSize=Postcard Ink=MONO")),
-    Stream("pcl", "laserjet", driver_stream("rastertohp", "drv:///sample.drv/laserjet.ppd",
+                                                "PageSize=Postcard Ink=MONO"),
+           "epson-escpr-wrapper ET-2750 (printer-driver-escpr)"),
+    Stream("pcl", "laserjet", driver_stream("rastertohp", RASTERTOLABEL + "laserjet.ppd",
                                             [dict(width=600, height=300, dpi=300),
                                              dict(width=600, height=300, dpi=300,
-                                                  compression=2)])),
-    Stream("pcl", "deskjet", driver_stream("rastertohp", "drv:///sample.drv/deskjet.ppd",
+                                                  compression=2)]), "rastertohp laserjet"),
+    Stream("pcl", "deskjet", driver_stream("rastertohp", RASTERTOLABEL + "deskjet.ppd",
                                            [dict(width=600, height=300, dpi=300,
                                                  colorspace=CSPACE_KCMY, colors=4,
-                                                 order=ORDER_BANDED, compression=2)])),
+                                                 order=ORDER_BANDED, compression=2)]),
+           "rastertohp deskjet"),
     Stream("pcl", "designjet600", driver_stream(
         "rastertopclx", "drv:///cupsfilters.drv/dsgnjt600pcl.ppd",
-        [dict(width=600, height=300, dpi=300, colorspace=CSPACE_W, compression=1)])),
+        [dict(width=600, height=300, dpi=300, colorspace=CSPACE_W, compression=1)]),
+        "rastertopclx designjet600"),
     Stream("pcl", "designjet750c", driver_stream(
         "rastertopclx", "drv:///cupsfilters.drv/dsgnjt750cpcl.ppd",
         [dict(width=300, height=150, dpi=150, colorspace=CSPACE_RGB, bits=8, colors=3,
-              compression=2)])),
+              compression=2)]), "rastertopclx designjet750c"),
+    Stream("pcl", "gutenprint-lj4plus", driver_stream(
+        "rastertogutenprint.5.3", "gutenprint.5.3://hp-lj_4_plus/expert",
+        [dict(width=600, height=300, dpi=300, colorspace=CSPACE_K, bits=8)]),
+        "rastertogutenprint hp-lj_4_plus (printer-driver-gutenprint)"),
+    Stream("pcl", "gutenprint-dj990c", driver_stream(
+        "rastertogutenprint.5.3", "gutenprint.5.3://hp-dj_990c/expert",
+        [dict(width=600, height=300, dpi=300, colorspace=CSPACE_K, bits=8)]),
+        "rastertogutenprint hp-dj_990c (printer-driver-gutenprint)"),
 ]
+# The Ghostscript devices the cut proof runs (detection is tested on all of GS_DEVICES).
+GS_CUT_DEVICES = {
+    "pcl": ["ljet4", "ljet4pjl", "lj4dith", "cljet5c", "deskjet", "djet500c", "cdj550", "pcl3", "paintjet", "dnj650c", "oce9050", "hl1250"],
+    "escp": ["epson", "eps9high", "epsonc", "lq850", "stcolor", "photoex"],
+}
+GS_STREAMS = [gs(language, device) for language, devices in sorted(GS_CUT_DEVICES.items())
+              for device in devices]
+# Driver output stored in a printer mode (a form, a macro, a stored format):
+# a cut there must also leave the mode.
+MODE_STREAMS = [
+    Stream("epl", "form", in_mode(DRIVER_STREAMS[2], epl_form), "rastertolabel zebraep2 in FS/FE"),
+    Stream("escpos", "macro", in_mode(DRIVER_STREAMS[0], escpos_macro),
+           "raster ESC/POS in GS : macro"),
+    Stream("pcl", "macro", in_mode(DRIVER_STREAMS[9], pcl_macro),
+           "rastertohp laserjet in ESC&f0X macro"),
+    Stream("zpl", "stored", in_mode(DRIVER_STREAMS[1], zpl_stored),
+           "rastertolabel zebra as ^DF formats"),
+]
+STREAMS = DRIVER_STREAMS + GS_STREAMS + MODE_STREAMS
+
 
 
 def make_all(workdir, only=None):

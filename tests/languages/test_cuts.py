@@ -35,6 +35,7 @@ PROPERTIES = os.path.join(fptest.BUILDDIR, "tests", "fuzz-tracker")
 FRESH_JOB_BYTES = 512        # the fresh job: the stream's commands up to here
 RANDOM_CUTS = 150            # per stream, at random bytes inside commands
 COMMAND_CUTS = 150           # per stream, at a random byte of a random command
+BOUNDARY_CUTS = 400          # per stream, at most: a seeded sample of the command boundaries
 SHOWN_FAILURES = 8
 # Languages whose reset recovers from any cut by itself: the Dymo reset's run
 # of 100 ESC outlasts any raster line (at most 84 bytes), so the completion is
@@ -78,9 +79,12 @@ def fresh_job(data, model):
 
 
 def pick_cuts(data, model, rng):
-    """Every command boundary, plus seeded random cuts inside commands."""
+    """Every command boundary (a seeded sample of BOUNDARY_CUTS of them in a
+    stream of more commands), plus seeded random cuts inside commands."""
     starts = sorted({offset for offset, _ in model.commands} | {len(data)})
     boundaries = set(starts)
+    if len(starts) > BOUNDARY_CUTS:
+        boundaries = set(rng.sample(starts, BOUNDARY_CUTS)) | {len(data)}
     inside = set()
     spans = [(a, b) for a, b in zip(starts, starts[1:]) if b - a > 1]
     for _ in range(COMMAND_CUTS):
@@ -108,7 +112,9 @@ class Outcome:
 def check_cut(model_at_cut, completion, reset, fresh, expected):
     """None when stream[:cut] + completion + reset + fresh job recovers, else why not:
     the completion must print nothing (blank pixels only), the reset must parse
-    as it does on an idle printer, the printer must be idle after it, and the
+    as it does on an idle printer, the printer must be idle after it and not
+    in a mode that stores commands (a form, a macro definition), nothing of
+    the cut job may print (a ZPL label ended by the reset's ^XZ), and the
     fresh job must parse as on a printer just switched on.  A real stream's
     completion is never implausible."""
     if completion is None:
@@ -123,6 +129,10 @@ def check_cut(model_at_cut, completion, reset, fresh, expected):
     printer.feed(reset)
     if not printer.idle():
         return "not idle after completion and reset (model state %s)" % printer.state
+    if printer.storing():
+        return "left storing %s after completion and reset" % printer.storing()
+    if printer.inked > model_at_cut.inked:
+        return "the completion and reset print: %d marks" % (printer.inked - model_at_cut.inked)
     got = parse_from(printer, fresh)
     if got != expected:
         return "the fresh job parsed as %r..., not %r..." % (got[:4], expected[:4])
@@ -161,7 +171,7 @@ def run_stream(key, language, data, path, rng, outcome):
             doubt = check_cut(lenient, completion, reset, fresh, expected) is None
             (outcome.doubtful if doubt else outcome.failures).append(
                 (key, cut, data[max(cut - 12, 0):cut], data[cut:cut + 12], completion, why))
-        if not printer.idle():
+        if not printer.idle() or printer.storing():
             outcome.mid_command += 1
             if check_cut(printer, b"", reset, fresh, expected):         # the reset alone
                 outcome.unsafe_without_completion += 1
@@ -220,6 +230,7 @@ class RealStreams(unittest.TestCase):
         print("\ncut seed %d (FP_CUT_SEED=%d replays it)" % (seed, seed))
         have = trackers()
         outcomes = {}
+        drivers = {}
         started = time.time()
         for key, (stream, data) in sorted(self.streams.items()):
             if stream.language not in have:
@@ -228,14 +239,26 @@ class RealStreams(unittest.TestCase):
             with open(path, "wb") as f:
                 f.write(data)
             rng = random.Random("%d/%s" % (seed, key))
-            run_stream(key, stream.language, data, path, rng,
-                       outcomes.setdefault(stream.language, Outcome()))
+            one = Outcome()
+            run_stream(key, stream.language, data, path, rng, one)
+            drivers[(stream.language, stream.driver)] = one
+            total = outcomes.setdefault(stream.language, Outcome())
+            for field in ("tried", "recovered", "mid_command", "unsafe_without_completion"):
+                setattr(total, field, getattr(total, field) + getattr(one, field))
+            total.failures += one.failures
+            total.doubtful += one.doubtful
         missing = sorted({s.language for s, _ in self.streams.values()} - set(have))
         print("%-7s %6s %10s %7s %9s   %s" % ("tracker", "cuts", "recovered", "rate", "doubtful",
                                               "mid-command cuts the reset alone leaves broken"))
         for language, o in sorted(outcomes.items()):
             print("%-7s %6d %10d %6.2f%% %9d   %d of %d" % (
                 language, o.tried, o.recovered, 100.0 * o.recovered / o.tried, len(o.doubtful),
+                o.unsafe_without_completion, o.mid_command))
+        print("\n%-7s %-58s %5s %9s %8s %8s" % ("tracker", "driver", "cuts", "recovered",
+                                                 "doubtful", "control"))
+        for (language, driver), o in sorted(drivers.items()):
+            print("%-7s %-58s %5d %9d %8d %4d/%d" % (
+                language, driver, o.tried, o.recovered, len(o.doubtful),
                 o.unsafe_without_completion, o.mid_command))
         if missing:
             print("no tracker in this build for: %s (skipped)" % ", ".join(missing))
