@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "config.h"
 #include "log.h"
 #include "options.h"
@@ -56,13 +57,13 @@ static int install_signals(void)
   return 0;
 }
 
-/* The scheme part after "flushprinter+" of the name we were run as, or NULL. */
+/* The scheme part after FP_URI_PREFIX of the name we were run as, or NULL. */
 static const char *scheme_of_program(const char *argv0)
 {
   const char *base = strrchr(argv0, '/');
 
   base = base ? base + 1 : argv0;
-  return strncmp(base, "flushprinter+", 13) ? NULL : base + 13;
+  return strncmp(base, FP_URI_PREFIX, FP_URI_PREFIX_LEN) ? NULL : base + FP_URI_PREFIX_LEN;
 }
 
 /* Discovery: list the devices of our scheme (all schemes when run as "flushprinter"). */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "common.h"
 #include "detect.h"
 #include "flush.h"
 #include "flushprinter.h"
@@ -22,7 +23,7 @@
 #include "serve.h"
 #include "status.h"
 
-#define QUIET_SANITY_MS   (3600 * 1000) /* a deadline further away than this is a clock jump */
+#define QUIET_SANITY_MS   FP_WAIT_LIMIT_MS /* a deadline further away than this is a clock jump */
 #define FILTER_FLUSH_MAX  (30 * 1000)   /* ms a begun filter flush may take to arrive whole */
 #define RECONNECT_WAIT_MS 1000
 

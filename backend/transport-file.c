@@ -19,9 +19,9 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "device-id.h"
 #include "flushprinter.h"
 #include "status.h"
-#include "language-detect.h"
 
 /* usblp ioctls (linux/drivers/usb/class/usblp.c). */
 #define LPIOC_GET_DEVICE_ID(len) _IOC(_IOC_READ, 'P', 1, len)
@@ -37,20 +37,11 @@ struct fp_conn_s
 /* Read the IEEE-1284 device ID of an open usblp device into `buf`. */
 static int read_device_id(int fd, char *buf, size_t size)
 {
-  unsigned char raw[1024];
-  size_t        len;
+  uint8_t raw[FP_DEVICE_ID_MAX] = { 0 };
 
   if (size == 0 || ioctl(fd, LPIOC_GET_DEVICE_ID(sizeof(raw)), raw) < 0)
     return FP_ERROR_NOT_SUPPORTED;
-  len = ((size_t)raw[0] << 8 | raw[1]);
-  len = len < 2 ? 0 : len - 2;                /* the length includes itself */
-  if (len > sizeof(raw) - 2)
-    len = sizeof(raw) - 2;
-  if (len >= size)
-    len = size - 1;
-  memcpy(buf, raw + 2, len);
-  buf[len] = '\0';
-  return FP_OK;
+  return fp_device_id_decode(raw, sizeof(raw), buf, size);
 }
 
 /* List printer character devices: usblp and parallel ports that answer. */

@@ -36,9 +36,9 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "device-id.h"
 #include "flushprinter.h"
 #include "status.h"
-#include "language-detect.h"
 #include "log.h"
 #include "sidechannel.h"
 #include "text.h"
@@ -52,7 +52,6 @@
 #define CONTROL_TIMEOUT_MS 5000    /* control requests: device ID, soft reset */
 #define STATUS_TIMEOUT_MS 1000     /* GET_PORT_STATUS for the side channel: a filter waits */
 #define CANCEL_WAIT_MS 6000        /* a canceled transfer may take this long to come back */
-#define DEVICE_ID_MAX 1024
 #define FALLBACK_BUSY_MS 1         /* polling an unwatchable descriptor while writing */
 #define FALLBACK_IDLE_MS 50        /* ... while only the back channel is read */
 
@@ -72,7 +71,7 @@ typedef struct usb_printer_s
   int     iface, altset, protocol;
   uint8_t ep_out, ep_in;
   char    make[128], model[128], serial[128];
-  char    device_id[DEVICE_ID_MAX];
+  char    device_id[FP_DEVICE_ID_MAX];
 } usb_printer_t;
 
 struct fp_conn_s
@@ -189,26 +188,15 @@ static void string_descriptor(libusb_device_handle *h, uint8_t index, char *out,
 static int request_device_id(libusb_device_handle *h, const usb_printer_t *p, char *out,
                              size_t size)
 {
-  unsigned char raw[DEVICE_ID_MAX];
+  unsigned char raw[FP_DEVICE_ID_MAX];
   int           n = libusb_control_transfer(
     h, LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE,
     PRINTER_GET_DEVICE_ID, (uint16_t)p->config_index,
     (uint16_t)(p->iface << 8 | p->altset), raw, sizeof(raw) - 1, CONTROL_TIMEOUT_MS);
-  size_t len;
 
   if (n < 2)
     return n == LIBUSB_ERROR_NO_DEVICE ? FP_ERROR_DEVICE_GONE : FP_ERROR_IO;
-  len = (size_t)raw[0] << 8 | raw[1];                /* big-endian, counting itself */
-  if (len < 2 || len > (size_t)n)
-    len = (size_t)raw[1] << 8 | raw[0];              /* some devices send it little-endian */
-  if (len < 2 || len > (size_t)n)
-    len = (size_t)n;
-  len -= 2;
-  if (len >= size)
-    len = size - 1;
-  memcpy(out, raw + 2, len);
-  out[len] = '\0';
-  return FP_OK;
+  return fp_device_id_decode(raw, (size_t)n, out, size);
 }
 
 /*

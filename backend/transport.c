@@ -5,8 +5,6 @@
 #include "config.h"
 #include "transport.h"
 
-#include <errno.h>
-#include <poll.h>
 #include <string.h>
 #include <strings.h>
 
@@ -46,29 +44,6 @@ int fp_transport_cancel_write(const fp_transport_t *t, fp_conn_t *conn, size_t *
 bool fp_transport_bidirectional(const fp_transport_t *t, fp_conn_t *conn)
 {
   return t->bidirectional ? conn && t->bidirectional(conn) : t->read != NULL;
-}
-
-/* poll() one descriptor for `events` and `cancel_fd` for input; 1 ready, 0 timeout, -1 canceled. */
-int fp_wait_fd(int fd, short events, int cancel_fd, int timeout_ms)
-{
-  struct pollfd pfd[2] = { { .fd = fd, .events = events }, { .fd = cancel_fd, .events = POLLIN } };
-  int64_t       deadline = fp_monotonic_ms() + timeout_ms;
-
-  for (;;)
-  {
-    int n = poll(pfd, cancel_fd >= 0 ? 2 : 1, timeout_ms < 0 ? -1 : fp_ms_until(deadline));
-
-    if (n < 0 && errno == EINTR)
-      continue; /* a SIGTERM also writes to cancel_fd: the next poll() sees it */
-    if (n < 0)
-      return 1; /* let the caller's next I/O report the error */
-    if (cancel_fd >= 0 && (pfd[1].revents & POLLIN))
-      return -1;
-    if (n > 0)
-      return 1;
-    if (timeout_ms >= 0 && fp_ms_until(deadline) == 0)
-      return 0;
-  }
 }
 
 /* Give up on a waiting write: count what the write in flight delivered, return `status`. */

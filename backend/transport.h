@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "options.h"
+#include "wait.h" /* fp_wait_fd(), which every transport and the session use */
 
 typedef struct fp_conn_s fp_conn_t;   /* a transport's open connection */
 
@@ -105,8 +106,5 @@ int fp_transport_cancel_write(const fp_transport_t *t, fp_conn_t *conn, size_t *
 
 /* true when the connection has a back channel. */
 bool fp_transport_bidirectional(const fp_transport_t *t, fp_conn_t *conn);
-
-/* poll() one descriptor for `events` and `cancel_fd` for input; 1 ready, 0 timeout, -1 canceled. */
-int fp_wait_fd(int fd, short events, int cancel_fd, int timeout_ms);
 
 #endif /* FP_TRANSPORT_H */

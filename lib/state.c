@@ -23,7 +23,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +33,7 @@
 #include "clock.h"
 #include "flushprinter.h"
 #include "text.h"
+#include "wait.h"
 
 #define SLOT_SIZE      512
 #define SLOT_COUNT     2
@@ -577,18 +577,12 @@ int fp_store_open(const char *dir, const char *device_key, fp_store_t **store)
 /* Wait up to `wait_ms` for `cancel_fd` (if >= 0); FP_ERROR_CANCELED if it becomes readable. */
 static int wait_cancel(int cancel_fd, int wait_ms)
 {
-  struct pollfd pfd = {.fd = cancel_fd, .events = POLLIN};
-
-  if (cancel_fd < 0)
+  switch (fp_wait_once(-1, 0, cancel_fd, wait_ms, NULL))
   {
-    poll(NULL, 0, wait_ms);
-    return FP_OK;
+    case FP_WAIT_CANCELED: return FP_ERROR_CANCELED; /* readable, or at end of file */
+    case FP_WAIT_BAD_CANCEL: return FP_ERROR_INVALID_ARGUMENT;
+    default: return FP_OK; /* the time passed, or a signal: the caller tries the lock again */
   }
-  if (poll(&pfd, 1, wait_ms) <= 0)
-    return FP_OK; /* timeout or a signal: the caller tries the lock again */
-  if (pfd.revents & POLLNVAL)
-    return FP_ERROR_INVALID_ARGUMENT;
-  return FP_ERROR_CANCELED; /* readable, or at end of file */
 }
 
 /*
