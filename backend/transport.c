@@ -1,10 +1,14 @@
 /*
- * What every transport shares: lookup and waiting writes.
+ * What every transport shares: the registry, the connection handle and
+ * waiting writes.
  */
 
 #include "config.h"
 #include "transport.h"
 
+#include <stdalign.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -12,11 +16,17 @@
 #include "flushprinter.h"
 #include "status.h"
 
+/* The registry: every transport (usb's URI is known even when libusb is not built in). */
+extern const fp_transport_t fp_transport_socket, fp_transport_file, fp_transport_usb;
 static const fp_transport_t *const transports[] = { &fp_transport_socket, &fp_transport_file,
-#ifdef HAVE_LIBUSB
-                                                    &fp_transport_usb,
-#endif
-                                                    NULL };
+                                                    &fp_transport_usb, NULL };
+
+/* An open connection: the transport's own state, aligned for any struct. */
+struct fp_conn_s
+{
+  size_t                   size;    /* bytes of `state` */
+  alignas(max_align_t) unsigned char state[];
+};
 
 /* All transports, NULL-terminated. */
 const fp_transport_t *const *fp_transport_list(void)
@@ -31,6 +41,28 @@ const fp_transport_t *fp_transport_find(const char *name)
     if (!strcasecmp(transports[i]->name, name))
       return transports[i];
   return NULL;
+}
+
+/* A connection holding `size` bytes of a transport's own state, zeroed. */
+fp_conn_t *fp_conn_new(size_t size)
+{
+  fp_conn_t *conn = calloc(1, sizeof(*conn) + size);
+
+  if (conn)
+    conn->size = size;
+  return conn;
+}
+
+/* The transport's own state in `conn`. */
+void *fp_conn_state(fp_conn_t *conn)
+{
+  return conn->state;
+}
+
+/* Free a connection made by fp_conn_new(). */
+void fp_conn_free(fp_conn_t *conn)
+{
+  free(conn);
 }
 
 /* Stop a write left in flight; `*accepted` gets the bytes of it the device took. */
