@@ -187,7 +187,7 @@ static int parse_query(fp_options_t *o, const char *query, char *message, size_t
   return FP_OK;
 }
 
-/* Name the device in the state store: the formatted name, case-folded when asked, hashed when long. */
+/* The device's name in the state store: formatted, case-folded when asked, hashed when long. */
 void fp_options_device_key(char key[FP_DEVICE_KEY_MAX], bool fold_case, const char *format, ...)
 {
   char    name[2048];

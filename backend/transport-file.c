@@ -159,7 +159,7 @@ static int file_open(const fp_options_t *o, int cancel_fd, int attempt_ms, fp_co
 static int file_write(fp_conn_t *conn, const uint8_t *buf, size_t len, size_t *accepted)
 {
   file_conn_t *c = fp_conn_state(conn);
-  ssize_t n = write(c->fd, buf, len);
+  ssize_t      n = write(c->fd, buf, len);
 
   *accepted = n > 0 ? (size_t)n : 0;
   if (n >= 0 || errno == EAGAIN || errno == EINTR)
@@ -172,6 +172,7 @@ static int file_write(fp_conn_t *conn, const uint8_t *buf, size_t len, size_t *a
 static int file_poll_fd(fp_conn_t *conn)
 {
   file_conn_t *c = fp_conn_state(conn);
+
   return c->fd;
 }
 
@@ -179,6 +180,7 @@ static int file_poll_fd(fp_conn_t *conn)
 static int file_drain(fp_conn_t *conn, int stall_ms)
 {
   file_conn_t *c = fp_conn_state(conn);
+
   if (c->tty)
     return tcdrain(c->fd) ? FP_ERROR_IO : FP_OK;
   if (c->regular)
@@ -190,6 +192,7 @@ static int file_drain(fp_conn_t *conn, int stall_ms)
 static int file_device_id(fp_conn_t *conn, char *buf, size_t size)
 {
   file_conn_t *c = fp_conn_state(conn);
+
   return read_device_id(c->fd, buf, size);
 }
 
@@ -197,6 +200,7 @@ static int file_device_id(fp_conn_t *conn, char *buf, size_t size)
 static int file_soft_reset(fp_conn_t *conn)
 {
   file_conn_t *c = fp_conn_state(conn);
+
   return ioctl(c->fd, LPIOC_SOFT_RESET) < 0 ? FP_ERROR_NOT_SUPPORTED : FP_OK;
 }
 

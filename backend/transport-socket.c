@@ -207,13 +207,14 @@ static int socket_open(const fp_options_t *o, int cancel_fd, int attempt_ms, fp_
                        char *message, size_t size)
 {
   const socket_address_t *a = o->address;
-  int64_t          deadline = fp_monotonic_ms()
-                              + (attempt_ms < 0 || attempt_ms > CONNECT_TIMEOUT ? CONNECT_TIMEOUT
-                                                                                : attempt_ms);
-  struct addrinfo  hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG };
-  struct addrinfo *list, *ai;
-  char             port[8];
-  int              fd = -ECONNREFUSED, canceled = 0, rc;
+  int64_t                 deadline = fp_monotonic_ms()
+                                     + (attempt_ms < 0 || attempt_ms > CONNECT_TIMEOUT
+                                          ? CONNECT_TIMEOUT
+                                          : attempt_ms);
+  struct addrinfo         hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG };
+  struct addrinfo        *list, *ai;
+  char                    port[8];
+  int                     fd = -ECONNREFUSED, canceled = 0, rc;
 
   snprintf(port, sizeof(port), "%d", a->port);
   if ((rc = getaddrinfo(a->host, port, &hints, &list)))
@@ -245,7 +246,7 @@ static int socket_open(const fp_options_t *o, int cancel_fd, int attempt_ms, fp_
 static int socket_write(fp_conn_t *conn, const uint8_t *buf, size_t len, size_t *accepted)
 {
   socket_conn_t *c = fp_conn_state(conn);
-  ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+  ssize_t        n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 
   *accepted = n > 0 ? (size_t)n : 0;
   c->sent += *accepted;
@@ -263,7 +264,7 @@ static int socket_write(fp_conn_t *conn, const uint8_t *buf, size_t len, size_t 
  */
 static uint64_t socket_in_doubt(fp_conn_t *conn)
 {
-  socket_conn_t *c = fp_conn_state(conn);
+  socket_conn_t  *c = fp_conn_state(conn);
   struct tcp_info info;
   socklen_t       len = sizeof(info);
   uint64_t        unacked = c->sent, acked;
@@ -281,7 +282,7 @@ static uint64_t socket_in_doubt(fp_conn_t *conn)
 static int socket_read(fp_conn_t *conn, uint8_t *buf, size_t len, size_t *got)
 {
   socket_conn_t *c = fp_conn_state(conn);
-  ssize_t n = recv(c->fd, buf, len, MSG_DONTWAIT);
+  ssize_t        n = recv(c->fd, buf, len, MSG_DONTWAIT);
 
   *got = n > 0 ? (size_t)n : 0;
   if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
@@ -295,6 +296,7 @@ static int socket_read(fp_conn_t *conn, uint8_t *buf, size_t len, size_t *got)
 static int socket_poll_fd(fp_conn_t *conn)
 {
   socket_conn_t *c = fp_conn_state(conn);
+
   return c->fd;
 }
 
@@ -306,8 +308,8 @@ static int socket_poll_fd(fp_conn_t *conn)
 static int socket_drain(fp_conn_t *conn, int stall_ms)
 {
   socket_conn_t *c = fp_conn_state(conn);
-  int64_t deadline = fp_monotonic_ms() + stall_ms;
-  int     queued = 0, last = -1;
+  int64_t        deadline = fp_monotonic_ms() + stall_ms;
+  int            queued = 0, last = -1;
 
   while (ioctl(c->fd, SIOCOUTQ, &queued) == 0 && queued > 0)
   {

@@ -768,7 +768,7 @@ static int usb_cancel_write(fp_conn_t *conn, size_t *accepted);
 static int usb_write(fp_conn_t *conn, const uint8_t *buf, size_t len, size_t *accepted)
 {
   usb_conn_t *c = fp_conn_state(conn);
-  int status = FP_OK;
+  int         status = FP_OK;
 
   *accepted = 0;
   if (c->broken)
@@ -809,7 +809,7 @@ static int usb_write(fp_conn_t *conn, const uint8_t *buf, size_t len, size_t *ac
 static int usb_cancel_write(fp_conn_t *conn, size_t *accepted)
 {
   usb_conn_t *c = fp_conn_state(conn);
-  int64_t deadline = fp_monotonic_ms() + CANCEL_WAIT_MS;
+  int64_t     deadline = fp_monotonic_ms() + CANCEL_WAIT_MS;
 
   *accepted = 0;
   if (c->out_busy)
@@ -831,6 +831,7 @@ static int usb_cancel_write(fp_conn_t *conn, size_t *accepted)
 static int usb_read(fp_conn_t *conn, uint8_t *buf, size_t len, size_t *got)
 {
   usb_conn_t *c = fp_conn_state(conn);
+
   *got = 0;
   usb_events(c, 0);
   if (c->in_len > c->in_off)
@@ -854,6 +855,7 @@ static int usb_read(fp_conn_t *conn, uint8_t *buf, size_t len, size_t *got)
 static bool usb_bidirectional(fp_conn_t *conn)
 {
   usb_conn_t *c = fp_conn_state(conn);
+
   return c->printer.ep_in != 0;
 }
 
@@ -861,6 +863,7 @@ static bool usb_bidirectional(fp_conn_t *conn)
 static int usb_poll_fd(fp_conn_t *conn)
 {
   usb_conn_t *c = fp_conn_state(conn);
+
   return c->epoll_fd;
 }
 
@@ -868,6 +871,7 @@ static int usb_poll_fd(fp_conn_t *conn)
 static int usb_drain(fp_conn_t *conn, int stall_ms)
 {
   usb_conn_t *c = fp_conn_state(conn);
+
   usb_events(c, 0);
   return c->gone ? FP_ERROR_DEVICE_GONE : FP_OK;
 }
@@ -876,13 +880,14 @@ static int usb_drain(fp_conn_t *conn, int stall_ms)
 static int usb_device_id(fp_conn_t *conn, char *buf, size_t size)
 {
   usb_conn_t *c = fp_conn_state(conn);
+
   return request_device_id(c->handle, &c->printer, buf, size);
 }
 
 /* GET_PORT_STATUS as side-channel state bits. */
 static int usb_device_state(fp_conn_t *conn, uint8_t *bits)
 {
-  usb_conn_t *c = fp_conn_state(conn);
+  usb_conn_t   *c = fp_conn_state(conn);
   unsigned char port = 0;
   int           n = libusb_control_transfer(
     c->handle, LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE,
@@ -921,12 +926,12 @@ static bool stop_reading(usb_conn_t *c)
  */
 static int usb_soft_reset(fp_conn_t *conn)
 {
-  usb_conn_t *c = fp_conn_state(conn);
   static const uint8_t types[] = {
     LIBUSB_ENDPOINT_OUT | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_OTHER,
     LIBUSB_ENDPOINT_OUT | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE
   };
-  int status = FP_ERROR_IO;
+  usb_conn_t *c = fp_conn_state(conn);
+  int         status = FP_ERROR_IO;
 
   if (!stop_reading(c))
     return FP_ERROR_IO;

@@ -24,8 +24,8 @@ static const fp_transport_t *const transports[] = { &fp_transport_socket, &fp_tr
 /* An open connection: the transport's own state, aligned for any struct. */
 struct fp_conn_s
 {
-  size_t                   size;    /* bytes of `state` */
-  alignas(max_align_t) unsigned char state[];
+  size_t size;                                /* bytes of `state` */
+  alignas(max_align_t) unsigned char state[]; /* the transport's own struct */
 };
 
 /* All transports, NULL-terminated. */

@@ -43,7 +43,7 @@ int fp_wait_fd(int fd, short events, int cancel_fd, int timeout_ms)
   {
     switch (fp_wait_once(fd, events, cancel_fd, timeout_ms < 0 ? -1 : fp_ms_until(deadline), NULL))
     {
-      case FP_WAIT_INTERRUPTED: break; /* a SIGTERM also writes to cancel_fd: the next wait sees it */
+      case FP_WAIT_INTERRUPTED: break; /* a SIGTERM also writes cancel_fd: the next wait sees it */
       case FP_WAIT_CANCELED: return -1;
       case FP_WAIT_TIMEOUT:
         if (timeout_ms >= 0 && fp_ms_until(deadline) == 0)
