@@ -16,12 +16,13 @@
 #include <string.h>
 
 #include "clock.h"
+#include "common.h"
 #include "flush.h"
 #include "flushprinter.h"
 #include "log.h"
 #include "status.h"
 
-#define QUIET_SANITY_MS   (3600 * 1000) /* a deadline further away than this is a clock jump */
+#define QUIET_SANITY_MS   FP_WAIT_LIMIT_MS /* a deadline further away than this is a clock jump */
 #define RECONNECT_WAIT_MS 1000
 
 /* Sleep until the wall-clock `deadline` (ms); false as soon as `cancel_fd` (if >= 0) is readable. */

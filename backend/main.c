@@ -15,9 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "config.h"
 #include "log.h"
 #include "options.h"
@@ -56,13 +56,13 @@ static int install_signals(void)
   return 0;
 }
 
-/* The scheme part after "flushprinter+" of the name we were run as, or NULL. */
+/* The scheme part after FP_URI_PREFIX of the name we were run as, or NULL. */
 static const char *scheme_of_program(const char *argv0)
 {
   const char *base = strrchr(argv0, '/');
 
   base = base ? base + 1 : argv0;
-  return strncmp(base, "flushprinter+", 13) ? NULL : base + 13;
+  return strncmp(base, FP_URI_PREFIX, FP_URI_PREFIX_LEN) ? NULL : base + FP_URI_PREFIX_LEN;
 }
 
 /* Discovery: list the devices of our scheme (all schemes when run as "flushprinter"). */
@@ -71,7 +71,7 @@ static int list_devices(const char *scheme)
   const fp_transport_t *const *t = fp_transport_list();
 
   for (; *t; t++)
-    if (!scheme || !strcmp(scheme, (*t)->name))
+    if ((*t)->list && (!scheme || !strcmp(scheme, (*t)->name)))
       (*t)->list();
   return CUPS_BACKEND_OK;
 }
@@ -87,19 +87,10 @@ static int optional_fd(int fd)
   return fd;
 }
 
-/* true when `path` exists and is a directory (a missing device is waited for instead). */
-static bool names_directory(const char *path)
-{
-  struct stat st;
-
-  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 int main(int argc, char *argv[])
 {
   fp_options_t          opts;
   fp_job_info_t         job = { 0 };
-  const fp_transport_t *transport;
   const char           *uri = getenv("DEVICE_URI");
   char                  message[512];
   int                   rc;
@@ -121,18 +112,17 @@ int main(int argc, char *argv[])
     fp_log("ERROR", "flushprinter: %s", message);
     return CUPS_BACKEND_STOP;
   }
-  if (!(transport = fp_transport_find(opts.scheme)))
+  if (!opts.transport->open)
   {
     fp_log("ERROR", "flushprinter: the '%s' transport is not available in this build",
-           opts.scheme);
+           opts.transport->name);
     fp_options_free(&opts);
     return CUPS_BACKEND_STOP;
   }
-  if (!strcmp(opts.scheme, "file") && names_directory(opts.path))
+  if (opts.transport->check && opts.transport->check(opts.address, message, sizeof(message)))
   {
-    /* Waiting would not help: a directory never becomes a printer. */
-    fp_log("ERROR", "flushprinter: bad path in device URI: %s is a directory, not a device",
-           opts.path);
+    /* Waiting would not help: this address never becomes a printer. */
+    fp_log("ERROR", "flushprinter: %s", message);
     fp_options_free(&opts);
     return CUPS_BACKEND_STOP;
   }
@@ -168,7 +158,7 @@ int main(int argc, char *argv[])
          opts.reset_spec, opts.reset_len, opts.language_auto ? "auto" : opts.language->name,
          opts.idle_ms, opts.grace_ms, opts.timeout_ms);
 
-  rc = fp_session_run(&opts, transport, &job);
+  rc = fp_session_run(&opts, opts.transport, &job);
   fp_options_free(&opts);
   return rc;
 }

@@ -1,6 +1,9 @@
 /*
- * Device URI parsing.  Strict: an unknown option or a malformed value is an
- * error naming it, so a typo in lpadmin never silently changes behaviour.
+ * Device URI parsing: the prefix, the scheme and the options every
+ * transport shares; the scheme's transport (transport.h) parses the
+ * address and its own options.  Strict: an unknown option or a malformed
+ * value is an error naming it, so a typo in lpadmin never silently changes
+ * behaviour.
  */
 
 #include "options.h"
@@ -15,11 +18,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common.h"
 #include "flushprinter.h"
 #include "reset.h"
 #include "text.h"
-
-#define SCHEME_PREFIX "flushprinter+"
+#include "transport.h"
 
 /* A whole-number option (milliseconds, counts, bytes): its name, where it goes, its range. */
 typedef struct ms_option_s
@@ -30,9 +33,9 @@ typedef struct ms_option_s
 } ms_option_t;
 
 static const ms_option_t ms_options[] = {
-  { "idle", offsetof(fp_options_t, idle_ms), 0, 3600000 },
+  { "idle", offsetof(fp_options_t, idle_ms), 0, FP_WAIT_LIMIT_MS },
   { "grace", offsetof(fp_options_t, grace_ms), 0, 60000 },
-  { "timeout", offsetof(fp_options_t, timeout_ms), 100, 3600000 },
+  { "timeout", offsetof(fp_options_t, timeout_ms), 100, FP_WAIT_LIMIT_MS },
   { "contimeout", offsetof(fp_options_t, contimeout_ms), 0, 7 * 24 * 3600 * 1000 },
   { "retries", offsetof(fp_options_t, retries), 0, 100 },
   { "maxflush", offsetof(fp_options_t, max_flush), 0, FP_MAX_FLUSH_LIMIT },
@@ -54,7 +57,7 @@ uint64_t fp_options_flush_ceiling(const fp_options_t *o, const fp_language_t *la
 }
 
 /* Parse a whole decimal number within [min, max]. */
-static int parse_number(const char *text, int min, int max, int *value)
+int fp_options_number(const char *text, int min, int max, int *value)
 {
   char *end;
   long  v;
@@ -69,6 +72,22 @@ static int parse_number(const char *text, int min, int max, int *value)
   return FP_OK;
 }
 
+/* Apply an option none of the shared ones: the transport's own, or unknown. */
+static int apply_transport_option(fp_options_t *o, const char *name, const char *value,
+                                  char *message, size_t size)
+{
+  const fp_transport_t *t = o->transport;
+  int                   status = t->option ? t->option(o->address, name, value, message, size)
+                                           : FP_ERROR_NOT_SUPPORTED;
+
+  if (status == FP_ERROR_NOT_SUPPORTED)
+  {
+    snprintf(message, size, "unknown option '%s' in the device URI", name);
+    return FP_ERROR_SYNTAX;
+  }
+  return status;
+}
+
 /* Apply one decoded name=value option. */
 static int apply_option(fp_options_t *o, const char *name, const char *value, char *message,
                         size_t size)
@@ -79,7 +98,7 @@ static int apply_option(fp_options_t *o, const char *name, const char *value, ch
 
     if (strcmp(name, m->name))
       continue;
-    if (parse_number(value, m->min, m->max, (int *)((char *)o + m->offset)))
+    if (fp_options_number(value, m->min, m->max, (int *)((char *)o + m->offset)))
     {
       snprintf(message, size, "option '%s' needs a whole number from %d to %d, not '%s'", name,
                m->min, m->max, value);
@@ -135,18 +154,7 @@ static int apply_option(fp_options_t *o, const char *name, const char *value, ch
     }
     return FP_OK;
   }
-  if (!strcmp(name, "serial") && !strcmp(o->scheme, "usb"))
-  {
-    if (strlen(value) >= sizeof(o->usb_serial))
-    {
-      snprintf(message, size, "option 'serial' is too long");
-      return FP_ERROR_SYNTAX;
-    }
-    snprintf(o->usb_serial, sizeof(o->usb_serial), "%s", value);
-    return FP_OK;
-  }
-  snprintf(message, size, "unknown option '%s' in the device URI", name);
-  return FP_ERROR_SYNTAX;
+  return apply_transport_option(o, name, value, message, size);
 }
 
 /* Parse "a=b&c=d" (percent-encoded) into options. */
@@ -179,13 +187,8 @@ static int parse_query(fp_options_t *o, const char *query, char *message, size_t
   return FP_OK;
 }
 
-/*
- * Name the device in the state store: the formatted name (lowercased when
- * `fold_case`, before any hashing), hashed when too long (state.h).
- */
-static void set_device_key(fp_options_t *o, bool fold_case, const char *format, ...)
-  __attribute__((format(printf, 3, 4)));
-static void set_device_key(fp_options_t *o, bool fold_case, const char *format, ...)
+/* The device's name in the state store: formatted, case-folded when asked, hashed when long. */
+void fp_options_device_key(char key[FP_DEVICE_KEY_MAX], bool fold_case, const char *format, ...)
 {
   char    name[2048];
   va_list ap;
@@ -195,138 +198,19 @@ static void set_device_key(fp_options_t *o, bool fold_case, const char *format, 
   va_end(ap);
   for (char *k = name; fold_case && *k; k++)
     *k = (char)tolower((unsigned char)*k);
-  fp_device_key(name, o->device_key);
+  fp_device_key(name, key);
 }
 
-/*
- * Whether a decoded host can name a printer: letters, digits, '-', '.' and
- * '_' (a name or an IPv4 address), or in brackets an IPv6 address (hex
- * digits, ':' and '.', with an optional "%zone").  Anything else ('/',
- * spaces, control bytes from %XX) would only fail to resolve, and waiting
- * for it to resolve would hold the job for the whole contimeout.
- */
-static bool host_is_valid(const char *host, bool bracketed)
+/* "socket, file or usb": the schemes of the registry, for a message. */
+static void scheme_names(char *out, size_t size)
 {
-  const char *zone = bracketed ? strchr(host, '%') : NULL;
+  const fp_transport_t *const *t = fp_transport_list();
+  size_t                      len = 0;
 
-  for (const char *p = host; *p; p++)
-  {
-    unsigned char c = (unsigned char)*p;
-
-    if (zone && p > zone)
-    {
-      if (!isalnum(c) && !strchr("-._~", c))
-        return false;
-    }
-    else if (bracketed ? !(isxdigit(c) || c == ':' || c == '.' || p == zone)
-                       : !(isalnum(c) || c == '-' || c == '.' || c == '_'))
-      return false;
-  }
-  return *host && (!zone || zone[1]);
-}
-
-/* Parse "//HOST[:PORT][/]" of a socket URI; IPv6 literals in brackets. */
-static int parse_socket(fp_options_t *o, const char *rest, size_t len, char *message, size_t size)
-{
-  const char *host, *host_end, *port = NULL, *tail;
-  const char *end = rest + len;
-  bool        bracketed;
-
-  if (len < 3 || strncmp(rest, "//", 2))
-    goto bad;
-  host = rest + 2;
-  if ((bracketed = *host == '['))
-  {
-    host++;
-    if (!(host_end = memchr(host, ']', (size_t)(end - host))))
-      goto bad;
-    tail = host_end + 1;
-    if (tail < end && *tail == ':')
-      port = tail + 1;
-  }
-  else
-  {
-    host_end = host + strcspn(host, ":/");
-    if (host_end > end)
-      host_end = end;
-    tail = host_end;
-    if (host_end < end && *host_end == ':')
-      port = host_end + 1;
-  }
-  if (host_end == host
-      || fp_percent_decode(host, (size_t)(host_end - host), o->host, sizeof(o->host)))
-    goto bad;
-  o->port = 9100;
-  if (port)
-  {
-    char digits[8];
-    size_t n = strcspn(port, "/");
-
-    if (port + n > end)
-      n = (size_t)(end - port);
-    if (n == 0 || n >= sizeof(digits))
-      goto bad_port;
-    memcpy(digits, port, n);
-    digits[n] = '\0';
-    if (parse_number(digits, 1, 65535, &o->port))
-      goto bad_port;
-    tail = port + n;
-  }
-  if (tail < end && !(tail + 1 == end && *tail == '/'))
-  {
-    snprintf(message, size, "unexpected path '%.*s' in device URI: expected "
-             "flushprinter+socket://HOST[:PORT]/?OPTIONS", (int)(end - tail), tail);
-    return FP_ERROR_SYNTAX;
-  }
-  if (!host_is_valid(o->host, bracketed))
-  {
-    snprintf(message, size, "bad host '%s' in device URI: expected a host name, an IPv4 "
-             "address or an IPv6 address in brackets", o->host);
-    return FP_ERROR_SYNTAX;
-  }
-  set_device_key(o, true, "socket://%s:%d", o->host, o->port);
-  return FP_OK;
-
-bad_port:
-  snprintf(message, size, "bad port in device URI: expected 1 to 65535");
-  return FP_ERROR_SYNTAX;
-bad:
-  snprintf(message, size, "bad host in device URI: expected flushprinter+socket://HOST[:PORT]/");
-  return FP_ERROR_SYNTAX;
-}
-
-/* Parse "PATH" or "//PATH" of a file URI. */
-static int parse_file(fp_options_t *o, const char *rest, size_t len, char *message, size_t size)
-{
-  if (len >= 2 && !strncmp(rest, "//", 2))
-  {
-    rest += 2;
-    len -= 2;
-  }
-  if (len == 0 || *rest != '/' || fp_percent_decode(rest, len, o->path, sizeof(o->path)))
-  {
-    snprintf(message, size, "bad path in device URI: expected flushprinter+file:/ABSOLUTE/PATH");
-    return FP_ERROR_SYNTAX;
-  }
-  set_device_key(o, false, "file:%s", o->path);
-  return FP_OK;
-}
-
-/* Parse "//MAKE/MODEL" of a usb URI (the serial comes as an option). */
-static int parse_usb(fp_options_t *o, const char *rest, size_t len, char *message, size_t size)
-{
-  const char *make = rest + 2, *slash;
-
-  if (len < 4 || strncmp(rest, "//", 2) || !(slash = memchr(make, '/', len - 2))
-      || fp_percent_decode(make, (size_t)(slash - make), o->usb_make, sizeof(o->usb_make))
-      || fp_percent_decode(slash + 1, (size_t)(rest + len - slash - 1), o->usb_model,
-                           sizeof(o->usb_model))
-      || !o->usb_make[0] || !o->usb_model[0])
-  {
-    snprintf(message, size, "bad device in URI: expected flushprinter+usb://MAKE/MODEL?serial=SN");
-    return FP_ERROR_SYNTAX;
-  }
-  return FP_OK;
+  out[0] = '\0';
+  for (int i = 0; t[i] && len < size; i++)
+    len += (size_t)snprintf(out + len, size - len, "%s%s", i == 0 ? "" : t[i + 1] ? ", " : " or ",
+                            t[i]->name);
 }
 
 /* Set the defaults that apply before any option. */
@@ -343,50 +227,53 @@ static void set_defaults(fp_options_t *o)
   snprintf(o->reset_spec, sizeof(o->reset_spec), "none");
 }
 
+/* Find the transport of `uri`'s scheme; FP_ERROR_SYNTAX when there is none. */
+static int find_transport(fp_options_t *o, const char *uri, const char *colon, char *message,
+                          size_t size)
+{
+  char scheme[16], names[128];
+
+  snprintf(scheme, sizeof(scheme), "%.*s", (int)(colon - uri - FP_URI_PREFIX_LEN),
+           uri + FP_URI_PREFIX_LEN);
+  for (char *s = scheme; *s; s++)
+    *s = (char)tolower((unsigned char)*s);
+  if ((o->transport = fp_transport_find(scheme)))
+    return FP_OK;
+  scheme_names(names, sizeof(names));
+  snprintf(message, size, "unknown scheme '%s%s' (use %s)", FP_URI_PREFIX, scheme, names);
+  return FP_ERROR_SYNTAX;
+}
+
 /* Parse a device URI. */
 int fp_options_parse(const char *uri, fp_options_t *o, char *message, size_t size)
 {
-  const char *colon, *rest, *query;
-  size_t      rest_len;
-  int         status;
+  const char *colon, *address, *query;
 
   set_defaults(o);
-  if (!uri || strncasecmp(uri, SCHEME_PREFIX, strlen(SCHEME_PREFIX))
-      || !(colon = strchr(uri, ':')))
+  if (!uri || strncasecmp(uri, FP_URI_PREFIX, FP_URI_PREFIX_LEN) || !(colon = strchr(uri, ':')))
   {
-    snprintf(message, size, "device URI '%s' does not start with flushprinter+SCHEME:",
-             uri ? uri : "");
+    snprintf(message, size, "device URI '%s' does not start with %sSCHEME:", uri ? uri : "",
+             FP_URI_PREFIX);
     return FP_ERROR_SYNTAX;
   }
-  snprintf(o->scheme, sizeof(o->scheme), "%.*s", (int)(colon - uri - strlen(SCHEME_PREFIX)),
-           uri + strlen(SCHEME_PREFIX));
-  for (char *s = o->scheme; *s; s++)
-    *s = (char)tolower((unsigned char)*s);
-
-  rest = colon + 1;
-  query = strchr(rest, '?');
-  rest_len = query ? (size_t)(query - rest) : strlen(rest);
-
-  if (!strcmp(o->scheme, "socket"))
-    status = parse_socket(o, rest, rest_len, message, size);
-  else if (!strcmp(o->scheme, "file"))
-    status = parse_file(o, rest, rest_len, message, size);
-  else if (!strcmp(o->scheme, "usb"))
-    status = parse_usb(o, rest, rest_len, message, size);
-  else
-  {
-    snprintf(message, size, "unknown scheme 'flushprinter+%s' (use socket, file or usb)",
-             o->scheme);
+  if (find_transport(o, uri, colon, message, size))
     return FP_ERROR_SYNTAX;
+  if (!(o->address = calloc(1, o->transport->address_size)))
+  {
+    snprintf(message, size, "out of memory");
+    return FP_ERROR_NO_MEMORY;
   }
-  if (status || (query && parse_query(o, query + 1, message, size)))
+  address = colon + 1;
+  query = strchr(address, '?');
+  if (o->transport->parse(o->address, address,
+                          query ? (size_t)(query - address) : strlen(address), message, size)
+      || (query && parse_query(o, query + 1, message, size)))
   {
     fp_options_free(o);
     return FP_ERROR_SYNTAX;
   }
+  o->transport->device_key(o->address, o->device_key);
 
-  if (!strcmp(o->scheme, "usb"))
-    set_device_key(o, false, "usb://%s/%s?serial=%s", o->usb_make, o->usb_model, o->usb_serial);
   /* Without language=, track the language of the reset presets; else detect it. */
   if (!o->language_auto && !o->language)
     o->language = fp_language_find(fp_reset_language(o->reset_spec));
@@ -404,4 +291,6 @@ void fp_options_free(fp_options_t *o)
   free(o->reset);
   o->reset = NULL;
   o->reset_len = 0;
+  free(o->address);
+  o->address = NULL;
 }

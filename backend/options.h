@@ -1,10 +1,11 @@
 /*
- * The device URI of a queue and its options:
+ * The device URI of a queue and its options, flushprinter+SCHEME:ADDRESS?OPTIONS:
  *   flushprinter+socket://HOST[:PORT]/?OPTIONS
  *   flushprinter+file:PATH?OPTIONS
  *   flushprinter+usb://MAKE/MODEL?serial=SN&OPTIONS
- * OPTIONS: reset= language= idle= grace= timeout= contimeout= retries=
- * softreset= maxflush= (and serial= for usb).
+ * The options every transport shares: reset= language= idle= grace=
+ * timeout= contimeout= retries= softreset= maxflush=.  The transport of
+ * SCHEME (transport.h) parses ADDRESS and its own options (usb's serial=).
  */
 
 #ifndef FP_OPTIONS_H
@@ -22,15 +23,12 @@
 #define FP_MAX_FLUSH_STORED   (1024 * 1024) /* owed data fills a page, a stored graphic, a form */
 #define FP_MAX_FLUSH_LIMIT    (1 << 30)
 
+struct fp_transport_s;
+
 typedef struct fp_options_s
 {
-  char                 scheme[16];      /* transport: "socket", "file", "usb" */
-  char                 host[256];       /* socket */
-  int                  port;            /* socket, default 9100 */
-  char                 path[1024];      /* file */
-  char                 usb_make[128];   /* usb */
-  char                 usb_model[128];
-  char                 usb_serial[128];
+  const struct fp_transport_s *transport; /* of the scheme: "socket", "file", "usb" */
+  void                *address;        /* the transport's own struct: where the device is */
   char                 reset_spec[256]; /* as given, for messages */
   uint8_t             *reset;           /* reset buffer sent on a flush */
   size_t               reset_len;
@@ -48,10 +46,20 @@ typedef struct fp_options_s
 } fp_options_t;
 
 /*
- * Parse a device URI.  On failure returns FP_ERROR_SYNTAX and writes a
- * sentence naming the offending part into `message`.
+ * Parse a device URI.  On failure returns FP_ERROR_SYNTAX (FP_ERROR_NO_MEMORY)
+ * and writes a sentence naming the offending part into `message`.
  */
 int fp_options_parse(const char *uri, fp_options_t *options, char *message, size_t size);
+
+/* For transports: a whole decimal number within [min, max], or FP_ERROR_SYNTAX. */
+int fp_options_number(const char *text, int min, int max, int *value);
+
+/*
+ * For transports: the device's name in the state store, `format` formatted
+ * (lowercased when `fold_case`, before any hashing; fp_device_key()).
+ */
+void fp_options_device_key(char key[FP_DEVICE_KEY_MAX], bool fold_case, const char *format, ...)
+  __attribute__((format(printf, 3, 4)));
 
 /*
  * The most completion bytes one flush may send: maxflush=, else the

@@ -14,12 +14,13 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "common.h"
 #include "flushprinter.h"
 #include "log.h"
 #include "sidechannel.h"
 
 #define FLUSH_BUFFER_MAX  (16u << 20) /* largest flush buffer a filter may send */
-#define FLUSH_IDLE_MAX    3600000     /* longest quiet window a filter may ask for (= idle=) */
+#define FLUSH_IDLE_MAX    FP_WAIT_LIMIT_MS /* longest quiet window a filter may ask for (= idle=) */
 
 struct fp_server_s
 {

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "common.h"
 #include "detect.h"
 #include "flushprinter.h"
 #include "log.h"

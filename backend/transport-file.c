@@ -19,38 +19,82 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "device-id.h"
 #include "flushprinter.h"
+#include "text.h"
 #include "status.h"
-#include "language-detect.h"
 
 /* usblp ioctls (linux/drivers/usb/class/usblp.c). */
 #define LPIOC_GET_DEVICE_ID(len) _IOC(_IOC_READ, 'P', 1, len)
 #define LPIOC_SOFT_RESET         _IOC(_IOC_NONE, 'P', 7, 0)
 
-struct fp_conn_s
+/* Where the device is: flushprinter+file:/PATH. */
+typedef struct file_address_s
+{
+  char path[1024]; /* percent-decoded, absolute */
+} file_address_t;
+
+/* An open device. */
+typedef struct file_conn_s
 {
   int  fd;
   bool regular; /* a plain file */
   bool tty;
-};
+} file_conn_t;
+
+/* ---- The URI --------------------------------------------------------------- */
+
+/* Parse "/PATH" or "///PATH". */
+static int file_parse(void *address, const char *rest, size_t len, char *message, size_t size)
+{
+  file_address_t *a = address;
+
+  if (len >= 2 && !strncmp(rest, "//", 2))
+  {
+    rest += 2;
+    len -= 2;
+  }
+  if (len == 0 || *rest != '/' || fp_percent_decode(rest, len, a->path, sizeof(a->path)))
+  {
+    snprintf(message, size, "bad path in device URI: expected flushprinter+file:/ABSOLUTE/PATH");
+    return FP_ERROR_SYNTAX;
+  }
+  return FP_OK;
+}
+
+/* The device key: "file:PATH". */
+static void file_device_key(const void *address, char key[FP_DEVICE_KEY_MAX])
+{
+  const file_address_t *a = address;
+
+  fp_options_device_key(key, false, "file:%s", a->path);
+}
+
+/* A directory never becomes a printer: waiting for it would not help. */
+static int file_check(const void *address, char *message, size_t size)
+{
+  const file_address_t *a = address;
+  struct stat           st;
+
+  if (stat(a->path, &st) == 0 && S_ISDIR(st.st_mode))
+  {
+    snprintf(message, size, "bad path in device URI: %s is a directory, not a device", a->path);
+    return FP_ERROR_SYNTAX;
+  }
+  return FP_OK;
+}
+
+/* ---- The connection -------------------------------------------------------- */
+
 
 /* Read the IEEE-1284 device ID of an open usblp device into `buf`. */
 static int read_device_id(int fd, char *buf, size_t size)
 {
-  unsigned char raw[1024];
-  size_t        len;
+  uint8_t raw[FP_DEVICE_ID_MAX] = { 0 };
 
   if (size == 0 || ioctl(fd, LPIOC_GET_DEVICE_ID(sizeof(raw)), raw) < 0)
     return FP_ERROR_NOT_SUPPORTED;
-  len = ((size_t)raw[0] << 8 | raw[1]);
-  len = len < 2 ? 0 : len - 2;                /* the length includes itself */
-  if (len > sizeof(raw) - 2)
-    len = sizeof(raw) - 2;
-  if (len >= size)
-    len = size - 1;
-  memcpy(buf, raw + 2, len);
-  buf[len] = '\0';
-  return FP_OK;
+  return fp_device_id_decode(raw, sizeof(raw), buf, size);
 }
 
 /* List printer character devices: usblp and parallel ports that answer. */
@@ -87,31 +131,35 @@ static void file_list(void)
 static int file_open(const fp_options_t *o, int cancel_fd, int attempt_ms, fp_conn_t **conn,
                      char *message, size_t size)
 {
-  struct stat st;
-  int         fd = open(o->path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  const file_address_t *a = o->address;
+  struct stat           st;
+  file_conn_t          *c;
+  int                   fd = open(a->path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 
   if (fd < 0)
   {
-    snprintf(message, size, "cannot open %s: %s", o->path, strerror(errno));
+    snprintf(message, size, "cannot open %s: %s", a->path, strerror(errno));
     return errno == EBUSY ? FP_ERROR_BUSY : FP_ERROR_IO;
   }
-  if (!(*conn = calloc(1, sizeof(**conn))))
+  if (!(*conn = fp_conn_new(sizeof(*c))))
   {
     close(fd);
     return FP_ERROR_NO_MEMORY;
   }
-  (*conn)->fd = fd;
-  (*conn)->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-  (*conn)->tty = isatty(fd);
-  if ((*conn)->regular)
+  c = fp_conn_state(*conn);
+  c->fd = fd;
+  c->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  c->tty = isatty(fd);
+  if (c->regular)
     lseek(fd, 0, SEEK_END);
   return FP_OK;
 }
 
 /* Write what the device takes now. */
-static int file_write(fp_conn_t *c, const uint8_t *buf, size_t len, size_t *accepted)
+static int file_write(fp_conn_t *conn, const uint8_t *buf, size_t len, size_t *accepted)
 {
-  ssize_t n = write(c->fd, buf, len);
+  file_conn_t *c = fp_conn_state(conn);
+  ssize_t      n = write(c->fd, buf, len);
 
   *accepted = n > 0 ? (size_t)n : 0;
   if (n >= 0 || errno == EAGAIN || errno == EINTR)
@@ -121,14 +169,18 @@ static int file_write(fp_conn_t *c, const uint8_t *buf, size_t len, size_t *acce
 }
 
 /* The device, for poll(). */
-static int file_poll_fd(fp_conn_t *c)
+static int file_poll_fd(fp_conn_t *conn)
 {
+  file_conn_t *c = fp_conn_state(conn);
+
   return c->fd;
 }
 
 /* Wait until the device has the data: tcdrain() for a tty, fsync() for a file. */
-static int file_drain(fp_conn_t *c, int stall_ms)
+static int file_drain(fp_conn_t *conn, int stall_ms)
 {
+  file_conn_t *c = fp_conn_state(conn);
+
   if (c->tty)
     return tcdrain(c->fd) ? FP_ERROR_IO : FP_OK;
   if (c->regular)
@@ -137,29 +189,37 @@ static int file_drain(fp_conn_t *c, int stall_ms)
 }
 
 /* The usblp device ID, if the device is one. */
-static int file_device_id(fp_conn_t *c, char *buf, size_t size)
+static int file_device_id(fp_conn_t *conn, char *buf, size_t size)
 {
+  file_conn_t *c = fp_conn_state(conn);
+
   return read_device_id(c->fd, buf, size);
 }
 
 /* The usblp soft reset, if the device is one. */
-static int file_soft_reset(fp_conn_t *c)
+static int file_soft_reset(fp_conn_t *conn)
 {
+  file_conn_t *c = fp_conn_state(conn);
+
   return ioctl(c->fd, LPIOC_SOFT_RESET) < 0 ? FP_ERROR_NOT_SUPPORTED : FP_OK;
 }
 
 /* Close the device. */
-static void file_close(fp_conn_t *c)
+static void file_close(fp_conn_t *conn)
 {
-  if (c)
+  if (conn)
   {
-    close(c->fd);
-    free(c);
+    close(((file_conn_t *)fp_conn_state(conn))->fd);
+    fp_conn_free(conn);
   }
 }
 
 const fp_transport_t fp_transport_file = {
   .name = "file",
+  .address_size = sizeof(file_address_t),
+  .parse = file_parse,
+  .device_key = file_device_key,
+  .check = file_check,
   .write_events = POLLOUT,
   .list = file_list,
   .open = file_open,

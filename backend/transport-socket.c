@@ -10,6 +10,7 @@
 
 #include "transport.h"
 
+#include <ctype.h>
 #include <cups/backend.h>
 #include <errno.h>
 #include <linux/sockios.h>
@@ -27,17 +28,135 @@
 #include "clock.h"
 #include "flushprinter.h"
 #include "status.h"
+#include "text.h"
 
 #define UNSENT_LIMIT     16384 /* unsent bytes the kernel may hold for the printer */
 #define CONNECT_TIMEOUT  10000 /* ms for one connection attempt */
 
 #define PEER_BUFFER_GUESS 65536 /* bytes a printer may have acknowledged but not read */
 
-struct fp_conn_s
+/* Where the printer is: flushprinter+socket://HOST[:PORT]/. */
+typedef struct socket_address_s
+{
+  char host[256]; /* percent-decoded; an IPv6 literal without its brackets */
+  int  port;
+} socket_address_t;
+
+/* An open connection. */
+typedef struct socket_conn_s
 {
   int      fd;
   uint64_t sent;   /* bytes handed to the kernel on this connection */
-};
+} socket_conn_t;
+
+/* ---- The URI --------------------------------------------------------------- */
+
+/*
+ * Whether a decoded host can name a printer: letters, digits, '-', '.' and
+ * '_' (a name or an IPv4 address), or in brackets an IPv6 address (hex
+ * digits, ':' and '.', with an optional "%zone").  Anything else ('/',
+ * spaces, control bytes from %XX) would only fail to resolve, and waiting
+ * for it to resolve would hold the job for the whole contimeout.
+ */
+static bool host_is_valid(const char *host, bool bracketed)
+{
+  const char *zone = bracketed ? strchr(host, '%') : NULL;
+
+  for (const char *p = host; *p; p++)
+  {
+    unsigned char c = (unsigned char)*p;
+
+    if (zone && p > zone)
+    {
+      if (!isalnum(c) && !strchr("-._~", c))
+        return false;
+    }
+    else if (bracketed ? !(isxdigit(c) || c == ':' || c == '.' || p == zone)
+                       : !(isalnum(c) || c == '-' || c == '.' || c == '_'))
+      return false;
+  }
+  return *host && (!zone || zone[1]);
+}
+
+/* Parse "//HOST[:PORT][/]": IPv6 literals in brackets, port 9100 by default. */
+static int socket_parse(void *address, const char *rest, size_t len, char *message, size_t size)
+{
+  socket_address_t *a = address;
+  const char *host, *host_end, *port = NULL, *tail;
+  const char *end = rest + len;
+  bool        bracketed;
+
+  if (len < 3 || strncmp(rest, "//", 2))
+    goto bad;
+  host = rest + 2;
+  if ((bracketed = *host == '['))
+  {
+    host++;
+    if (!(host_end = memchr(host, ']', (size_t)(end - host))))
+      goto bad;
+    tail = host_end + 1;
+    if (tail < end && *tail == ':')
+      port = tail + 1;
+  }
+  else
+  {
+    host_end = host + strcspn(host, ":/");
+    if (host_end > end)
+      host_end = end;
+    tail = host_end;
+    if (host_end < end && *host_end == ':')
+      port = host_end + 1;
+  }
+  if (host_end == host
+      || fp_percent_decode(host, (size_t)(host_end - host), a->host, sizeof(a->host)))
+    goto bad;
+  a->port = 9100;
+  if (port)
+  {
+    char digits[8];
+    size_t n = strcspn(port, "/");
+
+    if (port + n > end)
+      n = (size_t)(end - port);
+    if (n == 0 || n >= sizeof(digits))
+      goto bad_port;
+    memcpy(digits, port, n);
+    digits[n] = '\0';
+    if (fp_options_number(digits, 1, 65535, &a->port))
+      goto bad_port;
+    tail = port + n;
+  }
+  if (tail < end && !(tail + 1 == end && *tail == '/'))
+  {
+    snprintf(message, size, "unexpected path '%.*s' in device URI: expected "
+             "flushprinter+socket://HOST[:PORT]/?OPTIONS", (int)(end - tail), tail);
+    return FP_ERROR_SYNTAX;
+  }
+  if (!host_is_valid(a->host, bracketed))
+  {
+    snprintf(message, size, "bad host '%s' in device URI: expected a host name, an IPv4 "
+             "address or an IPv6 address in brackets", a->host);
+    return FP_ERROR_SYNTAX;
+  }
+  return FP_OK;
+
+bad_port:
+  snprintf(message, size, "bad port in device URI: expected 1 to 65535");
+  return FP_ERROR_SYNTAX;
+bad:
+  snprintf(message, size, "bad host in device URI: expected flushprinter+socket://HOST[:PORT]/");
+  return FP_ERROR_SYNTAX;
+}
+
+/* The device key: "socket://HOST:PORT", case-folded (host names are case-insensitive). */
+static void socket_device_key(const void *address, char key[FP_DEVICE_KEY_MAX])
+{
+  const socket_address_t *a = address;
+
+  fp_options_device_key(key, true, "socket://%s:%d", a->host, a->port);
+}
+
+/* ---- The connection -------------------------------------------------------- */
 
 /* List the generic network entry, as the stock socket backend does. */
 static void socket_list(void)
@@ -87,18 +206,20 @@ static int connect_one(const struct addrinfo *ai, int cancel_fd, int64_t deadlin
 static int socket_open(const fp_options_t *o, int cancel_fd, int attempt_ms, fp_conn_t **conn,
                        char *message, size_t size)
 {
-  int64_t          deadline = fp_monotonic_ms()
-                              + (attempt_ms < 0 || attempt_ms > CONNECT_TIMEOUT ? CONNECT_TIMEOUT
-                                                                                : attempt_ms);
-  struct addrinfo  hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG };
-  struct addrinfo *list, *ai;
-  char             port[8];
-  int              fd = -ECONNREFUSED, canceled = 0, rc;
+  const socket_address_t *a = o->address;
+  int64_t                 deadline = fp_monotonic_ms()
+                                     + (attempt_ms < 0 || attempt_ms > CONNECT_TIMEOUT
+                                          ? CONNECT_TIMEOUT
+                                          : attempt_ms);
+  struct addrinfo         hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG };
+  struct addrinfo        *list, *ai;
+  char                    port[8];
+  int                     fd = -ECONNREFUSED, canceled = 0, rc;
 
-  snprintf(port, sizeof(port), "%d", o->port);
-  if ((rc = getaddrinfo(o->host, port, &hints, &list)))
+  snprintf(port, sizeof(port), "%d", a->port);
+  if ((rc = getaddrinfo(a->host, port, &hints, &list)))
   {
-    snprintf(message, size, "cannot resolve '%s': %s", o->host, gai_strerror(rc));
+    snprintf(message, size, "cannot resolve '%s': %s", a->host, gai_strerror(rc));
     return FP_ERROR_IO;
   }
   for (ai = list; ai && !canceled; ai = ai->ai_next)
@@ -109,22 +230,23 @@ static int socket_open(const fp_options_t *o, int cancel_fd, int attempt_ms, fp_
     return FP_ERROR_CANCELED;
   if (fd < 0)
   {
-    snprintf(message, size, "cannot connect to %s:%d: %s", o->host, o->port, strerror(-fd));
+    snprintf(message, size, "cannot connect to %s:%d: %s", a->host, a->port, strerror(-fd));
     return fd == -ETIMEDOUT ? FP_ERROR_TIMEOUT : FP_ERROR_IO;
   }
-  if (!(*conn = calloc(1, sizeof(**conn))))
+  if (!(*conn = fp_conn_new(sizeof(socket_conn_t))))
   {
     close(fd);
     return FP_ERROR_NO_MEMORY;
   }
-  (*conn)->fd = fd;
+  ((socket_conn_t *)fp_conn_state(*conn))->fd = fd;
   return FP_OK;
 }
 
 /* Hand the kernel what it takes now. */
-static int socket_write(fp_conn_t *c, const uint8_t *buf, size_t len, size_t *accepted)
+static int socket_write(fp_conn_t *conn, const uint8_t *buf, size_t len, size_t *accepted)
 {
-  ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+  socket_conn_t *c = fp_conn_state(conn);
+  ssize_t        n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 
   *accepted = n > 0 ? (size_t)n : 0;
   c->sent += *accepted;
@@ -140,8 +262,9 @@ static int socket_write(fp_conn_t *c, const uint8_t *buf, size_t len, size_t *ac
  * acknowledged, plus what it may have acknowledged into its buffer without
  * reading (unknowable from here: bounded by a generous guess).
  */
-static uint64_t socket_in_doubt(fp_conn_t *c)
+static uint64_t socket_in_doubt(fp_conn_t *conn)
 {
+  socket_conn_t  *c = fp_conn_state(conn);
   struct tcp_info info;
   socklen_t       len = sizeof(info);
   uint64_t        unacked = c->sent, acked;
@@ -156,9 +279,10 @@ static uint64_t socket_in_doubt(fp_conn_t *c)
 }
 
 /* Read back-channel data; end of stream means the printer closed the connection. */
-static int socket_read(fp_conn_t *c, uint8_t *buf, size_t len, size_t *got)
+static int socket_read(fp_conn_t *conn, uint8_t *buf, size_t len, size_t *got)
 {
-  ssize_t n = recv(c->fd, buf, len, MSG_DONTWAIT);
+  socket_conn_t *c = fp_conn_state(conn);
+  ssize_t        n = recv(c->fd, buf, len, MSG_DONTWAIT);
 
   *got = n > 0 ? (size_t)n : 0;
   if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
@@ -169,8 +293,10 @@ static int socket_read(fp_conn_t *c, uint8_t *buf, size_t len, size_t *got)
 }
 
 /* The socket, for poll(). */
-static int socket_poll_fd(fp_conn_t *c)
+static int socket_poll_fd(fp_conn_t *conn)
 {
+  socket_conn_t *c = fp_conn_state(conn);
+
   return c->fd;
 }
 
@@ -179,10 +305,11 @@ static int socket_poll_fd(fp_conn_t *c)
  * Like a write, this fails only when the printer takes nothing for
  * `stall_ms`: a slow printer emptying a large window is not a failure.
  */
-static int socket_drain(fp_conn_t *c, int stall_ms)
+static int socket_drain(fp_conn_t *conn, int stall_ms)
 {
-  int64_t deadline = fp_monotonic_ms() + stall_ms;
-  int     queued = 0, last = -1;
+  socket_conn_t *c = fp_conn_state(conn);
+  int64_t        deadline = fp_monotonic_ms() + stall_ms;
+  int            queued = 0, last = -1;
 
   while (ioctl(c->fd, SIOCOUTQ, &queued) == 0 && queued > 0)
   {
@@ -213,22 +340,27 @@ static int socket_soft_reset(fp_conn_t *c)
  * back-channel data is consumed first: closing with unread data would make
  * the kernel reset the connection and drop what is still queued.
  */
-static void socket_close(fp_conn_t *c)
+static void socket_close(fp_conn_t *conn)
 {
-  uint8_t discard[1024];
+  uint8_t        discard[1024];
+  socket_conn_t *c;
 
-  if (c)
+  if (conn)
   {
+    c = fp_conn_state(conn);
     while (recv(c->fd, discard, sizeof(discard), MSG_DONTWAIT) > 0)
       ;
     shutdown(c->fd, SHUT_WR);
     close(c->fd);
-    free(c);
+    fp_conn_free(conn);
   }
 }
 
 const fp_transport_t fp_transport_socket = {
   .name = "socket",
+  .address_size = sizeof(socket_address_t),
+  .parse = socket_parse,
+  .device_key = socket_device_key,
   .write_events = POLLOUT,
   .list = socket_list,
   .open = socket_open,

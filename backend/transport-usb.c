@@ -19,13 +19,19 @@
  * libusb's descriptors and a timer (back-channel retries) sit in one epoll
  * set: the session polls its descriptor for input, and every wake-up runs
  * libusb's event handling without blocking.  No thread, no busy polling.
+ *
+ * Without libusb-1.0 only the URI part is built: such URIs still parse, and
+ * the backend says that the transport is not in this build.
  */
 
+#include "config.h"
 #include "transport.h"
 
 #include <cups/backend.h>
 #include <errno.h>
+#ifdef HAVE_LIBUSB
 #include <libusb.h>
+#endif
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,12 +42,68 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "device-id.h"
 #include "flushprinter.h"
 #include "status.h"
-#include "language-detect.h"
 #include "log.h"
 #include "sidechannel.h"
 #include "text.h"
+
+/* Where the printer is: flushprinter+usb://MAKE/MODEL?serial=SN. */
+typedef struct usb_address_s
+{
+  char make[128]; /* percent-decoded */
+  char model[128];
+  char serial[128]; /* "" matches any */
+} usb_address_t;
+
+/* ---- The URI --------------------------------------------------------------- */
+
+/* Parse "//MAKE/MODEL" (the serial comes as an option). */
+static int usb_parse(void *address, const char *rest, size_t len, char *message, size_t size)
+{
+  usb_address_t *a = address;
+  const char    *make = rest + 2, *slash;
+
+  if (len < 4 || strncmp(rest, "//", 2) || !(slash = memchr(make, '/', len - 2))
+      || fp_percent_decode(make, (size_t)(slash - make), a->make, sizeof(a->make))
+      || fp_percent_decode(slash + 1, (size_t)(rest + len - slash - 1), a->model,
+                           sizeof(a->model))
+      || !a->make[0] || !a->model[0])
+  {
+    snprintf(message, size, "bad device in URI: expected flushprinter+usb://MAKE/MODEL?serial=SN");
+    return FP_ERROR_SYNTAX;
+  }
+  return FP_OK;
+}
+
+/* serial=SN: the one option of the usb transport. */
+static int usb_option(void *address, const char *name, const char *value, char *message,
+                      size_t size)
+{
+  usb_address_t *a = address;
+
+  if (strcmp(name, "serial"))
+    return FP_ERROR_NOT_SUPPORTED;
+  if (strlen(value) >= sizeof(a->serial))
+  {
+    snprintf(message, size, "option 'serial' is too long");
+    return FP_ERROR_SYNTAX;
+  }
+  snprintf(a->serial, sizeof(a->serial), "%s", value);
+  return FP_OK;
+}
+
+/* The device key: "usb://MAKE/MODEL?serial=SN". */
+static void usb_device_key(const void *address, char key[FP_DEVICE_KEY_MAX])
+{
+  const usb_address_t *a = address;
+
+  fp_options_device_key(key, false, "usb://%s/%s?serial=%s", a->make, a->model, a->serial);
+}
+
+#ifdef HAVE_LIBUSB
+/* ---- The connection (libusb-1.0) -------------------------------------------- */
 
 #define OUT_CHUNK (64 * 1024)      /* bytes of one bulk OUT transfer */
 #define OUT_SLICE_MS 1000          /* a bulk OUT transfer reports its progress this often, */
@@ -52,7 +114,6 @@
 #define CONTROL_TIMEOUT_MS 5000    /* control requests: device ID, soft reset */
 #define STATUS_TIMEOUT_MS 1000     /* GET_PORT_STATUS for the side channel: a filter waits */
 #define CANCEL_WAIT_MS 6000        /* a canceled transfer may take this long to come back */
-#define DEVICE_ID_MAX 1024
 #define FALLBACK_BUSY_MS 1         /* polling an unwatchable descriptor while writing */
 #define FALLBACK_IDLE_MS 50        /* ... while only the back channel is read */
 
@@ -72,10 +133,11 @@ typedef struct usb_printer_s
   int     iface, altset, protocol;
   uint8_t ep_out, ep_in;
   char    make[128], model[128], serial[128];
-  char    device_id[DEVICE_ID_MAX];
+  char    device_id[FP_DEVICE_ID_MAX];
 } usb_printer_t;
 
-struct fp_conn_s
+/* An open connection. */
+typedef struct usb_conn_s
 {
   libusb_context         *ctx;
   libusb_device_handle   *handle;
@@ -100,7 +162,7 @@ struct fp_conn_s
   bool                    in_halted;
   size_t                  in_len, in_off; /* back-channel bytes not yet read */
   uint8_t                 in_buf[IN_SIZE];
-};
+} usb_conn_t;
 
 /* ---- Descriptors and identification ---------------------------------- */
 
@@ -189,26 +251,15 @@ static void string_descriptor(libusb_device_handle *h, uint8_t index, char *out,
 static int request_device_id(libusb_device_handle *h, const usb_printer_t *p, char *out,
                              size_t size)
 {
-  unsigned char raw[DEVICE_ID_MAX];
+  unsigned char raw[FP_DEVICE_ID_MAX];
   int           n = libusb_control_transfer(
     h, LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE,
     PRINTER_GET_DEVICE_ID, (uint16_t)p->config_index,
     (uint16_t)(p->iface << 8 | p->altset), raw, sizeof(raw) - 1, CONTROL_TIMEOUT_MS);
-  size_t len;
 
   if (n < 2)
     return n == LIBUSB_ERROR_NO_DEVICE ? FP_ERROR_DEVICE_GONE : FP_ERROR_IO;
-  len = (size_t)raw[0] << 8 | raw[1];                /* big-endian, counting itself */
-  if (len < 2 || len > (size_t)n)
-    len = (size_t)raw[1] << 8 | raw[0];              /* some devices send it little-endian */
-  if (len < 2 || len > (size_t)n)
-    len = (size_t)n;
-  len -= 2;
-  if (len >= size)
-    len = size - 1;
-  memcpy(out, raw + 2, len);
-  out[len] = '\0';
-  return FP_OK;
+  return fp_device_id_decode(raw, (size_t)n, out, size);
 }
 
 /*
@@ -347,7 +398,7 @@ static void usb_list(void)
 /* libusb added a descriptor to watch: add it to the epoll set. */
 static void LIBUSB_CALL pollfd_added(int fd, short events, void *user_data)
 {
-  fp_conn_t         *c = user_data;
+  usb_conn_t        *c = user_data;
   struct epoll_event ev = { .events = (events & POLLIN ? EPOLLIN : 0)
                                       | (events & POLLOUT ? EPOLLOUT : 0),
                             .data.fd = fd };
@@ -371,7 +422,7 @@ static void LIBUSB_CALL pollfd_added(int fd, short events, void *user_data)
 /* libusb stopped watching a descriptor. */
 static void LIBUSB_CALL pollfd_removed(int fd, void *user_data)
 {
-  fp_conn_t *c = user_data;
+  usb_conn_t *c = user_data;
 
   if (epoll_ctl(c->epoll_fd, EPOLL_CTL_DEL, fd, NULL) && (errno == ENOENT || errno == EPERM)
       && c->unwatchable > 0)
@@ -379,7 +430,7 @@ static void LIBUSB_CALL pollfd_removed(int fd, void *user_data)
 }
 
 /* Arm the timer to fire once after `ms` (0: as soon as possible). */
-static void arm_timer(fp_conn_t *c, int ms)
+static void arm_timer(usb_conn_t *c, int ms)
 {
   struct itimerspec t = { .it_value = { .tv_sec = ms / 1000,
                                         .tv_nsec = ms % 1000 * 1000000L + (ms ? 0 : 1) } };
@@ -388,7 +439,7 @@ static void arm_timer(fp_conn_t *c, int ms)
 }
 
 /* Set the timer for the next duty: a read retry, or polling what epoll cannot watch. */
-static void rearm(fp_conn_t *c)
+static void rearm(usb_conn_t *c)
 {
   int ms = -1;
 
@@ -409,14 +460,14 @@ static void rearm(fp_conn_t *c)
 }
 
 /* Ask for the back channel again after a pause. */
-static void retry_in_later(fp_conn_t *c)
+static void retry_in_later(usb_conn_t *c)
 {
   c->in_retry = true;
   c->in_retry_at = fp_monotonic_ms() + IN_RETRY_MS;
 }
 
 /* Submit the back-channel read. */
-static void submit_in(fp_conn_t *c)
+static void submit_in(usb_conn_t *c)
 {
   int rc;
 
@@ -434,7 +485,7 @@ static void submit_in(fp_conn_t *c)
 }
 
 /* Run libusb's event handling for up to `timeout_ms` (0: what is ready now); timer duties. */
-static void usb_events(fp_conn_t *c, int timeout_ms)
+static void usb_events(usb_conn_t *c, int timeout_ms)
 {
   struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = timeout_ms % 1000 * 1000 };
   uint64_t       expirations;
@@ -453,7 +504,7 @@ static void usb_events(fp_conn_t *c, int timeout_ms)
 /* A bulk OUT transfer finished: its result waits for the next write. */
 static void LIBUSB_CALL out_finished(struct libusb_transfer *t)
 {
-  fp_conn_t *c = t->user_data;
+  usb_conn_t *c = t->user_data;
 
   c->out_busy = false;
   c->out_done = true;
@@ -464,7 +515,7 @@ static void LIBUSB_CALL out_finished(struct libusb_transfer *t)
 /* The back-channel read finished: keep its data, or retry later. */
 static void LIBUSB_CALL in_finished(struct libusb_transfer *t)
 {
-  fp_conn_t *c = t->user_data;
+  usb_conn_t *c = t->user_data;
 
   c->in_busy = false;
   switch (t->status)
@@ -491,17 +542,17 @@ static void LIBUSB_CALL in_finished(struct libusb_transfer *t)
 
 typedef struct match_s
 {
-  const fp_options_t   *opts;
+  const usb_address_t  *address;
   libusb_device_handle *handle; /* out: the matching device, open */
   usb_printer_t         printer;
   bool                  busy;   /* a match existed but could not be opened */
 } match_t;
 
 /* true when the open device is the printer the URI names. */
-static bool matches(const usb_printer_t *p, const fp_options_t *o)
+static bool matches(const usb_printer_t *p, const usb_address_t *a)
 {
-  return !strcasecmp(p->make, o->usb_make) && !strcasecmp(p->model, o->usb_model)
-         && (!o->usb_serial[0] || !strcmp(p->serial, o->usb_serial));
+  return !strcasecmp(p->make, a->make) && !strcasecmp(p->model, a->model)
+         && (!a->serial[0] || !strcmp(p->serial, a->serial));
 }
 
 /* each_printer() visitor: open the device and keep it when it is the one wanted. */
@@ -517,7 +568,7 @@ static bool match_printer(libusb_device *dev, usb_printer_t *p, void *arg)
     return false;
   }
   identify(h, p, false);
-  if (!matches(p, m->opts))
+  if (!matches(p, m->address))
   {
     libusb_close(h);
     return false;
@@ -528,7 +579,7 @@ static bool match_printer(libusb_device *dev, usb_printer_t *p, void *arg)
 }
 
 /* Detach usblp, select the configuration and setting, claim the interface. */
-static int claim(fp_conn_t *c, char *message, size_t size)
+static int claim(usb_conn_t *c, char *message, size_t size)
 {
   usb_printer_t *p = &c->printer;
   int            current = 0, rc;
@@ -565,7 +616,7 @@ static int claim(fp_conn_t *c, char *message, size_t size)
 }
 
 /* The epoll set over libusb's descriptors and the timer. */
-static int watch_events(fp_conn_t *c)
+static int watch_events(usb_conn_t *c)
 {
   const struct libusb_pollfd **fds;
   struct epoll_event           ev = { .events = EPOLLIN };
@@ -586,7 +637,7 @@ static int watch_events(fp_conn_t *c)
 }
 
 /* Allocate the transfers; start reading the back channel of a bidirectional printer. */
-static int start_transfers(fp_conn_t *c)
+static int start_transfers(usb_conn_t *c)
 {
   if (!(c->out = libusb_alloc_transfer(0)))
     return FP_ERROR_NO_MEMORY;
@@ -601,18 +652,21 @@ static int start_transfers(fp_conn_t *c)
   return FP_OK;
 }
 
-static void usb_close(fp_conn_t *c);
+static void usb_close(fp_conn_t *conn);
 
 /* Find the printer the URI names and claim it; FP_ERROR_IO while it is not plugged in. */
 static int usb_open(const fp_options_t *o, int cancel_fd, int attempt_ms, fp_conn_t **conn,
                     char *message, size_t size)
 {
-  match_t    m = { .opts = o };
-  fp_conn_t *c;
-  int        status;
+  const usb_address_t *a = o->address;
+  match_t              m = { .address = a };
+  fp_conn_t           *made;
+  usb_conn_t          *c;
+  int                  status;
 
-  if (!(c = calloc(1, sizeof(*c))))
+  if (!(made = fp_conn_new(sizeof(*c))))
     return FP_ERROR_NO_MEMORY;
+  c = fp_conn_state(made);
   c->epoll_fd = c->timer_fd = -1;
   c->slice_ms = o->timeout_ms / 2 < OUT_SLICE_MS ? o->timeout_ms / 2 : OUT_SLICE_MS;
   if (c->slice_ms < 50)
@@ -620,17 +674,16 @@ static int usb_open(const fp_options_t *o, int cancel_fd, int attempt_ms, fp_con
   message[0] = '\0';
   if (libusb_init(&c->ctx))
   {
-    free(c);
+    fp_conn_free(made);
     snprintf(message, size, "cannot initialize libusb");
     return FP_ERROR_IO;
   }
   if (!each_printer(c->ctx, match_printer, &m))
   {
     libusb_exit(c->ctx);
-    free(c);
-    snprintf(message, size, "%s %s%s%s is %s", o->usb_make, o->usb_model,
-             o->usb_serial[0] ? " serial " : "", o->usb_serial,
-             m.busy ? "not accessible" : "not connected");
+    fp_conn_free(made);
+    snprintf(message, size, "%s %s%s%s is %s", a->make, a->model, a->serial[0] ? " serial " : "",
+             a->serial, m.busy ? "not accessible" : "not connected");
     return m.busy ? FP_ERROR_BUSY : FP_ERROR_IO;
   }
   c->handle = m.handle;
@@ -642,21 +695,21 @@ static int usb_open(const fp_options_t *o, int cancel_fd, int attempt_ms, fp_con
     snprintf(message, size, "cannot watch the USB device: %s", strerror(errno));
   if (status)
   {
-    usb_close(c);
+    usb_close(made);
     return status;
   }
   fp_log("DEBUG", "flushprinter: USB %s %s serial \"%s\", interface %d.%d protocol %d, "
          "OUT 0x%02x, IN 0x%02x%s", c->printer.make, c->printer.model, c->printer.serial,
          c->printer.iface, c->printer.altset, c->printer.protocol, c->printer.ep_out,
          c->printer.ep_in, c->detached ? ", usblp detached" : "");
-  *conn = c;
+  *conn = made;
   return FP_OK;
 }
 
 /* ---- Data ------------------------------------------------------------------ */
 
 /* Take the result of a finished bulk OUT transfer: the bytes it delivered. */
-static int collect_out(fp_conn_t *c, size_t *accepted)
+static int collect_out(usb_conn_t *c, size_t *accepted)
 {
   struct libusb_transfer *t = c->out;
 
@@ -682,7 +735,7 @@ static int collect_out(fp_conn_t *c, size_t *accepted)
 }
 
 /* Start a bulk OUT transfer of the first bytes of `buf`. */
-static int submit_out(fp_conn_t *c, const uint8_t *buf, size_t len)
+static int submit_out(usb_conn_t *c, const uint8_t *buf, size_t len)
 {
   int rc;
 
@@ -706,15 +759,16 @@ static int submit_out(fp_conn_t *c, const uint8_t *buf, size_t len)
   return FP_ERROR_IO;
 }
 
-static int usb_cancel_write(fp_conn_t *c, size_t *accepted);
+static int usb_cancel_write(fp_conn_t *conn, size_t *accepted);
 
 /*
  * Report what the device took of the bytes offered last time (the caller
  * offers the unaccepted bytes again), then start on the rest.
  */
-static int usb_write(fp_conn_t *c, const uint8_t *buf, size_t len, size_t *accepted)
+static int usb_write(fp_conn_t *conn, const uint8_t *buf, size_t len, size_t *accepted)
 {
-  int status = FP_OK;
+  usb_conn_t *c = fp_conn_state(conn);
+  int         status = FP_OK;
 
   *accepted = 0;
   if (c->broken)
@@ -726,7 +780,7 @@ static int usb_write(fp_conn_t *c, const uint8_t *buf, size_t len, size_t *accep
   if (c->gone && c->out_busy)
   {
     /* Gone with data in flight: count what it delivered before failing. */
-    int stopped = usb_cancel_write(c, accepted);
+    int stopped = usb_cancel_write(conn, accepted);
 
     return stopped ? stopped : FP_ERROR_DEVICE_GONE;
   }
@@ -752,9 +806,10 @@ static int usb_write(fp_conn_t *c, const uint8_t *buf, size_t len, size_t *accep
 }
 
 /* Stop the transfer in flight; `*accepted` gets the bytes it delivered. */
-static int usb_cancel_write(fp_conn_t *c, size_t *accepted)
+static int usb_cancel_write(fp_conn_t *conn, size_t *accepted)
 {
-  int64_t deadline = fp_monotonic_ms() + CANCEL_WAIT_MS;
+  usb_conn_t *c = fp_conn_state(conn);
+  int64_t     deadline = fp_monotonic_ms() + CANCEL_WAIT_MS;
 
   *accepted = 0;
   if (c->out_busy)
@@ -773,8 +828,10 @@ static int usb_cancel_write(fp_conn_t *c, size_t *accepted)
 }
 
 /* Back-channel data received so far; resubmits the read once it is consumed. */
-static int usb_read(fp_conn_t *c, uint8_t *buf, size_t len, size_t *got)
+static int usb_read(fp_conn_t *conn, uint8_t *buf, size_t len, size_t *got)
 {
+  usb_conn_t *c = fp_conn_state(conn);
+
   *got = 0;
   usb_events(c, 0);
   if (c->in_len > c->in_off)
@@ -795,33 +852,42 @@ static int usb_read(fp_conn_t *c, uint8_t *buf, size_t len, size_t *got)
 }
 
 /* true when the interface has a back channel. */
-static bool usb_bidirectional(fp_conn_t *c)
+static bool usb_bidirectional(fp_conn_t *conn)
 {
+  usb_conn_t *c = fp_conn_state(conn);
+
   return c->printer.ep_in != 0;
 }
 
 /* The epoll set: readable when libusb or the timer has something to do. */
-static int usb_poll_fd(fp_conn_t *c)
+static int usb_poll_fd(fp_conn_t *conn)
 {
+  usb_conn_t *c = fp_conn_state(conn);
+
   return c->epoll_fd;
 }
 
 /* A finished write is on the device already: nothing waits in between. */
-static int usb_drain(fp_conn_t *c, int stall_ms)
+static int usb_drain(fp_conn_t *conn, int stall_ms)
 {
+  usb_conn_t *c = fp_conn_state(conn);
+
   usb_events(c, 0);
   return c->gone ? FP_ERROR_DEVICE_GONE : FP_OK;
 }
 
 /* GET_DEVICE_ID, live from the device. */
-static int usb_device_id(fp_conn_t *c, char *buf, size_t size)
+static int usb_device_id(fp_conn_t *conn, char *buf, size_t size)
 {
+  usb_conn_t *c = fp_conn_state(conn);
+
   return request_device_id(c->handle, &c->printer, buf, size);
 }
 
 /* GET_PORT_STATUS as side-channel state bits. */
-static int usb_device_state(fp_conn_t *c, uint8_t *bits)
+static int usb_device_state(fp_conn_t *conn, uint8_t *bits)
 {
+  usb_conn_t   *c = fp_conn_state(conn);
   unsigned char port = 0;
   int           n = libusb_control_transfer(
     c->handle, LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE,
@@ -840,7 +906,7 @@ static int usb_device_state(fp_conn_t *c, uint8_t *bits)
 }
 
 /* Wait for the pending back-channel read to come back after a cancel; false if it does not. */
-static bool stop_reading(fp_conn_t *c)
+static bool stop_reading(usb_conn_t *c)
 {
   int64_t deadline = fp_monotonic_ms() + CANCEL_WAIT_MS;
 
@@ -858,13 +924,14 @@ static bool stop_reading(fp_conn_t *c)
  * host's data toggles back in step with the device's (else the next job's
  * first packet could be dropped).
  */
-static int usb_soft_reset(fp_conn_t *c)
+static int usb_soft_reset(fp_conn_t *conn)
 {
   static const uint8_t types[] = {
     LIBUSB_ENDPOINT_OUT | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_OTHER,
     LIBUSB_ENDPOINT_OUT | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE
   };
-  int status = FP_ERROR_IO;
+  usb_conn_t *c = fp_conn_state(conn);
+  int         status = FP_ERROR_IO;
 
   if (!stop_reading(c))
     return FP_ERROR_IO;
@@ -898,13 +965,14 @@ static int usb_soft_reset(fp_conn_t *c)
   return status;
 }
 
-/* Cancel the pending read, release the interface, give it back to usblp, close. */
-static void usb_close(fp_conn_t *c)
+/*
+ * Cancel the pending read, release the interface, give it back to usblp,
+ * close; false (nothing released) when the transfers would not stop.
+ */
+static bool release(usb_conn_t *c)
 {
   int64_t deadline = fp_monotonic_ms() + CANCEL_WAIT_MS;
 
-  if (!c)
-    return;
   if (c->in_busy)
     libusb_cancel_transfer(c->in);
   if (c->out_busy)
@@ -915,7 +983,7 @@ static void usb_close(fp_conn_t *c)
   {
     /* The kernel still owns our buffers: leave everything to the process exit. */
     fp_log("DEBUG", "flushprinter: USB transfers did not stop; leaving the device as is");
-    return;
+    return false;
   }
   if (c->claimed)
     libusb_release_interface(c->handle, c->printer.iface);
@@ -932,11 +1000,25 @@ static void usb_close(fp_conn_t *c)
   if (c->timer_fd >= 0)
     close(c->timer_fd);
   libusb_exit(c->ctx);
-  free(c);
+  return true;
 }
+
+/* Release the device and free the connection (left to the process exit if transfers hang). */
+static void usb_close(fp_conn_t *conn)
+{
+  if (conn && release(fp_conn_state(conn)))
+    fp_conn_free(conn);
+}
+
+#endif /* HAVE_LIBUSB */
 
 const fp_transport_t fp_transport_usb = {
   .name = "usb",
+  .address_size = sizeof(usb_address_t),
+  .parse = usb_parse,
+  .option = usb_option,
+  .device_key = usb_device_key,
+#ifdef HAVE_LIBUSB
   .write_events = POLLIN,
   .list = usb_list,
   .open = usb_open,
@@ -950,4 +1032,5 @@ const fp_transport_t fp_transport_usb = {
   .device_state = usb_device_state,
   .soft_reset = usb_soft_reset,
   .close = usb_close,
+#endif
 };

@@ -1,12 +1,14 @@
 /*
- * What every transport shares: lookup and waiting writes.
+ * What every transport shares: the registry, the connection handle and
+ * waiting writes.
  */
 
 #include "config.h"
 #include "transport.h"
 
-#include <errno.h>
-#include <poll.h>
+#include <stdalign.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -14,11 +16,17 @@
 #include "flushprinter.h"
 #include "status.h"
 
+/* The registry: every transport (usb's URI is known even when libusb is not built in). */
+extern const fp_transport_t fp_transport_socket, fp_transport_file, fp_transport_usb;
 static const fp_transport_t *const transports[] = { &fp_transport_socket, &fp_transport_file,
-#ifdef HAVE_LIBUSB
-                                                    &fp_transport_usb,
-#endif
-                                                    NULL };
+                                                    &fp_transport_usb, NULL };
+
+/* An open connection: the transport's own state, aligned for any struct. */
+struct fp_conn_s
+{
+  size_t size;                                /* bytes of `state` */
+  alignas(max_align_t) unsigned char state[]; /* the transport's own struct */
+};
 
 /* All transports, NULL-terminated. */
 const fp_transport_t *const *fp_transport_list(void)
@@ -35,6 +43,28 @@ const fp_transport_t *fp_transport_find(const char *name)
   return NULL;
 }
 
+/* A connection holding `size` bytes of a transport's own state, zeroed. */
+fp_conn_t *fp_conn_new(size_t size)
+{
+  fp_conn_t *conn = calloc(1, sizeof(*conn) + size);
+
+  if (conn)
+    conn->size = size;
+  return conn;
+}
+
+/* The transport's own state in `conn`. */
+void *fp_conn_state(fp_conn_t *conn)
+{
+  return conn->state;
+}
+
+/* Free a connection made by fp_conn_new(). */
+void fp_conn_free(fp_conn_t *conn)
+{
+  free(conn);
+}
+
 /* Stop a write left in flight; `*accepted` gets the bytes of it the device took. */
 int fp_transport_cancel_write(const fp_transport_t *t, fp_conn_t *conn, size_t *accepted)
 {
@@ -46,29 +76,6 @@ int fp_transport_cancel_write(const fp_transport_t *t, fp_conn_t *conn, size_t *
 bool fp_transport_bidirectional(const fp_transport_t *t, fp_conn_t *conn)
 {
   return t->bidirectional ? conn && t->bidirectional(conn) : t->read != NULL;
-}
-
-/* poll() one descriptor for `events` and `cancel_fd` for input; 1 ready, 0 timeout, -1 canceled. */
-int fp_wait_fd(int fd, short events, int cancel_fd, int timeout_ms)
-{
-  struct pollfd pfd[2] = { { .fd = fd, .events = events }, { .fd = cancel_fd, .events = POLLIN } };
-  int64_t       deadline = fp_monotonic_ms() + timeout_ms;
-
-  for (;;)
-  {
-    int n = poll(pfd, cancel_fd >= 0 ? 2 : 1, timeout_ms < 0 ? -1 : fp_ms_until(deadline));
-
-    if (n < 0 && errno == EINTR)
-      continue; /* a SIGTERM also writes to cancel_fd: the next poll() sees it */
-    if (n < 0)
-      return 1; /* let the caller's next I/O report the error */
-    if (cancel_fd >= 0 && (pfd[1].revents & POLLIN))
-      return -1;
-    if (n > 0)
-      return 1;
-    if (timeout_ms >= 0 && fp_ms_until(deadline) == 0)
-      return 0;
-  }
 }
 
 /* Give up on a waiting write: count what the write in flight delivered, return `status`. */

@@ -1,9 +1,27 @@
 /*
- * The device connection, one file per transport (transport-socket.c,
- * transport-file.c, transport-usb.c).  Writes are non-blocking attempts that
- * report exactly the bytes the device (or its kernel queue, which delivers
- * them in order) accepted; fp_transport_write_all() adds waiting, stall
- * detection and cancellation on top, for every transport alike.
+ * The transports, one file each (transport-socket.c, transport-file.c,
+ * transport-usb.c), listed in one registry (transport.c).  A transport is a
+ * table of entry points in two parts:
+ *
+ * - Its URI, flushprinter+NAME:ADDRESS?OPTIONS.  options.c parses the
+ *   prefix, the scheme and the options every transport shares; the
+ *   transport parses ADDRESS and its own options (usb's serial=) into its
+ *   own address struct, which options.c allocates with `address_size`
+ *   bytes, zeroed, and keeps opaque (fp_options_t.address), and names the
+ *   device in the state store.
+ *
+ * - Its connection.  The session holds one opaque fp_conn_t; each
+ *   transport keeps its own connection struct in it (fp_conn_new() with its
+ *   size, fp_conn_state() to reach it), as libusb sizes each backend's
+ *   private state.
+ *
+ * Writes are non-blocking attempts that report exactly the bytes the device
+ * (or its kernel queue, which delivers them in order) accepted;
+ * fp_transport_write_all() adds waiting, stall detection and cancellation
+ * on top, for every transport alike.
+ *
+ * Adding a transport: one transport-NAME.c defining `fp_transport_NAME`,
+ * and a line for it in the registry.
  */
 
 #ifndef FP_TRANSPORT_H
@@ -14,12 +32,44 @@
 #include <stdint.h>
 
 #include "options.h"
+#include "wait.h" /* fp_wait_fd(), which every transport and the session use */
 
 typedef struct fp_conn_s fp_conn_t;   /* a transport's open connection */
 
 typedef struct fp_transport_s
 {
-  const char *name;   /* "socket", "file", "usb": the part after "flushprinter+" */
+  const char *name;   /* "socket", "file", "usb": the scheme after FP_URI_PREFIX */
+
+  /* ---- The URI ---- */
+
+  /* Bytes of the transport's address struct (fp_options_t.address). */
+  size_t address_size;
+
+  /*
+   * Parse ADDRESS, the `len` bytes after "flushprinter+NAME:" up to "?",
+   * into `address`; FP_ERROR_SYNTAX with a sentence in `message`.
+   */
+  int (*parse)(void *address, const char *text, size_t len, char *message, size_t size);
+
+  /*
+   * Apply query option `name`=`value` that is none of the shared ones:
+   * FP_OK, FP_ERROR_SYNTAX with a sentence in `message`, or
+   * FP_ERROR_NOT_SUPPORTED when it is not this transport's either (NULL:
+   * the transport has no options of its own).
+   */
+  int (*option)(void *address, const char *name, const char *value, char *message, size_t size);
+
+  /* The device's name in the state store, once every option is in (fp_options_device_key()). */
+  void (*device_key)(const void *address, char key[FP_DEVICE_KEY_MAX]);
+
+  /*
+   * Before the job starts: FP_ERROR_SYNTAX with a sentence in `message`
+   * when `address` can never name a printer, however long one waits (NULL:
+   * any address may come to).
+   */
+  int (*check)(const void *address, char *message, size_t size);
+
+  /* ---- The connection: NULL from here on when the transport is not in this build ---- */
 
   /* poll() events on poll_fd() that mean a write may progress: POLLOUT, or POLLIN for an event set. */
   short write_events;
@@ -82,15 +132,20 @@ typedef struct fp_transport_s
   void (*close)(fp_conn_t *conn);
 } fp_transport_t;
 
-extern const fp_transport_t fp_transport_socket;
-extern const fp_transport_t fp_transport_file;
-extern const fp_transport_t fp_transport_usb; /* when built with libusb-1.0 */
-
 /* The transport for `name` ("socket", ...), or NULL. */
 const fp_transport_t *fp_transport_find(const char *name);
 
 /* All transports, NULL-terminated. */
 const fp_transport_t *const *fp_transport_list(void);
+
+/* A connection holding `size` bytes of a transport's own state, zeroed; NULL without memory. */
+fp_conn_t *fp_conn_new(size_t size);
+
+/* The transport's own state in `conn`. */
+void *fp_conn_state(fp_conn_t *conn);
+
+/* Free a connection made by fp_conn_new() (what its state holds is the transport's to release). */
+void fp_conn_free(fp_conn_t *conn);
 
 /*
  * Write all of `buf`, waiting for the device.  Fails with FP_ERROR_TIMEOUT
@@ -105,8 +160,5 @@ int fp_transport_cancel_write(const fp_transport_t *t, fp_conn_t *conn, size_t *
 
 /* true when the connection has a back channel. */
 bool fp_transport_bidirectional(const fp_transport_t *t, fp_conn_t *conn);
-
-/* poll() one descriptor for `events` and `cancel_fd` for input; 1 ready, 0 timeout, -1 canceled. */
-int fp_wait_fd(int fd, short events, int cancel_fd, int timeout_ms);
 
 #endif /* FP_TRANSPORT_H */

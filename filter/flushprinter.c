@@ -31,11 +31,11 @@
 #include <cups/cups.h>
 #include <cups/ppd.h>
 
+#include "common.h"
 #include "flushprinter.h"
 
 #define FILTER_DEFAULT_RESET "escpos"
 #define FILTER_DEFAULT_IDLE  "2000"
-#define FILTER_MAX_IDLE_MS   3600000u /* one hour: longer is surely a typo */
 #define FILTER_CHUNK         32768
 #define FILTER_READ_FAILED   1 /* copy_input() result besides the fp_status_t values */
 
@@ -99,7 +99,7 @@ static bool read_ppd_settings(setting_t *reset, setting_t *idle, setting_t *wrap
   return ok;
 }
 
-/* Parse a quiet window in milliseconds: decimal digits, at most FILTER_MAX_IDLE_MS. */
+/* Parse a quiet window in milliseconds: decimal digits, at most FP_WAIT_LIMIT_MS. */
 static int parse_idle(const char *text, uint32_t *ms)
 {
   unsigned long value = 0;
@@ -112,7 +112,7 @@ static int parse_idle(const char *text, uint32_t *ms)
     if (*p < '0' || *p > '9')
       return -1;
     value = value * 10 + (unsigned long)(*p - '0');
-    if (value > FILTER_MAX_IDLE_MS)
+    if (value > FP_WAIT_LIMIT_MS)
       return -1;
   }
   *ms = (uint32_t)value;
@@ -133,7 +133,7 @@ static int parse_settings(const setting_t *reset, const setting_t *idle, filter_
   if (parse_idle(idle->value, &config->idle_ms) != 0)
   {
     fprintf(stderr, "ERROR: flushprinter: bad %s \"%s\": expected milliseconds from 0 to %u\n",
-            idle->origin, idle->value, FILTER_MAX_IDLE_MS);
+            idle->origin, idle->value, (unsigned)FP_WAIT_LIMIT_MS);
     return -1;
   }
   return 0;

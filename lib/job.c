@@ -28,11 +28,12 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "common.h"
 #include "sidechannel.h"
+#include "wait.h"
 
 #define JOB_DEFAULT_SIDE_FD    4
 #define JOB_DEFAULT_TIMEOUT_MS 30000
-#define JOB_URI_PREFIX         "flushprinter+"
 #define JOB_WAIT_SLICE_MS      250 /* longest wait before looking at the cancel flag again */
 
 /* FLUSH request and reply sizes (sidechannel.h). */
@@ -79,9 +80,8 @@ static int job_fail(fp_job_t *job, int status, const char *format, ...)
 /* Non-zero when `uri` (not NULL) uses one of flushprinter's schemes. */
 static int uri_is_ours(const char *uri)
 {
-  size_t prefix = strlen(JOB_URI_PREFIX);
-
-  return uri && !strncasecmp(uri, JOB_URI_PREFIX, prefix) && uri[prefix] != '\0';
+  return uri && !strncasecmp(uri, FP_URI_PREFIX, FP_URI_PREFIX_LEN)
+         && uri[FP_URI_PREFIX_LEN] != '\0';
 }
 
 /* Non-zero when DEVICE_URI (or `uri`) names a flushprinter backend. */
@@ -246,8 +246,6 @@ static void send_scope_leave(const send_scope_t *scope, int fd)
  */
 static int wait_writable(int fd, int64_t deadline, const sigset_t *mask)
 {
-  struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-  struct timespec slice;
   int wait_ms = JOB_WAIT_SLICE_MS;
 
   if (deadline)
@@ -259,11 +257,7 @@ static int wait_writable(int fd, int64_t deadline, const sigset_t *mask)
     if (left < wait_ms)
       wait_ms = left;
   }
-  slice.tv_sec = wait_ms / 1000;
-  slice.tv_nsec = (long)(wait_ms % 1000) * 1000000L;
-  if (ppoll(&pfd, 1, &slice, mask) < 0 && errno != EINTR)
-    return FP_ERROR_IO;
-  return FP_OK;
+  return fp_wait_once(fd, POLLOUT, -1, wait_ms, mask) == FP_WAIT_FAILED ? FP_ERROR_IO : FP_OK;
 }
 
 /*

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "device-id.h"
 #include "reset.h"
 
 #define ESC 0x1b
@@ -370,39 +371,7 @@ static span_t trim(const char *s, size_t len)
 /* The value of device ID field `key` or `alias` (case-insensitive); false when absent. */
 static bool id_field(const char *id, const char *key, const char *alias, span_t *value)
 {
-  for (const char *p = id; *p;)
-  {
-    size_t      len = strcspn(p, ";");
-    const char *colon = memchr(p, ':', len);
-
-    if (colon)
-    {
-      span_t k = trim(p, (size_t)(colon - p));
-
-      if ((k.len == strlen(key) && !strncasecmp(k.s, key, k.len))
-          || (k.len == strlen(alias) && !strncasecmp(k.s, alias, k.len)))
-      {
-        *value = trim(colon + 1, (size_t)(p + len - colon - 1));
-        return true;
-      }
-    }
-    p += len;
-    if (*p)
-      p++;
-  }
-  return false;
-}
-
-/* The value of device ID field `key` or `alias` into `out` ("" when absent). */
-void fp_device_id_field(const char *id, const char *key, const char *alias, char *out,
-                        size_t size)
-{
-  span_t value;
-
-  if (id_field(id, key, alias, &value))
-    snprintf(out, size, "%.*s", (int)value.len, value.s);
-  else if (size)
-    out[0] = '\0';
+  return fp_device_id_find(id, key, alias, &value->s, &value->len);
 }
 
 /* true when `needle` occurs in the span (case-insensitive). */

@@ -71,10 +71,6 @@ const char *fp_detect_ppd_driver(const fp_ppd_hints_t *hints, fp_detection_t *d)
  */
 const char *fp_detect_device_id(const char *device_id, fp_detection_t *d);
 
-/* The value of device ID field `key` or `alias` (e.g. "MFG", "MANUFACTURER") into `out`, "" when absent. */
-void fp_device_id_field(const char *device_id, const char *key, const char *alias, char *out,
-                        size_t size);
-
 /* From the first bytes of the job (at most FP_DETECT_SNIFF_MAX are looked at). */
 const char *fp_detect_stream(const uint8_t *data, size_t len, fp_detection_t *d);
 

@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "flushprinter.h"
+#include "wait.h"
 
 /* Total size of the message whose header starts `p`. */
 static size_t message_size(const uint8_t *p)
@@ -37,14 +38,12 @@ static int64_t deadline_after(int timeout_ms)
 /* Wait up to `timeout_ms` for `events` on `fd`; 1 when ready, 0 on timeout, <0 on error. */
 static int wait_fd(int fd, short events, int timeout_ms)
 {
-  struct pollfd pfd = {.fd = fd, .events = events};
-  int           n   = poll(&pfd, 1, timeout_ms);
-
-  if (n < 0)
-    return errno == EINTR ? 0 : FP_ERROR_IO;
-  if (n > 0 && (pfd.revents & POLLNVAL))
-    return FP_ERROR_IO;
-  return n > 0;
+  switch (fp_wait_once(fd, events, -1, timeout_ms, NULL))
+  {
+    case FP_WAIT_READY: return 1;
+    case FP_WAIT_FAILED: return FP_ERROR_IO; /* `fd` is not open */
+    default: return 0; /* the time passed, or a signal: the caller looks again */
+  }
 }
 
 /* Read what is available on non-blocking `fd` (does not wait). */

@@ -23,7 +23,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +33,7 @@
 #include "clock.h"
 #include "flushprinter.h"
 #include "text.h"
+#include "wait.h"
 
 #define SLOT_SIZE      512
 #define SLOT_COUNT     2
@@ -67,6 +67,10 @@ struct fp_store_s
   int  fd;                            /* the device's state file */
   bool locked;                        /* this handle holds the flock */
   bool dir_synced;                    /* the directory entry was fsync()ed */
+  bool known;                         /* newest is still true (only while locked) */
+  int  newest;                        /* slot of the newest valid record at the last */
+                                      /* read or write, -1 if none */
+  uint64_t newest_seq;                /* its sequence number */
   char key_field[KEY_FIELD_MAX + 1];  /* the key as records spell it */
   char path[PATH_MAX];                /* for messages */
 };
@@ -359,6 +363,17 @@ static int write_full(int fd, const uint8_t *buf, size_t len, off_t offset)
   return FP_OK;
 }
 
+/*
+ * Keep where the newest record is while this handle holds the lock: no one
+ * else writes the file meanwhile, so the next write need not read it again.
+ */
+static void remember(fp_store_t *store, int newest, uint64_t seq)
+{
+  store->known = store->locked;
+  store->newest = newest;
+  store->newest_seq = seq;
+}
+
 /* Read and decode both slots of the store's file. */
 static int scan_slots(fp_store_t *store, scan_t *scan)
 {
@@ -381,6 +396,7 @@ static int scan_slots(fp_store_t *store, scan_t *scan)
         && (scan->mine < 0 || r->seq > scan->records[scan->mine].seq))
       scan->mine = i;
   }
+  remember(store, scan->newest, scan->newest < 0 ? 0 : scan->records[scan->newest].seq);
   return FP_OK;
 }
 
@@ -577,18 +593,12 @@ int fp_store_open(const char *dir, const char *device_key, fp_store_t **store)
 /* Wait up to `wait_ms` for `cancel_fd` (if >= 0); FP_ERROR_CANCELED if it becomes readable. */
 static int wait_cancel(int cancel_fd, int wait_ms)
 {
-  struct pollfd pfd = {.fd = cancel_fd, .events = POLLIN};
-
-  if (cancel_fd < 0)
+  switch (fp_wait_once(-1, 0, cancel_fd, wait_ms, NULL))
   {
-    poll(NULL, 0, wait_ms);
-    return FP_OK;
+    case FP_WAIT_CANCELED: return FP_ERROR_CANCELED; /* readable, or at end of file */
+    case FP_WAIT_BAD_CANCEL: return FP_ERROR_INVALID_ARGUMENT;
+    default: return FP_OK; /* the time passed, or a signal: the caller tries the lock again */
   }
-  if (poll(&pfd, 1, wait_ms) <= 0)
-    return FP_OK; /* timeout or a signal: the caller tries the lock again */
-  if (pfd.revents & POLLNVAL)
-    return FP_ERROR_INVALID_ARGUMENT;
-  return FP_ERROR_CANCELED; /* readable, or at end of file */
 }
 
 /*
@@ -610,6 +620,7 @@ int fp_store_lock(fp_store_t *store, int cancel_fd, int timeout_ms)
     if (flock(store->fd, LOCK_EX | LOCK_NB) == 0)
     {
       store->locked = true;
+      store->known = false; /* others may have written before: read the file first */
       return FP_OK;
     }
     if (errno == EINTR)
@@ -637,6 +648,7 @@ void fp_store_unlock(fp_store_t *store)
   {
     flock(store->fd, LOCK_UN);
     store->locked = false;
+    store->known = false;
   }
 }
 
@@ -664,25 +676,45 @@ int fp_store_read(fp_store_t *store, fp_device_state_t *state)
   return FP_ERROR_STATE;
 }
 
-/* Write a record into the slot not holding the newest valid record; fsync() it when `durable`. */
+/*
+ * Write `record` into slot `index`: FP_OK, and it is the newest; or a
+ * failure that leaves the newest as it was (a torn write destroyed only
+ * slot `index`, the older one).
+ */
+static int write_slot(fp_store_t *store, const record_t *record, int index)
+{
+  uint8_t slot[SLOT_SIZE];
+  int     status;
+
+  if ((status = format_record(record, slot))
+      || (status = write_full(store->fd, slot, SLOT_SIZE, (off_t)index * SLOT_SIZE)))
+    return status;
+  remember(store, index, record->seq);
+  return FP_OK;
+}
+
+/*
+ * Write a record into the slot not holding the newest valid record (known
+ * from the last read or write under the lock, else read now); fsync() it
+ * when `durable`.
+ */
 int fp_store_write(fp_store_t *store, const fp_device_state_t *state, bool durable)
 {
   scan_t   scan;
   record_t record;
-  uint8_t  slot[SLOT_SIZE];
   int      index = 0, status;
 
   if (store == NULL || state == NULL)
     return FP_ERROR_INVALID_ARGUMENT;
-  if ((status = scan_slots(store, &scan)))
+  if (!store->known && (status = scan_slots(store, &scan)))
     return status;
 
   memset(&record, 0, sizeof(record));
   record.seq = 1;
-  if (scan.newest >= 0)
+  if (store->newest >= 0)
   {
-    index = 1 - scan.newest;
-    record.seq = scan.records[scan.newest].seq + 1;
+    index = 1 - store->newest;
+    record.seq = store->newest_seq + 1;
   }
   strcpy(record.key_field, store->key_field);
   record.state = *state;
@@ -690,14 +722,12 @@ int fp_store_write(fp_store_t *store, const fp_device_state_t *state, bool durab
   {
     /* Numbering exhausted (a forged record): start again at 1, then 2 over the old newest. */
     record.seq = 1;
-    if ((status = format_record(&record, slot))
-        || (status = write_full(store->fd, slot, SLOT_SIZE, (off_t)index * SLOT_SIZE)))
+    if ((status = write_slot(store, &record, index)))
       return status;
     record.seq = 2;
     index = 1 - index;
   }
-  if ((status = format_record(&record, slot))
-      || (status = write_full(store->fd, slot, SLOT_SIZE, (off_t)index * SLOT_SIZE)))
+  if ((status = write_slot(store, &record, index)))
     return status;
 
   if (durable)

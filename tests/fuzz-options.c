@@ -6,10 +6,11 @@
  * The properties:
  *   1. a parse fails with FP_ERROR_SYNTAX, a NUL-terminated message and
  *      nothing left to free, or succeeds with every option within its
- *      documented range: a known scheme, a non-empty host and a port from
- *      1 to 65535 (socket), an absolute path (file), a make and a model
- *      (usb), a reset buffer that its own spec parses to, a tracker, and a
- *      non-empty, NUL-terminated device key naming the scheme;
+ *      documented range: a transport of the registry with its address, a
+ *      reset buffer that its own spec parses to, a tracker, and a
+ *      non-empty, NUL-terminated device key naming the scheme and showing
+ *      the address (a port from 1 to 65535 after a host for socket, an
+ *      absolute path for file, a serial= for usb);
  *   2. parsing again, with a message buffer too short for most messages,
  *      gives the same options, or the same message cut short;
  *   3. no crash, leak or sanitizer report (the fuzzer's part).
@@ -18,6 +19,7 @@
 #define FUZZ_NAME "options"
 
 #include "../backend/options.h"
+#include "../backend/transport.h"
 #include "flushprinter.h"
 #include "reset.h"
 #include "fuzz-main.h"
@@ -38,6 +40,8 @@ static void check_failure(const fp_options_t *o, const char *message)
     fuzz_fail("a failed parse gave no message");
   if (o->reset || o->reset_len)
     fuzz_fail("a failed parse left a reset buffer behind (%s)", message);
+  if (o->address)
+    fuzz_fail("a failed parse left an address behind (%s)", message);
 }
 
 /* A millisecond option's range check. */
@@ -47,22 +51,38 @@ static void check_range(const char *name, int value, int min, int max)
     fuzz_fail("%s=%d is outside %d..%d", name, value, min, max);
 }
 
+/* A socket key that is not hashed ends in ":PORT" after a host, PORT from 1 to 65535. */
+static void check_socket_key(const char *key)
+{
+  const char *colon = strrchr(key, ':');
+  char       *end;
+  long        port;
+
+  if (strchr(key, '#'))
+    return; /* hashed: a host never holds '#' */
+  port = strtol(colon + 1, &end, 10);
+  if (colon <= key + strlen("socket://") || *end || port < 1 || port > 65535)
+    fuzz_fail("the socket device key '%s' does not end in a host and a port", key);
+  for (const char *k = key; *k; k++)
+    if (*k >= 'A' && *k <= 'Z')
+      fuzz_fail("the socket device key '%s' is not lower case", key);
+}
+
 /* The device key of a successful parse: bounded, terminated, naming the transport. */
 static void check_key(const fp_options_t *o)
 {
-  char prefix[32];
+  const char *name = o->transport->name;
+  char        prefix[32];
 
   if (!terminated(o->device_key, sizeof(o->device_key)) || !o->device_key[0])
     fuzz_fail("the device key is empty or not terminated");
-  snprintf(prefix, sizeof(prefix), "%s:", o->scheme);
+  snprintf(prefix, sizeof(prefix), "%s:%s", name, !strcmp(name, "file") ? "/" : "//");
   if (strncmp(o->device_key, prefix, strlen(prefix)))
     fuzz_fail("the device key '%s' does not start with '%s'", o->device_key, prefix);
-  if (!strcmp(o->scheme, "socket"))
-  {
-    for (const char *k = o->device_key; *k; k++)
-      if (*k >= 'A' && *k <= 'Z')
-        fuzz_fail("the socket device key '%s' is not lower case", o->device_key);
-  }
+  if (!strcmp(name, "socket"))
+    check_socket_key(o->device_key);
+  if (!strcmp(name, "usb") && !strchr(o->device_key, '#') && !strstr(o->device_key, "?serial="))
+    fuzz_fail("the usb device key '%s' has no serial=", o->device_key);
 }
 
 /* The reset of a successful parse: its own spec parses to the same bytes. */
@@ -92,29 +112,8 @@ static void check_reset(const fp_options_t *o)
 /* Property 1 on a successful parse. */
 static void check_success(const fp_options_t *o)
 {
-  if (!terminated(o->scheme, sizeof(o->scheme)) || !terminated(o->host, sizeof(o->host))
-      || !terminated(o->path, sizeof(o->path)) || !terminated(o->usb_make, sizeof(o->usb_make))
-      || !terminated(o->usb_model, sizeof(o->usb_model))
-      || !terminated(o->usb_serial, sizeof(o->usb_serial)))
-    fuzz_fail("a string option is not terminated");
-  if (!strcmp(o->scheme, "socket"))
-  {
-    if (!o->host[0])
-      fuzz_fail("a socket URI without a host was accepted");
-    check_range("port", o->port, 1, 65535);
-  }
-  else if (!strcmp(o->scheme, "file"))
-  {
-    if (o->path[0] != '/')
-      fuzz_fail("file path '%s' is not absolute", o->path);
-  }
-  else if (!strcmp(o->scheme, "usb"))
-  {
-    if (!o->usb_make[0] || !o->usb_model[0])
-      fuzz_fail("a usb URI without a make or a model was accepted");
-  }
-  else
-    fuzz_fail("unknown scheme '%s' accepted", o->scheme);
+  if (!o->transport || fp_transport_find(o->transport->name) != o->transport || !o->address)
+    fuzz_fail("a parse succeeded without a registered transport and its address");
   check_range("idle", o->idle_ms, 0, 3600000);
   check_range("grace", o->grace_ms, 0, 60000);
   check_range("timeout", o->timeout_ms, 100, 3600000);
@@ -130,9 +129,8 @@ static void check_success(const fp_options_t *o)
 /* Property 2: two successful parses of one URI hold the same options. */
 static void check_same(const fp_options_t *a, const fp_options_t *b)
 {
-  if (strcmp(a->scheme, b->scheme) || strcmp(a->host, b->host) || a->port != b->port
-      || strcmp(a->path, b->path) || strcmp(a->usb_make, b->usb_make)
-      || strcmp(a->usb_model, b->usb_model) || strcmp(a->usb_serial, b->usb_serial)
+  if (a->transport != b->transport
+      || memcmp(a->address, b->address, a->transport->address_size)
       || strcmp(a->reset_spec, b->reset_spec) || a->reset_len != b->reset_len
       || (a->reset_len && memcmp(a->reset, b->reset, a->reset_len))
       || a->reset_set != b->reset_set || a->language != b->language

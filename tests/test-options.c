@@ -1,5 +1,7 @@
 /*
- * Unit tests for the backend's device URI parser (backend/options.c).
+ * Unit tests for the backend's device URI parser (backend/options.c) and
+ * the transports' part of it, reached through the registry (transport.h):
+ * each scheme's address, its own options and its device key.
  */
 
 #include <check.h>
@@ -7,7 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "../backend/options.h"
+#include "../backend/transport.h"
 #include "check-main.h"
 #include "flushprinter.h"
 
@@ -38,9 +44,7 @@ START_TEST(socket_with_port_and_options)
   fp_options_t o = parse_ok("flushprinter+socket://Printer.local:9101/?reset=escpos&idle=2000"
                             "&grace=250&timeout=5000&contimeout=100&retries=2");
 
-  ck_assert_str_eq(o.scheme, "socket");
-  ck_assert_str_eq(o.host, "Printer.local");
-  ck_assert_int_eq(o.port, 9101);
+  ck_assert_str_eq(o.transport->name, "socket");
   ck_assert_int_eq(o.idle_ms, 2000);
   ck_assert_int_eq(o.grace_ms, 250);
   ck_assert_int_eq(o.timeout_ms, 5000);
@@ -60,7 +64,7 @@ START_TEST(socket_defaults)
 {
   fp_options_t o = parse_ok("flushprinter+socket://10.0.0.5");
 
-  ck_assert_int_eq(o.port, 9100);
+  ck_assert_str_eq(o.device_key, "socket://10.0.0.5:9100");
   ck_assert_uint_eq(o.reset_len, 0);
   ck_assert_str_eq(o.language->name, "none");
   ck_assert_int_eq(o.idle_ms, 1000);
@@ -103,8 +107,7 @@ START_TEST(socket_ipv6_literal)
 {
   fp_options_t o = parse_ok("flushprinter+socket://[::1]:9200/");
 
-  ck_assert_str_eq(o.host, "::1");
-  ck_assert_int_eq(o.port, 9200);
+  ck_assert_str_eq(o.device_key, "socket://::1:9200");
   fp_options_free(&o);
 
   /* joined presets: the tracker comes from the one that has a language */
@@ -119,13 +122,13 @@ START_TEST(file_paths)
 {
   fp_options_t o = parse_ok("flushprinter+file:/dev/usb/lp0?reset=hex:1b40&language=escpos");
 
-  ck_assert_str_eq(o.path, "/dev/usb/lp0");
+  ck_assert_str_eq(o.transport->name, "file");
   ck_assert_str_eq(o.device_key, "file:/dev/usb/lp0");
   ck_assert_uint_eq(o.reset_len, 2);
   fp_options_free(&o);
 
   o = parse_ok("flushprinter+file:///tmp/a%20b");
-  ck_assert_str_eq(o.path, "/tmp/a b");
+  ck_assert_str_eq(o.device_key, "file:/tmp/a b");
   fp_options_free(&o);
 }
 END_TEST
@@ -134,9 +137,7 @@ START_TEST(usb_uri)
 {
   fp_options_t o = parse_ok("flushprinter+usb://EPSON/TM-T20%20II?serial=X1&softreset=no");
 
-  ck_assert_str_eq(o.usb_make, "EPSON");
-  ck_assert_str_eq(o.usb_model, "TM-T20 II");
-  ck_assert_str_eq(o.usb_serial, "X1");
+  ck_assert_str_eq(o.transport->name, "usb");
   ck_assert_int_eq(o.soft_reset, 0);
   ck_assert_str_eq(o.device_key, "usb://EPSON/TM-T20 II?serial=X1");
   fp_options_free(&o);
@@ -165,7 +166,9 @@ END_TEST
 START_TEST(errors_name_the_culprit)
 {
   parse_bad("socket://h:9100/", "does not start with flushprinter+");
-  parse_bad("flushprinter+lpd://h/", "unknown scheme 'flushprinter+lpd'");
+  parse_bad("flushprinter+lpd://h/", "unknown scheme 'flushprinter+lpd' (use socket, file or usb)");
+  parse_bad("flushprinter+socket://h/?serial=X1", "unknown option 'serial'"); /* usb's only */
+  parse_bad("flushprinter+usb://A/B?colour=red", "unknown option 'colour'");
   parse_bad("flushprinter+socket://h/?colour=red", "unknown option 'colour'");
   parse_bad("flushprinter+socket://h/?idle=abc", "option 'idle' needs a whole number");
   parse_bad("flushprinter+socket://h/?idle=-5", "option 'idle'");
@@ -315,6 +318,111 @@ START_TEST(language_auto)
 }
 END_TEST
 
+/* Parse `text` as the address of transport `name` and give its device key; FP_OK expected. */
+static void address_key(const char *name, const char *text, char key[FP_DEVICE_KEY_MAX])
+{
+  const fp_transport_t *t = fp_transport_find(name);
+  void                 *address;
+  char                  message[256] = "";
+
+  ck_assert_ptr_nonnull(t);
+  ck_assert_ptr_nonnull(address = calloc(1, t->address_size));
+  ck_assert_msg(t->parse(address, text, strlen(text), message, sizeof(message)) == FP_OK,
+                "%s address '%s': %s", name, text, message);
+  t->device_key(address, key);
+  free(address);
+}
+
+/* Parse `text` as the address of transport `name`, expecting an error containing `needle`. */
+static void address_bad(const char *name, const char *text, const char *needle)
+{
+  const fp_transport_t *t = fp_transport_find(name);
+  void                 *address = calloc(1, t->address_size);
+  char                  message[256] = "";
+
+  ck_assert_int_eq(t->parse(address, text, strlen(text), message, sizeof(message)),
+                   FP_ERROR_SYNTAX);
+  ck_assert_msg(strstr(message, needle), "message for '%s' was '%s'", text, message);
+  free(address);
+}
+
+/* The registry holds the three schemes, found by name in any case; each parses its own address. */
+START_TEST(registry_and_addresses)
+{
+  const fp_transport_t *const *all = fp_transport_list();
+  char                         key[FP_DEVICE_KEY_MAX];
+
+  ck_assert_str_eq(all[0]->name, "socket");
+  ck_assert_str_eq(all[1]->name, "file");
+  ck_assert_str_eq(all[2]->name, "usb");
+  ck_assert_ptr_null(all[3]);
+  ck_assert_ptr_eq(fp_transport_find("USB"), all[2]);
+  ck_assert_ptr_null(fp_transport_find("lpd"));
+  for (int i = 0; all[i]; i++)
+    ck_assert(all[i]->address_size && all[i]->parse && all[i]->device_key);
+
+  /* The address alone: what follows "flushprinter+SCHEME:" up to '?'. */
+  address_key("socket", "//Printer.Local:9101/", key);
+  ck_assert_str_eq(key, "socket://printer.local:9101");
+  address_key("socket", "//[fe80::1%25eth0]", key);
+  ck_assert_str_eq(key, "socket://fe80::1%eth0:9100");
+  address_key("file", "/dev/usb/lp0", key);
+  ck_assert_str_eq(key, "file:/dev/usb/lp0");
+  address_key("usb", "//EPSON/TM%2FT20", key);
+  ck_assert_str_eq(key, "usb://EPSON/TM/T20?serial=");
+  address_bad("socket", "//h:99999/", "bad port");
+  address_bad("socket", "h", "bad host");
+  address_bad("file", "", "bad path");
+  address_bad("usb", "//EPSON/", "bad device");
+}
+END_TEST
+
+/* usb's own option, serial=: applied by the transport, refused by the others. */
+START_TEST(transport_options)
+{
+  const fp_transport_t *usb = fp_transport_find("usb");
+  void                 *address = calloc(1, usb->address_size);
+  char                  message[256] = "", key[FP_DEVICE_KEY_MAX], serial[200];
+
+  ck_assert_int_eq(usb->parse(address, "//A/B", 5, message, sizeof(message)), FP_OK);
+  ck_assert_int_eq(usb->option(address, "serial", "SN 1", message, sizeof(message)), FP_OK);
+  usb->device_key(address, key);
+  ck_assert_str_eq(key, "usb://A/B?serial=SN 1");
+  ck_assert_int_eq(usb->option(address, "idle", "5", message, sizeof(message)),
+                   FP_ERROR_NOT_SUPPORTED);
+  memset(serial, 's', sizeof(serial) - 1);
+  serial[sizeof(serial) - 1] = '\0';
+  ck_assert_int_eq(usb->option(address, "serial", serial, message, sizeof(message)),
+                   FP_ERROR_SYNTAX);
+  ck_assert_str_eq(message, "option 'serial' is too long");
+  free(address);
+  ck_assert_ptr_null(fp_transport_find("socket")->option);
+  ck_assert_ptr_null(fp_transport_find("file")->option);
+}
+END_TEST
+
+/* file's check: a directory never becomes a printer; a missing device may still appear. */
+START_TEST(file_check)
+{
+  char         dir[] = "/tmp/fp-options-XXXXXX", uri[64], message[256] = "";
+  fp_options_t o;
+
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  snprintf(uri, sizeof(uri), "flushprinter+file:%s", dir);
+  o = parse_ok(uri);
+  ck_assert_ptr_nonnull(o.transport->check);
+  ck_assert_int_eq(o.transport->check(o.address, message, sizeof(message)), FP_ERROR_SYNTAX);
+  ck_assert_ptr_nonnull(strstr(message, "is a directory, not a device"));
+  fp_options_free(&o);
+  snprintf(uri, sizeof(uri), "flushprinter+file:%s/lp0", dir);
+  o = parse_ok(uri);
+  ck_assert_int_eq(o.transport->check(o.address, message, sizeof(message)), FP_OK);
+  fp_options_free(&o);
+  ck_assert_ptr_null(o.address);
+  rmdir(dir);
+}
+END_TEST
+
 /* The options suite: parsing of every scheme, options, and error messages. */
 static Suite *options_suite(void)
 {
@@ -333,6 +441,9 @@ static Suite *options_suite(void)
   tcase_add_test(tc, valid_hosts);
   tcase_add_test(tc, empty_text_reset);
   tcase_add_test(tc, long_device_keys_stay_distinct);
+  tcase_add_test(tc, registry_and_addresses);
+  tcase_add_test(tc, transport_options);
+  tcase_add_test(tc, file_check);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -2,7 +2,9 @@
  * Unit tests for the per-device state store (lib/state.c): record round
  * trips, alternating slots, torn and corrupt records, key collisions, the
  * refusal of symbolic links and unsafe directories, and the device lock
- * (exclusion between handles and processes, timeout, cancel, crash).
+ * (exclusion between handles and processes, timeout, cancel, crash), and
+ * the cost of a journal write under the lock (one pwrite(), counted by the
+ * pread()/pwrite() wrappers below).
  */
 
 #include <check.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +29,31 @@
 
 #define SLOT_SIZE 512
 #define KEY       "socket://127.0.0.1:9100"
+
+/* pread() and pwrite() calls of this process while `counting` is set. */
+static bool counting;
+static int  preads, pwrites;
+
+/* pread(), counted: the store's calls land here instead of in the C library. */
+ssize_t pread(int fd, void *buf, size_t len, off_t offset)
+{
+  preads += counting;
+  return syscall(SYS_pread64, fd, buf, len, offset);
+}
+
+/* pwrite(), counted likewise. */
+ssize_t pwrite(int fd, const void *buf, size_t len, off_t offset)
+{
+  pwrites += counting;
+  return syscall(SYS_pwrite64, fd, buf, len, offset);
+}
+
+/* Start counting pread() and pwrite() calls from zero. */
+static void count_io(void)
+{
+  preads = pwrites = 0;
+  counting = true;
+}
 
 /* Root of every test's directories, made by main() and removed by it. */
 static char root[PATH_MAX];
@@ -607,6 +635,75 @@ START_TEST(test_alternating_slots)
 }
 END_TEST
 
+/*
+ * Under the lock the store remembers where the newest record is: after the
+ * first read, each journal write is one pwrite() and no read, into the
+ * older slot with the next sequence number.  Without the lock (another
+ * writer could have written) each write reads both slots first.
+ */
+START_TEST(test_locked_write_is_one_pwrite)
+{
+  fp_store_t       *store = open_store(dir, KEY);
+  fp_device_state_t in = sample_state(1), out;
+
+  ck_assert_int_eq(fp_store_write(store, &in, false), FP_OK); /* unlocked: slot 0, seq 1 */
+  ck_assert_int_eq(fp_store_lock(store, -1, 0), FP_OK);
+  ck_assert_int_eq(fp_store_read(store, &out), FP_OK);
+  count_io();
+  for (int job = 2; job <= 101; job++)
+  {
+    in = sample_state(job);
+    ck_assert_int_eq(fp_store_write(store, &in, job % 10 == 0), FP_OK);
+  }
+  counting = false;
+  ck_assert_int_eq(pwrites, 100);
+  ck_assert_int_eq(preads, 0);
+  ck_assert_uint_eq(slot_seq(store, 0), 101); /* the slots still alternate */
+  ck_assert_uint_eq(slot_seq(store, 1), 100);
+  ck_assert_int_eq(fp_store_read(store, &out), FP_OK);
+  assert_state_eq(&out, &in);
+
+  /* The first write after taking the lock reads first, as does every unlocked one. */
+  fp_store_unlock(store);
+  count_io();
+  ck_assert_int_eq(fp_store_write(store, &in, false), FP_OK);
+  ck_assert_int_eq(fp_store_write(store, &in, false), FP_OK);
+  ck_assert_int_eq(fp_store_lock(store, -1, 0), FP_OK);
+  ck_assert_int_eq(fp_store_write(store, &in, false), FP_OK);
+  ck_assert_int_eq(fp_store_write(store, &in, false), FP_OK);
+  counting = false;
+  ck_assert_int_eq(pwrites, 4);
+  ck_assert_int_eq(preads, 3);
+  ck_assert_uint_eq(slot_seq(store, 0), 105);
+  fp_store_close(store);
+}
+END_TEST
+
+/* What a handle remembers dies with its lock: another writer in between is seen. */
+START_TEST(test_relock_reads_again)
+{
+  fp_store_t       *a = open_store(dir, KEY), *b = open_store(dir, KEY);
+  fp_device_state_t in = sample_state(1), out;
+
+  ck_assert_int_eq(fp_store_lock(a, -1, 0), FP_OK);
+  ck_assert_int_eq(fp_store_write(a, &in, false), FP_OK); /* slot 0, seq 1 */
+  fp_store_unlock(a);
+  ck_assert_int_eq(fp_store_lock(b, -1, 0), FP_OK);
+  in = sample_state(2);
+  ck_assert_int_eq(fp_store_write(b, &in, false), FP_OK); /* slot 1, seq 2 */
+  fp_store_unlock(b);
+  ck_assert_int_eq(fp_store_lock(a, -1, 0), FP_OK);
+  in = sample_state(3);
+  ck_assert_int_eq(fp_store_write(a, &in, false), FP_OK); /* slot 0, seq 3: not over b's */
+  ck_assert_uint_eq(slot_seq(a, 0), 3);
+  ck_assert_uint_eq(slot_seq(a, 1), 2);
+  ck_assert_int_eq(fp_store_read(b, &out), FP_OK);
+  assert_state_eq(&out, &in);
+  fp_store_close(a);
+  fp_store_close(b);
+}
+END_TEST
+
 /* A torn or altered newest record falls back to the older one, which the next write keeps. */
 START_TEST(test_torn_write)
 {
@@ -910,6 +1007,8 @@ static Suite *state_suite(void)
   tcase_add_test(records, test_implausible_and_refused);
   tcase_add_test(records, test_alternating_slots);
   tcase_add_test(records, test_torn_write);
+  tcase_add_test(records, test_locked_write_is_one_pwrite);
+  tcase_add_test(records, test_relock_reads_again);
   tcase_add_test(records, test_both_corrupt);
   tcase_add_test(records, test_key_mismatch);
   tcase_add_test(records, test_numbers_out_of_range);
