@@ -284,7 +284,7 @@ START_TEST(macro_definition)
   tt_expect_suffix(&open_text, 5, (bytes_t)B(""), 0, 0, (bytes_t)B("\x1b&f1X"));
   tt_expect_suffix(&open_row, open_row.len, (bytes_t)B(""), 2, 0, (bytes_t)B("\x1b&f1X"));
   tt_expect_suffix(&open_combined, open_combined.len, (bytes_t)B(""), 20, 0,
-                   (bytes_t)B("@\x1b&f1X"));
+                   (bytes_t)B("\0\x1b&f1X"));
   tt_expect_suffix(&open_stop, open_stop.len, (bytes_t)B("@"), 0, 0, (bytes_t)B("\x1b&f1X"));
   tt_expect_idle(&(bytes_t)B("\x1b&f0x1X"), 8); /* combined: started, then stopped */
   /* ESC E does not end a definition */

@@ -345,10 +345,11 @@ GS_FOREIGN = ["pxlmono", "pxlcolor", "lj5mono", "escpage", "lp8000", "bj10e", "i
 
 # ---------------------------------------------------------------- storing modes
 
-def in_mode(base, wrap):
-    """A maker for `base`'s stream (a Stream) stored in a printer mode:
+def in_mode(key, wrap):
+    """A maker for the driver stream called `key` stored in a printer mode:
     `wrap`(bytes) returns the stream inside a form, macro or stored format."""
     def make(workdir):
+        base = next(s for s in DRIVER_STREAMS if s.key == key)
         return wrap(base.make(workdir))
     return make
 
@@ -448,12 +449,12 @@ GS_STREAMS = [gs(language, device) for language, devices in sorted(GS_CUT_DEVICE
 # Driver output stored in a printer mode (a form, a macro, a stored format):
 # a cut there must also leave the mode.
 MODE_STREAMS = [
-    Stream("epl", "form", in_mode(DRIVER_STREAMS[2], epl_form), "rastertolabel zebraep2 in FS/FE"),
-    Stream("escpos", "macro", in_mode(DRIVER_STREAMS[0], escpos_macro),
+    Stream("epl", "form", in_mode("epl-zebraep2", epl_form), "rastertolabel zebraep2 in FS/FE"),
+    Stream("escpos", "macro", in_mode("escpos-receipt", escpos_macro),
            "raster ESC/POS in GS : macro"),
-    Stream("pcl", "macro", in_mode(DRIVER_STREAMS[9], pcl_macro),
+    Stream("pcl", "macro", in_mode("pcl-laserjet", pcl_macro),
            "rastertohp laserjet in ESC&f0X macro"),
-    Stream("zpl", "stored", in_mode(DRIVER_STREAMS[1], zpl_stored),
+    Stream("zpl", "stored", in_mode("zpl-zebra", zpl_stored),
            "rastertolabel zebra as ^DF formats"),
 ]
 STREAMS = DRIVER_STREAMS + GS_STREAMS + MODE_STREAMS
