@@ -109,6 +109,15 @@ fp_stream_end_t fp_stream_run(fp_session_t *s, bool until_data, int *failure)
 {
   int64_t stall_deadline = 0;
 
+  /*
+   * Data buffered before this call (the first bytes, read before detection)
+   * is offered at once: a transport whose descriptor wakes poll() only for
+   * transfers in flight (USB on a timer) would otherwise wait for nothing.
+   */
+  if (!until_data && s->buf_len > s->buf_off && !fp_session_canceled(s)
+      && (*failure = push_buffer(s)))
+    return FP_STREAM_FAILED;
+
   for (;;)
   {
     struct pollfd pfd[4];
