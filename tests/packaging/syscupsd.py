@@ -11,15 +11,17 @@ tests/packaging/system-cupsd.sh does that.
 Usage (FP_BUILDDIR names a directory holding tests/fp-emulator):
   python3 syscupsd.py cancel             the project's scenario on the system
                                          cupsd: print, cancel mid-job, print
-  python3 syscupsd.py print QUEUE TEXT   print a receipt titled TEXT on QUEUE
-                                 [LOG]   and wait until it completed (and, with
-                                         LOG, the emulator's event log, until
-                                         the printer printed it)
+  python3 syscupsd.py submit QUEUE TEXT [ROWS]
+                                         lp a receipt titled TEXT (ROWS raster
+                                         rows) on QUEUE; prints the job id
+  python3 syscupsd.py wait JOB TEXT LOG  wait until job JOB completed and the
+                                         emulator whose event log is LOG
+                                         printed it whole
+  python3 syscupsd.py print QUEUE TEXT LOG   submit, then wait
 """
 
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -125,31 +127,38 @@ def cancel_scenario():
     return 0 if good else 1
 
 
-def print_receipt(queue, text, log=None):
-    """lp a short receipt on `queue` and wait until the emulator printed `text`."""
-    cups = SystemCupsd()
+def submit(queue, text, rows=8):
+    """lp a receipt titled `text` (BEGIN text ... END text) on `queue`; the job id."""
     with tempfile.NamedTemporaryFile(suffix=".bin") as f:
-        f.write(fptest.receipt(text, rows=8))
+        f.write(fptest.receipt(text, rows=rows))
         f.flush()
-        job = cups.submit(queue, f.name)
-        state = cups.wait_job(job, timeout=60)
+        return SystemCupsd().submit(queue, f.name)
+
+
+def wait(job, text, log, timeout=120):
+    """Wait until job `job` is done and, if it completed, until the printer whose
+    event log is `log` printed its last line; True if both."""
+    state = SystemCupsd().wait_job(job, timeout=timeout)
     printed = False
-    if log:
-        end = time.time() + 10
-        while time.time() < end and not printed:
-            with open(log) as f:
-                printed = ('text="BEGIN %s"' % text) in f.read()
-            time.sleep(0.05)
-    ok = state == "completed" and (printed or not log)
-    return check(ok, "job %d on %s: %s%s" % (job, queue, state,
-                                             ", the printer printed %r" % text if printed else ""))
+    end = time.time() + 10
+    while state == "completed" and time.time() < end and not printed:
+        with open(log) as f:
+            printed = ('text="END %s"' % text) in f.read()
+        time.sleep(0.05)
+    return check(state == "completed" and printed, "job %d: %s%s" % (
+        job, state, ", the printer printed %r whole" % text if printed else ""))
 
 
 def main(argv):
     if argv[1:2] == ["cancel"]:
         return cancel_scenario()
-    if argv[1:2] == ["print"] and len(argv) in (4, 5):
-        return 0 if print_receipt(argv[2], argv[3], argv[4] if len(argv) > 4 else None) else 1
+    if argv[1:2] == ["submit"] and len(argv) in (4, 5):
+        print(submit(argv[2], argv[3], int(argv[4]) if len(argv) > 4 else 8))
+        return 0
+    if argv[1:2] == ["wait"] and len(argv) == 5:
+        return 0 if wait(int(argv[2]), argv[3], argv[4]) else 1
+    if argv[1:2] == ["print"] and len(argv) == 5:
+        return 0 if wait(submit(argv[2], argv[3]), argv[3], argv[4]) else 1
     print(__doc__)
     return 2
 

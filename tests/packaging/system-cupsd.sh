@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced (bash): start the system cupsd if it is not running, and stop it
 # again afterwards only if this script started it.
 #
@@ -13,12 +14,13 @@ FP_CUPSD_SOCKET=/run/cups/cups.sock
 FP_CUPSD_STARTED=        # "systemd", or the pid of the cupsd we started
 FP_CUPSD_LOG=${FP_CUPSD_LOG:-/tmp/flushprinter-system-cupsd.log}
 
+# (lpstat -r exits 0 either way: read what it says)
 system_cupsd_answers() {
-  env -u CUPS_SERVER lpstat -h "$FP_CUPSD_SOCKET" -r >/dev/null 2>&1
+  [ "$(env -u CUPS_SERVER LC_ALL=C lpstat -h "$FP_CUPSD_SOCKET" -r 2>/dev/null)" = "scheduler is running" ]
 }
 
 system_cupsd_start() {
-  local i
+
   if system_cupsd_answers; then
     echo "system cupsd: already running, left as it is"
     return 0
@@ -30,7 +32,7 @@ system_cupsd_start() {
     /usr/sbin/cupsd -f </dev/null >"$FP_CUPSD_LOG" 2>&1 &
     FP_CUPSD_STARTED=$!
   fi
-  for i in $(seq 1 200); do
+  for _ in $(seq 1 200); do
     system_cupsd_answers && { echo "system cupsd: started ($FP_CUPSD_STARTED)"; return 0; }
     if [ "$FP_CUPSD_STARTED" != systemd ] && ! kill -0 "$FP_CUPSD_STARTED" 2>/dev/null; then
       echo "system cupsd: exited at start:"; cat "$FP_CUPSD_LOG"; FP_CUPSD_STARTED=
@@ -44,13 +46,12 @@ system_cupsd_start() {
 }
 
 system_cupsd_stop() {
-  local i
   case $FP_CUPSD_STARTED in
     '') return 0 ;;
     systemd) systemctl stop cups.service cups.socket cups.path 2>/dev/null || true ;;
     *)
       kill -TERM "$FP_CUPSD_STARTED" 2>/dev/null || true
-      for i in $(seq 1 300); do
+      for _ in $(seq 1 300); do
         kill -0 "$FP_CUPSD_STARTED" 2>/dev/null || break
         sleep 0.1
       done
