@@ -101,7 +101,8 @@ check "flushprinter $(version flushprinter) installed" [ "$(status flushprinter)
 check "backend: root's, mode 0700, one file linked as +socket, +file, +usb" backend_ok
 check "state directory $statedir: root:root 0700" statedir_ok
 check "lpinfo -v lists flushprinter+socket" lists_scheme
-check "lpadmin a raw queue on $uri" lp_env lpadmin -p "$queue" -E -v "$uri" -m raw
+# (lpadmin says on stderr that raw queues are deprecated)
+check "lpadmin a raw queue on $uri" lp_env lpadmin -p "$queue" -E -v "$uri" -m raw 2>>"$work/lpadmin.log"
 check "the queue prints" prints INSTALLED
 check "the backend keeps its state in $statedir" [ "$(state_files)" -ge 1 ]
 inode=$(stat -c %i "$statedir")
@@ -116,11 +117,16 @@ check "the queue prints" prints REINSTALLED
 echo "== upgrade to $(basename "$(ls "$v2"/flushprinter_*.deb)"), a job printing meanwhile"
 old=$(version flushprinter)
 job=$(py submit "$queue" DURING-UPGRADE 20000) || job=
+apt_started=$(date +%s.%N)
 # shellcheck disable=SC2046
 check "apt-get install ./V2 debs while job $job prints" apt install -y -q --no-install-recommends $(debs "$v2")
 new=$(version flushprinter)
 check "flushprinter upgraded: $old -> $new" dpkg --compare-versions "$new" gt "$old"
 check "the job printing during the upgrade completed whole" py wait "${job:-0}" DURING-UPGRADE "$work/events.log"
+# the emulator's times are the clock's: its last connection closed after apt began
+closed=$(sed -n 's/^T=\([0-9.]*\) C=[0-9]* close.*/\1/p' "$work/events.log" | tail -1)
+check "that job was still printing when apt began (it ended ${closed:-?}, apt began $apt_started)" \
+  awk -v a="$apt_started" -v c="${closed:-0}" 'BEGIN { exit !(c > a) }'
 check "backend: still root's, mode 0700, linked three times" backend_ok
 check "state directory kept, root:root 0700" statedir_ok
 check "the queue's device URI is unchanged" [ "$(queue_uri)" = "$uri" ]
@@ -136,7 +142,10 @@ check "the queue is still configured, with its device URI" [ "$(queue_uri)" = "$
 check "the state directory and its state are kept" state_kept
 
 echo "== purge"
-check "apt-get purge" apt purge -y -q flushprinter libflushprinter-dev libflushprinter1
+# what remove left in dpkg's database (the library packages have no conffiles: gone already)
+rc=()
+for p in flushprinter libflushprinter1 libflushprinter-dev; do [ "$(status "$p")" != rc ] || rc+=("$p"); done
+check "apt-get purge ${rc[*]}" apt purge -y -q "${rc[@]}"
 for p in flushprinter libflushprinter1 libflushprinter-dev; do
   check "$p purged" [ -z "$(status "$p" | grep -v '^un$')" ]
 done

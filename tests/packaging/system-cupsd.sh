@@ -20,7 +20,6 @@ system_cupsd_answers() {
 }
 
 system_cupsd_start() {
-
   if system_cupsd_answers; then
     echo "system cupsd: already running, left as it is"
     return 0
