@@ -13,9 +13,16 @@ step() {
   if "$@"; then echo "ok: $what"; passed=$((passed + 1))
   else echo "FAILED: $what"; failed=$((failed + 1)); return 1; fi
 }
+# The verdict: an error or a warning that debian/ does not override fails
+# (lintian --show-overrides would count the overridden ones too); then the
+# overridden tags, each justified in debian/*lintian-overrides.
 lint() {
-  lintian --fail-on error,warning --info --show-overrides "$1"/*.changes 2>&1 \
-    | grep -v '^running with root privileges'
+  local status=0
+  lintian --fail-on error,warning --display-info "$1"/*.changes >"$out/lintian.txt" 2>&1 || status=$?
+  grep -v '^running with root privileges' "$out/lintian.txt"
+  [ "$status" -eq 0 ] || return 1
+  lintian --show-overrides "$1"/*.changes 2>/dev/null | grep '^O:' | sed 's/^/   /'
+  return 0
 }
 
 start=$(date +%s)
