@@ -10,11 +10,13 @@ set -euo pipefail
 cd "$(dirname "$0")"
 top=$PWD
 
-# Debian packages the build, the tests, the demo and the benchmark need.
+# Debian packages the build, the tests, the demo and the benchmark need (the
+# last line: building and checking the Debian packages, tests/packaging/ci.sh).
 PACKAGES="autoconf automake libtool pkg-config make gcc clang libclang-rt-14-dev
   libcups2-dev cups cups-daemon cups-client cups-ipp-utils cups-filters libusb-1.0-0-dev check
   python3 socat valgrind umockdev libumockdev-dev cups-filters-core-drivers cups-ppdc
-  printer-driver-escpr ghostscript printer-driver-gutenprint printer-driver-dymo"
+  printer-driver-escpr ghostscript printer-driver-gutenprint printer-driver-dymo
+  build-essential debhelper dpkg-dev lintian"
 
 # Seconds of libFuzzer per tracker and per parser in `./build.sh test` (FUZZ_SECONDS=0 skips).
 FUZZ_SECONDS=${FUZZ_SECONDS:-15}
