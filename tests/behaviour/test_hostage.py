@@ -167,7 +167,7 @@ showpage
 %%EOF
 """
 LANGUAGES = (("escpos", "escpos"), ("pcl", "pjl+pcl"), ("escp", "escp"), ("zpl", "zpl"),
-             ("epl", "epl"), ("dymo", "dymo"))
+             ("epl", "epl"), ("dymo", "dymo"), ("escpr", "escpr"))
 
 
 class HostileInput(fptest.TestCase):
