@@ -20,6 +20,7 @@
 #include "flushprinter.h"
 #include "sidechannel.h"
 #include "fuzz-main.h"
+#include "fuzz-split.h"
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -52,25 +53,6 @@ static void open_pair(void)
     perror("socketpair");
     abort();
   }
-}
-
-/* A small deterministic generator for piece sizes. */
-static uint64_t next_random(uint64_t *state)
-{
-  *state ^= *state << 13;
-  *state ^= *state >> 7;
-  *state ^= *state << 17;
-  return *state;
-}
-
-/* FNV-1a of the input: the seed of its pieces. */
-static uint64_t hash(const uint8_t *data, size_t size)
-{
-  uint64_t h = 0xcbf29ce484222325u;
-
-  for (size_t i = 0; i < size; i++)
-    h = (h ^ data[i]) * 0x100000001b3u;
-  return h | 1;
 }
 
 /* Write all `len` bytes to the peer's end (the pair has room for any input). */

@@ -22,6 +22,7 @@
 
 #include "flushprinter.h"
 #include "language.h"
+#include "fuzz-split.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -79,25 +80,6 @@ static fp_completion_t completion_of(const fp_tracker_t *tracker)
 
   fp_tracker_completion(tracker, &c);
   return c;
-}
-
-/* A small deterministic generator for piece sizes. */
-static uint64_t next_random(uint64_t *state)
-{
-  *state ^= *state << 13;
-  *state ^= *state >> 7;
-  *state ^= *state << 17;
-  return *state;
-}
-
-/* FNV-1a of the input: the seed of its pieces. */
-static uint64_t hash(const uint8_t *data, size_t size)
-{
-  uint64_t h = 0xcbf29ce484222325u;
-
-  for (size_t i = 0; i < size; i++)
-    h = (h ^ data[i]) * 0x100000001b3u;
-  return h | 1;
 }
 
 /* Property 1: pieces and single bytes agree with each other at every piece end. */
