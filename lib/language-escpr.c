@@ -59,7 +59,9 @@
  *   a length or name cut short is completed from the first of the driver's
  *   records with that class and those bytes (endj, endp, setn first), or
  *   with 0x00 when none has them (a dsnd's length then gets a 1 where
- *   it would be below 7: 256 bytes or more of white pixels); parameters get 0x00, a dsnd header gets
+ *   it would be below 7: 256 bytes or more of white pixels; a d record
+ *   whose length bytes can no longer make 7 to 65542 becomes a jsnd, whose
+ *   length is free, rather than a dsnd the driver never sends); parameters get 0x00, a dsnd header gets
  *   x = y = 0, no compression and the size its record length says; pixel
  *   data gets 0xFF (white RGB); run-length data gets 0xFF too, which is
  *   groups of a repeated white pixel (0xFF counter, 0xFF pixel: 1 + 3
@@ -554,18 +556,6 @@ static bool idle(const escpr_t *s)
   return s->phase == P_TEXT && (s->context == C_ESCP || s->context == C_EJL);
 }
 
-/* true when `r` agrees with the `got` header bytes sent so far (length bytes only if `length`). */
-static bool record_fits(const escpr_t *s, const record_t *r, bool length)
-{
-  uint8_t want[ESCPR_HEADER] = { (uint8_t)r->class, r->length, 0, 0, 0 };
-
-  memcpy(want + 5, r->name, 4);
-  for (uint8_t i = 0; i < s->got; i++)
-    if (want[i] != s->hdr[i] && (length || i == 0 || i > 4))
-      return false;
-  return true;
-}
-
 /* The value of the length bytes of a cut ESC/P-R record header sent so far. */
 static uint32_t le32_prefix(const escpr_t *s)
 {
@@ -574,6 +564,34 @@ static uint32_t le32_prefix(const escpr_t *s)
   for (uint8_t i = s->got > 5 ? 5 : s->got; i > 1; i--)
     value = value << 8 | s->hdr[i - 1];
   return value;
+}
+
+/* true when the length bytes sent so far can still end as a dsnd's length (7 to
+   RECORD_MAX): the bytes still to come are the high ones, so the candidates are the
+   value so far, and that value plus 256 to the power of the bytes sent, and more. */
+static bool dsnd_length_possible(const escpr_t *s)
+{
+  uint8_t  known = s->got > 5 ? 4 : s->got > 1 ? (uint8_t)(s->got - 1) : 0;
+  uint32_t value = le32_prefix(s);
+
+  if (known == 0 || value >= DSND_HEAD)
+    return known < 4 || value <= RECORD_MAX;
+  return known < 4 && value + (1u << (8 * known)) <= RECORD_MAX;
+}
+
+/* true when `r` agrees with the `got` header bytes sent so far (length bytes only if
+   `length`) and can still be completed as a record the driver sends. */
+static bool record_fits(const escpr_t *s, const record_t *r, bool length)
+{
+  uint8_t want[ESCPR_HEADER] = { (uint8_t)r->class, r->length, 0, 0, 0 };
+
+  memcpy(want + 5, r->name, 4);
+  if (r->kind == K_DSND && !dsnd_length_possible(s))
+    return false;
+  for (uint8_t i = 0; i < s->got; i++)
+    if (want[i] != s->hdr[i] && (length || i == 0 || i > 4))
+      return false;
+  return true;
 }
 
 /* The next byte of a cut ESC/P-R record header (see the top of this file). */

@@ -144,6 +144,7 @@ START_TEST(cut_headers)
 {
   static const bytes_t setq = B(ESCPR_ON ESC "q\x09\0\0\0setq\0\x01\0\0\0\0\0\0\0");
   static const bytes_t dsnd = B(ESCPR_ON ESC "d\x06\x03\0\0dsnd");
+  static const bytes_t short_d = B(ESCPR_ON ESC "d\x06\0\0\0jsn");
   size_t               at = LEN(ESCPR_ON);
 
   tt_expect(&setq, at + 1, (bytes_t)B("j\0\0\0\0endj"), 0, 0);           /* lone ESC: endj */
@@ -154,6 +155,12 @@ START_TEST(cut_headers)
                    (bytes_t)B(ESC "j\0\0\0\0endj"));
   tt_expect_suffix(&dsnd, dsnd.len, (bytes_t)B("\0\0\0\0\0\x02\xff"), 0x2ff, 0xff,
                    (bytes_t)B(ESC "j\0\0\0\0endj"));
+  /* three length bytes below 7 can no longer make a dsnd (7 to 65542): a jsnd, whose
+     length is free, keeps the records in step, and the stream stays plausible */
+  tt_expect_suffix(&short_d, at + 5, (bytes_t)B("\0jsnd\0\0\0\0\0\0" ESC "j\0\0\0"), 0, 0,
+                   (bytes_t)B("\0endj"));
+  tt_expect_suffix(&short_d, at + 9, (bytes_t)B("d\0\0\0\0\0\0" ESC "j\0\0\0\0end"), 0, 0,
+                   (bytes_t)B("j"));
   /* ESC ( R cut in NUL "ESCPR" is completed with 0x00 and does not enter the mode */
   tt_expect(&setq, 7, (bytes_t)B("\0\0\0\0"), 0, 0);
   tt_expect_idle(&(bytes_t)B(ESC "(R\x06\0\0ESC\0\0" ESC "q"), 13);
