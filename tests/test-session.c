@@ -277,6 +277,8 @@ static void run_job(const char *extra, size_t len, outcome_t *out)
 
 /* The captured log has a line containing `format`, formatted. */
 static void assert_logged(const outcome_t *out, const char *format, ...)
+  __attribute__((format(printf, 2, 3)));
+static void assert_logged(const outcome_t *out, const char *format, ...)
 {
   char    expected[256];
   va_list ap;
