@@ -1,6 +1,6 @@
 /*
  * The job's language (detect.h): the queue's language=, or with
- * language=auto what lib/language-detect.c concludes from the PPD, the
+ * language=auto what engine/language-detect.c concludes from the PPD, the
  * content type, the device ID and the job's first bytes; then a last look
  * at those bytes, since a document (PDF, PostScript, an image) is followed
  * by no tracker whatever the queue says.
@@ -16,9 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../engine/language-detect.h"
 #include "clock.h"
 #include "flushprinter.h"
-#include "language-detect.h"
 #include "log.h"
 
 #define SNIFF_WAIT_MS 250        /* longest wait for more job data when nothing else decided */
@@ -70,7 +70,7 @@ static void use_language(const fp_options_t *o, const char *name, const fp_detec
          reset_name, out->reset ? out->reset_len : o->reset_len);
 }
 
-/* language=auto: gather what is known, let lib/language-detect.c choose. */
+/* language=auto: gather what is known, let engine/language-detect.c choose. */
 static void detect_auto(const fp_detect_job_t *in, fp_job_language_t *out)
 {
   fp_detect_input_t d_in = { .final_content_type = getenv("FINAL_CONTENT_TYPE"),

@@ -1,6 +1,6 @@
 /*
  * language=auto in the backend: resolve the printer language of a job
- * before its first byte goes out (see lib/language-detect.h).
+ * before its first byte goes out (see engine/language-detect.h).
  */
 
 #ifndef FP_DETECT_H
@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "language.h"
+#include "../engine/language.h"
 #include "options.h"
 
 /* What detection needs to know about the job. */

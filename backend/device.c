@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../engine/flush.h"
 #include "clock.h"
 #include "common.h"
-#include "flush.h"
 #include "flushprinter.h"
 #include "log.h"
 #include "status.h"

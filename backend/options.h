@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "language.h"
-#include "state.h"
+#include "../engine/language.h"
+#include "../engine/state.h"
 
 /* maxflush= in bytes: defaults and the largest value accepted. */
 #define FP_MAX_FLUSH_PRINTING (512 * 1024)  /* owed raster prints as it arrives (ESC/POS) */

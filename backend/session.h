@@ -19,10 +19,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "language.h"
+#include "../engine/language.h"
+#include "../engine/state.h"
 #include "options.h"
 #include "serve.h"
-#include "state.h"
 #include "transport.h"
 
 /* What main() knows about the job. */

@@ -19,7 +19,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "device-id.h"
+#include "../engine/device-id.h"
 #include "flushprinter.h"
 #include "text.h"
 #include "status.h"

@@ -41,8 +41,8 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "../engine/device-id.h"
 #include "clock.h"
-#include "device-id.h"
 #include "flushprinter.h"
 #include "status.h"
 #include "log.h"

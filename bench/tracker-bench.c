@@ -8,7 +8,7 @@
  * Output, one line per pair: LANGUAGE BYTES TRACKER_MB_S MEMCPY_MB_S
  */
 
-#include "language.h"
+#include "../engine/language.h"
 
 #include <stdio.h>
 #include <stdlib.h>

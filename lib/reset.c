@@ -31,7 +31,7 @@ static const uint8_t reset_zpl[] = { '~', 'D', 'N', '^', 'X', 'Z' };
 static const uint8_t reset_dymo[] = { ESC_X100, ESC, '@' };
 static const uint8_t reset_epl[] = { '\r', '\n', 'N', '\r', '\n' };
 /* What Epson's ESC/P-R driver sends after its end-job record: ESC @, then in remote
-   mode JE (job end), then ESC NUL NUL NUL (lib/language-escpr.c says why). */
+   mode JE (job end), then ESC NUL NUL NUL (engine/language-escpr.c says why). */
 static const uint8_t reset_escpr[] = { ESC, '@', ESC, '(', 'R', 8, 0, 0, 'R', 'E', 'M', 'O', 'T',
                                        'E', '1', 'J', 'E', 1, 0, 0, ESC, 0, 0, 0 };
 static const uint8_t reset_none[1] = { 0 };

@@ -1,5 +1,5 @@
 /*
- * Small text helpers shared by lib/ and backend/: hex digits and
+ * Small text helpers shared by lib/, engine/ and backend/: hex digits and
  * percent-encoding.  The state store percent-encodes keys and languages
  * into its records; the backend decodes device URIs.
  */

@@ -1,5 +1,5 @@
 /*
- * Small text helpers shared by lib/ and backend/: hex digits and
+ * Small text helpers shared by lib/, engine/ and backend/: hex digits and
  * percent-encoding (RFC 3986).
  */
 

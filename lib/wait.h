@@ -1,6 +1,6 @@
 /*
  * Waiting on descriptors with a deadline and a cancel descriptor: the one
- * poll() loop the library, the backend and its transports share.
+ * poll() loop the library, the engine, the backend and its transports share.
  */
 
 #ifndef FP_WAIT_H

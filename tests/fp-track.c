@@ -26,9 +26,9 @@
  * "unknown".
  */
 
+#include "../engine/language-detect.h"
+#include "../engine/language.h"
 #include "flushprinter.h"
-#include "language-detect.h"
-#include "language.h"
 
 #include <inttypes.h>
 #include <stdio.h>

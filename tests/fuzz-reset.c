@@ -18,8 +18,8 @@
 
 #define FUZZ_NAME "reset"
 
+#include "../engine/language.h"
 #include "flushprinter.h"
-#include "language.h"
 #include "reset.h"
 #include "text.h"
 #include "fuzz-main.h"

@@ -1,5 +1,5 @@
 /*
- * fuzz-state: properties of the state-record parser (lib/state.c, through
+ * fuzz-state: properties of the state-record parser (engine/state.c, through
  * fp_state_record_parse()) on any input, taken as one 512-byte slot of a
  * state file: its first 512 bytes, or a shorter input padded with spaces
  * and a newline as the writer pads.  Each input is checked as it is and
@@ -18,8 +18,8 @@
 
 #define FUZZ_NAME "state"
 
+#include "../engine/state.h"
 #include "flushprinter.h"
-#include "state.h"
 #include "fuzz-main.h"
 
 #include <inttypes.h>

@@ -20,8 +20,8 @@
  * A broken property prints the offset and aborts.
  */
 
+#include "../engine/language.h"
 #include "flushprinter.h"
-#include "language.h"
 #include "fuzz-split.h"
 
 #include <inttypes.h>

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the flush engine (lib/flush.c): completion then reset
+ * Unit tests for the flush engine (engine/flush.c): completion then reset
  * through fake write functions that take partial amounts, fail midway or
  * make no progress; exact counts and tracker state in every case.
  */
@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../engine/flush.h"
+#include "../engine/language.h"
 #include "check-main.h"
-#include "flush.h"
 #include "flushprinter.h"
-#include "language.h"
 
 #define NEVER UINT64_MAX
 #define CAPTURE_MAX 1024

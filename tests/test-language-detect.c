@@ -1,5 +1,5 @@
 /*
- * Unit tests for printer-language detection (lib/language-detect.c): MIME
+ * Unit tests for printer-language detection (engine/language-detect.c): MIME
  * types, PPD keywords and drivers, IEEE 1284 device IDs, the first bytes of
  * a job (whole and cut at every offset), and the precedence among them.
  */
@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../engine/language-detect.h"
 #include "check-main.h"
-#include "language-detect.h"
 
 /* A byte string with an explicit length (they contain NULs). */
 typedef struct bytes_s

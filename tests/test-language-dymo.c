@@ -1,5 +1,5 @@
 /*
- * Unit tests for the DYMO LabelWriter tracker (lib/language-dymo.c): CUPS
+ * Unit tests for the DYMO LabelWriter tracker (engine/language-dymo.c): CUPS
  * rastertolabel's and LPrint's output, every command cut at every offset,
  * raster lines whose data looks like commands, ETB run-length lines, split
  * feeds.

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the EPL2 tracker (lib/language-epl.c): CUPS rastertolabel's
+ * Unit tests for the EPL2 tracker (engine/language-epl.c): CUPS rastertolabel's
  * output, every command kind cut at every offset, GW and GM data that looks
  * like commands, forms, split feeds.
  */

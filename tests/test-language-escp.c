@@ -1,5 +1,5 @@
 /*
- * Unit tests for the ESC/P tracker (lib/language-escp.c): every command kind
+ * Unit tests for the ESC/P tracker (engine/language-escp.c): every command kind
  * cut at every offset, exact completions of raw and run-length encoded
  * raster data, remote mode, TIFF mode and EJL, parameters and data that
  * look like commands, split feeds, and jobs in the shape rastertoepson and

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the ESC/P-R tracker (lib/language-escpr.c): a job in the
+ * Unit tests for the ESC/P-R tracker (engine/language-escpr.c): a job in the
  * shape Epson's ESC/P-R driver sends, cut at every offset; cut record
  * headers, run-length data ending on a group boundary, the mode switches,
  * the bounds.

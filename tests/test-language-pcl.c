@@ -1,5 +1,5 @@
 /*
- * Unit tests for the PCL tracker (lib/language-pcl.c): every kind of escape
+ * Unit tests for the PCL tracker (engine/language-pcl.c): every kind of escape
  * sequence and PJL line cut at every offset, exact completions, the UEL and
  * ENTER LANGUAGE, display functions, value syntax, data that looks like
  * commands, split feeds, and jobs in the shape rastertohp and rastertopclx

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the ZPL II tracker (lib/language-zpl.c): CUPS rastertolabel's
+ * Unit tests for the ZPL II tracker (engine/language-zpl.c): CUPS rastertolabel's
  * output, every command kind cut at every offset, Zebra's hex compression,
  * ZB64 envelopes, binary downloads, changed prefixes, split feeds.
  */

@@ -1,6 +1,6 @@
 /*
  * Unit tests for the language registry, the tracker wrappers and the ESC/POS
- * tracker (lib/language.c, lib/language-escpos.c): commands cut at every
+ * tracker (engine/language.c, engine/language-escpos.c): commands cut at every
  * offset, completions that leave the printer idle, split feeds, parameters
  * that look like command prefixes.
  */

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../engine/language.h"
 #include "check-main.h"
 #include "flushprinter.h"
-#include "language.h"
 #include "reset.h"
 
 /* Parse `spec`, expecting success with exactly the `want_len` bytes `want`. */

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the per-device state store (lib/state.c): record round
+ * Unit tests for the per-device state store (engine/state.c): record round
  * trips, alternating slots, torn and corrupt records, key collisions, the
  * refusal of symbolic links and unsafe directories, and the device lock
  * (exclusion between handles and processes, timeout, cancel, crash), and
@@ -22,10 +22,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../engine/state.h"
 #include "check-main.h"
 #include "clock.h"
 #include "flushprinter.h"
-#include "state.h"
 
 #define SLOT_SIZE 512
 #define KEY       "socket://127.0.0.1:9100"

@@ -10,9 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../engine/device-id.h"
 #include "check-main.h"
 #include "clock.h"
-#include "device-id.h"
 #include "flushprinter.h"
 #include "wait.h"
 

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../engine/language.h"
 #include "flushprinter.h"
-#include "language.h"
 #include "reset.h"
 
 /* A byte string with an explicit length (they contain NULs). */
