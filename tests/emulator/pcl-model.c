@@ -598,5 +598,5 @@ static int model_busy(const void *model)
 /* The PCL model behind the emulator's interface. */
 const mc_language_t pcl_language = {
   "pcl", model_new, free, model_feed, model_conn_end, model_power_cycle, mc_model_finish,
-  model_busy, mc_model_stats,
+  model_busy, mc_model_stats, NULL,
 };
