@@ -1,7 +1,8 @@
-"""The emulator's ESC/POS printer talks back: real-time status, automatic
+"""The emulator's printers talk back.  ESC/POS: real-time status, automatic
 status back while it has stopped reading, process IDs only once what came
 before has printed, and a dumb printer that answers nothing but logs every
-status command it got.  Everything is waited for with a deadline."""
+status command it got.  PCL: PJL INFO STATUS, ECHO, USTATUS DEVICE and JOB
+END.  ZPL: ~HS.  Everything is waited for with a deadline."""
 
 import socket
 import time
@@ -19,6 +20,14 @@ ASB_COVER_OPEN = bytes([0x38, 0, 0, 0])       # offline; cover open
 def process_id(digits):
     """GS ( H fn 48 with a four-digit process ID."""
     return b"\x1d(H\x06\x00\x30\x30" + digits
+
+
+def receive_until(sock, end_byte, count=1, timeout=10):
+    """Bytes from `sock` up to the `count`-th `end_byte`, or a failure after `timeout` s."""
+    data = b""
+    while data.count(end_byte) < count:
+        data += receive(sock, 1, timeout)
+    return data
 
 
 def receive(sock, n, timeout=10):
@@ -102,14 +111,14 @@ class StatusReplies(fptest.TestCase):
         """GS ( H fn 48 is answered only once the data before it has printed."""
         emu = self.emulator("--rate", 20000)
         sock = self.connect(emu)
-        body = fptest.text(*["row %03d %s" % (i, "=" * 40) for i in range(300)])
+        body = fptest.text(*["row %03d %s" % (i, "=" * 40) for i in range(600)])
         start = time.time()
         sock.sendall(body + process_id(b"4711"))
         self.assertEqual(receive(sock, 7), b"\x37\x224711\x00")
-        # about 15 kB at 20 kB/s: not before most of it could have printed
-        self.assertGreater(time.time() - start, 0.5)
+        # about 29 kB at 20 kB/s (the first 4 kB at once): not before most of it printed
+        self.assertGreater(time.time() - start, 1.0)
         reply = emu.wait_event("reply", data="37223437313100")
-        last = emu.wait_event("text", text="row 299 " + "=" * 40)
+        last = emu.wait_event("text", text="row 599 " + "=" * 40)
         self.assertLessEqual(last.t, reply.t)
 
     def test_asb_off_after_reset(self):
@@ -123,6 +132,7 @@ class StatusReplies(fptest.TestCase):
         emu.wait_event("condition", cleared="paper-out")
         # The only reply after the reset is the answer to DLE EOT 4, paper present.
         self.assertEqual(receive(sock, 1), READY)
+        emu.wait_event("reply", data="12")  # logged once sent: a moment after it arrived
         self.assertEqual([e.fields["data"] for e in emu.events("reply")], ["10000000", "12"])
 
 
@@ -148,6 +158,72 @@ class DumbPrinter(fptest.TestCase):
         emu.send(fptest.receipt("plain"))
         emu.wait_event("text", text="END plain")
         self.assertEqual(emu.events("query"), [])
+
+
+def pjl(*lines):
+    """A UEL, PJL command lines, a UEL."""
+    return fptest.UEL + b"@PJL\r\n" + b"".join(l + b"\r\n" for l in lines) + fptest.UEL
+
+
+class PjlStatus(fptest.TestCase):
+
+    def connect(self, emu):
+        sock = socket.create_connection(("127.0.0.1", emu.port))
+        self.addCleanup(sock.close)
+        return sock
+
+    def test_info_status_and_echo(self):
+        emu = self.emulator("--language", "pcl")
+        sock = self.connect(emu)
+        sock.sendall(pjl(b"@PJL INFO STATUS", b"@PJL ECHO fp 42"))
+        self.assertEqual(receive_until(sock, b"\f"),
+                         b'@PJL INFO STATUS\r\nCODE=10001\r\nDISPLAY="READY"\r\nONLINE=TRUE\r\n\f')
+        self.assertEqual(receive_until(sock, b"\f"), b"@PJL ECHO fp 42\r\n\f")
+
+    def test_ustatus_device_and_job_end(self):
+        """Paper-out and its end are sent unasked; JOB END names the job once its page printed."""
+        emu = self.emulator("--language", "pcl", "--stall-after", 400, "--resume-after", 800,
+                            "--stall-reason", "paper-out")
+        sock = self.connect(emu)
+        sock.sendall(pjl(b"@PJL USTATUS DEVICE=ON", b"@PJL USTATUS JOB=ON"))
+        job = fptest.pcl_job(fptest.pcl_text(*["text %03d" % i for i in range(60)]), name="fp-9")
+        sock.sendall(job)
+        out = receive_until(sock, b"\f")
+        self.assertIn(b"@PJL USTATUS DEVICE\r\nCODE=41302\r\n", out)
+        self.assertIn(b"ONLINE=FALSE", out)
+        back = receive_until(sock, b"\f")
+        self.assertIn(b"CODE=10001", back)
+        end = receive_until(sock, b"\f")
+        self.assertEqual(end, b'@PJL USTATUS JOB\r\nEND\r\nNAME="fp-9"\r\nPAGES=1\r\n\f')
+        page = emu.wait_event("page")
+        self.assertEqual(page["texts"], 60)
+        job_end = [e for e in emu.events("reply")
+                   if e.fields["data"].startswith(b"@PJL USTATUS JOB".hex())]
+        self.assertEqual(len(job_end), 1)
+        self.assertLessEqual(page.t, job_end[0].t)
+
+    def test_dumb(self):
+        emu = self.emulator("--language", "pcl", "--dumb")
+        sock = self.connect(emu)
+        sock.sendall(pjl(b"@PJL INFO STATUS", b"@PJL USTATUS DEVICE=ON")
+                     + fptest.pcl_job(fptest.pcl_text("DONE")))
+        emu.wait_event("page")
+        self.assertEqual(len(emu.events("query")), 2)
+        self.assertEqual(emu.events("reply"), [])
+
+
+class ZplHostStatus(fptest.TestCase):
+
+    def test_host_status(self):
+        emu = self.emulator("--language", "zpl")
+        sock = socket.create_connection(("127.0.0.1", emu.port))
+        self.addCleanup(sock.close)
+        sock.sendall(b"~HS^XA~HS")
+        ready = receive_until(sock, b"\x03", 3)
+        self.assertTrue(ready.startswith(b"\x02030,0,0,1245,000,0,0,0,000,0,0,0\x03\r\n\x02"), ready)
+        in_format = receive_until(sock, b"\x03", 3)  # a format in progress: the partial-format flag
+        self.assertTrue(in_format.startswith(b"\r\n\x02030,0,0,1245,000,0,0,1,000,0,0,0\x03"),
+                        in_format)
 
 
 if __name__ == "__main__":

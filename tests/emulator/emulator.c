@@ -40,7 +40,8 @@
  *   --stall-reason R     what the stall is: paper-out or cover-open. The printer's
  *                        status shows it while the stall lasts (escpos: DLE EOT
  *                        answers, and automatic status back sent at once when
- *                        GS a enabled it), and clears at the resume. Without it
+ *                        GS a enabled it; pcl: USTATUS DEVICE when enabled,
+ *                        INFO STATUS; zpl: ~HS), and clears at the resume. Without it
  *                        a stall says nothing (a printer that is just stuck).
  *   --dumb               a printer that answers no status command; it still logs
  *                        each one it parsed ("query"), so that tests can check
@@ -99,8 +100,9 @@
  *   ignored n=<n>            dymo, zpl: bytes outside any command, ignored
  *   stall bytes=<n> / resume / power-cycle
  *   condition set=<paper-out|cover-open> / condition cleared=<...>   --stall-reason
- *   query cmd=<hex>          escpos: a status command parsed (DLE EOT n, GS a n,
- *                            GS ( H ..., GS I n, GS r n), answered or not
+ *   query cmd=<hex>          a status command parsed, answered or not: escpos
+ *                            DLE EOT n, GS a n, GS ( H ..., GS I n, GS r n; pcl
+ *                            @PJL INFO STATUS, ECHO, USTATUS lines; zpl ~HS
  *   reply data=<hex>         bytes sent back to the host on the connection;
  *                            reply-lost data=<hex> when the host does not read
  *   summary connections=<n> bytes=<n> texts=<n> images=<n> swallowed=<n> resets=<n>
