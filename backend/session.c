@@ -233,6 +233,7 @@ static void session_free(fp_session_t *s)
 {
   if (s->connecting)
     fp_log("STATE", "-connecting-to-device");
+  fp_live_finish(&s->live);
   fp_device_disconnect(s);
   if (s->store)
     fp_store_close(s->store);
@@ -258,6 +259,7 @@ static int print(fp_session_t *s)
   {
     if (!s->detected)
       detect_language(s);
+    fp_live_begin(s);
     end = fp_stream_run(s, false, &failure);
   }
   return finish(s, end, failure);

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "language.h"
+#include "live-status.h"
 #include "options.h"
 #include "serve.h"
 #include "state.h"
@@ -67,7 +68,16 @@ typedef struct fp_session_s
   bool                  connecting;    /* STATE: +connecting-to-device is set */
   int64_t               quiet_until;   /* realtime ms of the window this job armed */
   fp_completion_t       flush_debt;    /* what the flush under way still owes */
+  fp_live_t             live;          /* what the printer says about itself (status=) */
 } fp_session_t;
+
+/* ---------------------------------------------------------------- live-begin.c */
+
+/* Turn the printer's live status on before the job's first byte, when status= and it allow. */
+void fp_live_begin(fp_session_t *s);
+
+/* Arm the status again when a reset in the job may have cancelled it and the printer is idle. */
+int fp_live_rearm(fp_session_t *s);
 
 /* Non-zero once SIGTERM arrived. */
 bool fp_session_canceled(const fp_session_t *s);

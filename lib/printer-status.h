@@ -91,6 +91,10 @@ typedef struct fp_status_language_s
   /* Switches unsolicited status on (NULL: the language has none; poll with the probe). */
   const uint8_t *arm;
   size_t         arm_len;
+  /* A command in a job that may switch it off again (ESC/POS: ESC @); NULL: none.
+     Arming is at most 16 bytes where there is one to repeat. */
+  const uint8_t *disarm;
+  size_t         disarm_len;
   size_t         reply_max;   /* longest reply the parser holds (<= FP_STATUS_REPLY_MAX) */
   size_t         state_size;  /* <= FP_STATUS_STATE_MAX */
   void (*init)(void *state);

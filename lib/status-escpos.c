@@ -287,6 +287,7 @@ static size_t escpos_done_query(const char *id, uint8_t *out, size_t size)
 
 static const uint8_t escpos_probe[] = {DLE, EOT, 0x01};
 static const uint8_t escpos_arm[] = {0x1d, 'a', 0x0e};
+static const uint8_t escpos_disarm[] = {0x1b, '@'}; /* models differ on whether ESC @ cancels GS a */
 
 const fp_status_language_t fp_status_escpos = {
   .name = "escpos",
@@ -296,6 +297,8 @@ const fp_status_language_t fp_status_escpos = {
   .command_set = "ESC/POS",
   .arm = escpos_arm,
   .arm_len = sizeof(escpos_arm),
+  .disarm = escpos_disarm,
+  .disarm_len = sizeof(escpos_disarm),
   .reply_max = BLOCK_MAX + 2,
   .state_size = sizeof(escpos_state_t),
   .init = escpos_init,
