@@ -16,7 +16,9 @@
  */
 
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "flushprinter.h"
@@ -24,7 +26,9 @@
 #include "log.h"
 #include "session.h"
 
-#define PROBE_MS 1000 /* how long a printer may take to answer the probe */
+#define PROBE_MS 1000     /* how long a printer may take to answer the probe */
+#define DRAIN_STEP_MS 200 /* how often a drain stops to hear the printer */
+#define CONFIRM_MS 60000  /* how long a ready printer may take to print what it holds */
 
 /* Sends the backend's own bytes (at a command boundary); false when they did not all go. */
 static bool send_own(fp_session_t *s, const uint8_t *bytes, size_t len)
@@ -131,4 +135,96 @@ int fp_live_rearm(fp_session_t *s)
   memmove(live->own, live->own + n, live->own_len - n);
   live->own_len -= n;
   return status;
+}
+
+/* Reads what the printer says for up to `ms` (a cancel: -1); 0 when nothing came. */
+static int listen_for(fp_session_t *s, int ms)
+{
+  uint8_t data[512];
+  size_t  got = 0;
+  int     r = fp_wait_fd(s->transport->poll_fd(s->conn), POLLIN, s->job.cancel_fd, ms);
+
+  if (r < 0 || fp_session_canceled(s))
+    return FP_ERROR_CANCELED;
+  if (r == 0)
+    return FP_OK;
+  if ((r = s->transport->read(s->conn, data, sizeof(data), &got)))
+    return r;
+  fp_live_feed(&s->live, data, got);
+  return FP_OK;
+}
+
+/*
+ * With status=on, after the job's last byte: asks the printer to confirm it
+ * has printed everything (ESC/POS: GS ( H fn 48, answered only once the data
+ * before it has printed) and waits for that answer -- without a time limit
+ * while the printer reports a condition a person must fix, else up to
+ * CONFIRM_MS (what the printer has buffered may take that long to print),
+ * keeping the connection open (a printer may drop what it has not answered
+ * when the host closes).  FP_ERROR_UNCONFIRMED when no answer came.  Not
+ * with status=auto: a printer that answers DLE EOT may still not know
+ * GS ( H and print its bytes.
+ */
+int fp_live_confirm(fp_session_t *s)
+{
+  const int  stall_ms = CONFIRM_MS;
+  fp_live_t *live = &s->live;
+  uint8_t    query[64];
+  size_t     len;
+  int64_t    deadline;
+  int        status;
+
+  if (!live->language || !live->language->done_query || s->opts->status_mode != FP_STATUS_MODE_ON)
+    return FP_OK;
+  snprintf(live->done_id, sizeof(live->done_id), "%04u", (unsigned)(getpid() % 10000));
+  if (!(len = live->language->done_query(live->done_id, query, sizeof(query))))
+    return FP_OK;
+  live->done = false;
+  if (!send_own(s, query, len))
+    return FP_ERROR_IO;
+  deadline = fp_monotonic_ms() + stall_ms;
+  while (!live->done)
+  {
+    if (fp_live_blocked(live))
+      deadline = fp_monotonic_ms() + stall_ms;
+    else if (fp_ms_until(deadline) == 0)
+    {
+      fp_log("ERROR", "The printer did not confirm within %d ms that it printed the job",
+             stall_ms);
+      return FP_ERROR_UNCONFIRMED;
+    }
+    if ((status = listen_for(s, DRAIN_STEP_MS)))
+      return status;
+  }
+  fp_log("INFO", "The printer confirmed it printed the job");
+  return FP_OK;
+}
+
+/*
+ * The end of the job: waits until the device has everything, like the
+ * transport's drain, but listening to the printer meanwhile -- a paper-out
+ * in the job's tail (the rest already queued in the kernel) waits without
+ * a time limit too, and only `stall_ms` without progress and without such a
+ * condition fails.  A cancel ends the wait (FP_ERROR_CANCELED).
+ */
+int fp_live_drain(fp_session_t *s, int stall_ms)
+{
+  int64_t deadline = fp_monotonic_ms() + stall_ms;
+
+  if (!s->live.language)
+    return s->transport->drain(s->conn, stall_ms);
+  for (;;)
+  {
+    int status = s->transport->drain(s->conn, DRAIN_STEP_MS);
+
+    if (status != FP_ERROR_TIMEOUT)
+      return status;
+    /* No progress for a step: hear what the printer said meanwhile, then decide. */
+    if ((status = listen_for(s, 0)))
+      return status;
+    if (fp_live_blocked(&s->live))
+      deadline = fp_monotonic_ms() + stall_ms;
+    else if (fp_ms_until(deadline) == 0)
+      return FP_ERROR_TIMEOUT;
+  }
 }

@@ -88,6 +88,11 @@ static void on_reply(void *ctx, const fp_reply_t *reply)
   fp_live_t *live = ctx;
   bool       unsolicited_armed = !reply->solicited && live->armed && reply->known == FP_COND_ALL;
 
+  if (reply->type == FP_REPLY_DONE && live->done_id[0] && !strcmp(reply->id, live->done_id))
+  {
+    live->done = true; /* the completion the backend asked for: everything before it printed */
+    return;
+  }
   if (!reply->own && !unsolicited_armed)
   {
     pass_on(live, reply->raw, reply->raw_len);

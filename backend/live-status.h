@@ -35,6 +35,8 @@ typedef struct fp_live_s
   uint8_t  scan;          /* bytes of the language's reset matched in the job's data */
   uint8_t  own[16];       /* the backend's bytes not taken yet: they go before job data */
   size_t   own_len;
+  char     done_id[FP_STATUS_ID_MAX + 1]; /* the completion asked for ("": none) */
+  bool     done;          /* ... and the printer confirmed it */
 } fp_live_t;
 
 /* Status off (the state every session starts in). */

@@ -198,14 +198,19 @@ static int finish_done(fp_session_t *s)
     if (status)
       return finish_failed(s, FP_ERROR_IO);
   }
-  if ((status = s->transport->drain(s->conn, s->opts->timeout_ms)))
+  if ((status = fp_live_drain(s, s->opts->timeout_ms)) == FP_OK)
+    status = fp_live_confirm(s);
+  if (status == FP_ERROR_CANCELED)
+    return finish_canceled(s); /* canceled while the printer waited for a person */
+  if (status && status != FP_ERROR_UNCONFIRMED)
     return finish_failed(s, status);
-  s->state.dirty = false;
+  s->state.dirty = false; /* unconfirmed too: the printer is between commands */
   s->journaled = false;
   fp_device_journal_progress(s, true);
   fp_log("INFO", "Job sent: %" PRIu64 " bytes", s->accepted);
   fp_device_disconnect(s);
-  return CUPS_BACKEND_OK;
+  /* Not known to have printed: the queue's error policy decides. */
+  return status ? CUPS_BACKEND_FAILED : CUPS_BACKEND_OK;
 }
 
 /* The end that `stream` reached, once the write in flight is settled. */

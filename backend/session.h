@@ -79,6 +79,15 @@ void fp_live_begin(fp_session_t *s);
 /* Arm the status again when a reset in the job may have cancelled it and the printer is idle. */
 int fp_live_rearm(fp_session_t *s);
 
+/* Wait until the device has everything; a condition the printer reports does not count. */
+int fp_live_drain(fp_session_t *s, int stall_ms);
+
+/* fp_live_confirm(): the printer did not confirm in time (it took everything). */
+#define FP_ERROR_UNCONFIRMED (-110)
+
+/* With status=on: ask the printer to confirm it printed the job, and wait for the answer. */
+int fp_live_confirm(fp_session_t *s);
+
 /* Non-zero once SIGTERM arrived. */
 bool fp_session_canceled(const fp_session_t *s);
 

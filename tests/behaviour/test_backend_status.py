@@ -48,6 +48,39 @@ class PaperOut(fptest.TestCase):
         self.assertEqual(os.read(b.back_read, 4096), b"\x12")
 
 
+class Completion(fptest.TestCase):
+
+    def job_printed_at_exit(self, emu, b, name):
+        """The backend's exit came after the printer printed the job's last line."""
+        self.assertEqual(b.proc.wait(60), CUPS_BACKEND_OK, b.proc.stderr())
+        self.assertIn("END " + name, emu.texts())  # looked at once, without waiting
+        self.assertIn("INFO: The printer confirmed it printed the job", b.proc.stderr())
+        pid_queries = [e for e in emu.events("query") if e.fields["cmd"].startswith("1d2848")]
+        self.assertEqual(len(pid_queries), 1)
+
+    def test_confirmed_only_once_printed(self):
+        # 43 kB at 20 kB/s into a 64 kB buffer: without the confirmation the backend is
+        # done about 2 s before the end prints (status=auto exits before it).
+        emu = self.emulator("--rate", 20000, "--buffer", 65536)
+        b = self.backend(self.socket_uri(emu, "reset=escpos&timeout=1000&status=on"),
+                         spool_file=self.spool(fptest.receipt("confirm", rows=600)))
+        self.job_printed_at_exit(emu, b, "confirm")
+
+    def test_paper_out_in_the_tail(self):
+        """Out of paper 4 kB before the end, for 4 s: the job waits beyond timeout=, and is
+        completed only once its end printed."""
+        job = fptest.receipt("tail", rows=3000)
+        emu = self.emulator("--rate", 100000, "--stall-after", len(job) - 4000,
+                            "--resume-after", 4000, "--stall-reason", "paper-out")
+        b = self.backend(self.socket_uri(emu, "reset=escpos&timeout=1500&status=on"),
+                         spool_file=self.spool(job))
+        b.proc.wait_line(r"^STATE: \+media-empty-error\b", timeout=20)
+        self.job_printed_at_exit(emu, b, "tail")
+        self.assertIn("STATE: -media-empty-error", b.proc.stderr())
+        end = emu.wait_event("image-end")
+        self.assertEqual((end["bytes"], end["zeros"], end["swallowed"]), (3000 * 72, 0, 0))
+
+
 class SilentPrinter(fptest.TestCase):
 
     def test_auto_on_a_dumb_printer(self):
