@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sidechannel.h"
 
 /* The state reasons, with CUPS's severity suffix, for the conditions that have one. */
 static const struct
@@ -166,6 +167,20 @@ size_t fp_live_split(const fp_live_t *live, const uint8_t *data, size_t len)
 bool fp_live_blocked(const fp_live_t *live)
 {
   return live->language && (live->state & BLOCKING);
+}
+
+/* GET_STATE: paper out or low, and offline with an error while a person must act. */
+uint8_t fp_live_sc_state(const fp_live_t *live, uint8_t bits)
+{
+  if (!live->language)
+    return bits;
+  if (live->state & FP_COND_MEDIA_EMPTY)
+    bits |= FP_SC_STATE_MEDIA_EMPTY;
+  if (live->state & FP_COND_MEDIA_LOW)
+    bits |= FP_SC_STATE_MEDIA_LOW;
+  if (live->state & BLOCKING)
+    bits = (uint8_t)((bits & ~FP_SC_STATE_ONLINE) | FP_SC_STATE_ERROR);
+  return bits;
 }
 
 /* The end of the job: hands over held bytes, withdraws the reasons still set. */

@@ -61,6 +61,9 @@ size_t fp_live_split(const fp_live_t *live, const uint8_t *data, size_t len);
 /* true while the printer reports a condition a person must fix: waiting does not count. */
 bool fp_live_blocked(const fp_live_t *live);
 
+/* GET_STATE's bits (CUPS_SC_STATE_*) with what the printer reports folded into `bits`. */
+uint8_t fp_live_sc_state(const fp_live_t *live, uint8_t bits);
+
 /* Withdraws the STATE: reasons still announced (end of the job). */
 void fp_live_finish(fp_live_t *live);
 

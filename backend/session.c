@@ -393,7 +393,7 @@ static uint8_t op_state(void *job)
     bits |= FP_SC_STATE_BUSY;
   if (s->failed || s->connecting)
     bits |= FP_SC_STATE_ERROR;
-  return bits;
+  return fp_live_sc_state(&s->live, bits);
 }
 
 /* GET_CONNECTED. */

@@ -23,6 +23,10 @@ class PaperOut(fptest.TestCase):
                          spool_file=self.spool(job))
         b.proc.wait_line(r"^INFO: Printer status is on")
         b.proc.wait_line(r"^STATE: \+media-empty-error\b", timeout=20)
+        # The side channel's GET_STATE says so too: paper out, an error, not online.
+        command, status, data = b.side.request(fptest.SC_GET_STATE)
+        self.assertEqual((command, status), (fptest.SC_GET_STATE, fptest.SC_OK))
+        self.assertEqual(data[0] & (32 | 4 | 1), 32 | 4)
         self.assertEqual(b.proc.wait(60), CUPS_BACKEND_OK, b.proc.stderr())
         err = b.proc.stderr()
         self.assertIn("STATE: -media-empty-error", err)
