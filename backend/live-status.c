@@ -12,6 +12,7 @@
 #include "live-status.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -23,12 +24,13 @@ static const struct
 {
   unsigned    condition;
   const char *reason;
+  const char *words; /* for printer-state-message */
 } reasons[] = {
-  { FP_COND_MEDIA_EMPTY, "media-empty-error" },
-  { FP_COND_MEDIA_LOW, "media-low-warning" },
-  { FP_COND_COVER_OPEN, "cover-open-error" },
-  { FP_COND_MEDIA_JAM, "media-jam-error" },
-  { FP_COND_OTHER_ERROR, "other-error" },
+  { FP_COND_MEDIA_EMPTY, "media-empty-error", "out of paper" },
+  { FP_COND_MEDIA_LOW, "media-low-warning", "paper low" },
+  { FP_COND_COVER_OPEN, "cover-open-error", "cover open" },
+  { FP_COND_MEDIA_JAM, "media-jam-error", "paper jam" },
+  { FP_COND_OTHER_ERROR, "other-error", "printer error" },
 };
 
 /* Conditions that stop the printer until a person acts. */
@@ -51,29 +53,39 @@ static void pass_on(void *ctx, const uint8_t *data, size_t len)
     fp_log("DEBUG", "flushprinter: back channel: %s", strerror(errno));
 }
 
-/* Says what changed: "STATE: +a,b" and "STATE: -c" lines, and the reason in words. */
+/* Appends `item` to a comma-separated `list` of `size` bytes. */
+static void list_add(char *list, size_t size, const char *sep, const char *item)
+{
+  size_t len = strlen(list);
+
+  snprintf(list + len, size - len, "%s%s", len ? sep : "", item);
+}
+
+/* Says what changed: "STATE: +a,b" and "STATE: -c" lines, and what holds in words. */
 static void announce(fp_live_t *live)
 {
-  char   plus[160] = "", minus[160] = "";
+  char   plus[160] = "", minus[160] = "", words[160] = "";
   size_t i;
 
   for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
   {
-    bool  now = (live->state & reasons[i].condition) != 0;
-    bool  was = (live->announced & reasons[i].condition) != 0;
-    char *list = now ? plus : minus;
+    bool now = (live->state & reasons[i].condition) != 0;
+    bool was = (live->announced & reasons[i].condition) != 0;
 
+    if (now)
+      list_add(words, sizeof(words), ", ", reasons[i].words);
     if (now == was)
       continue;
-    if (*list)
-      strcat(list, ",");
-    strcat(list, reasons[i].reason);
+    if (now)
+      list_add(plus, sizeof(plus), ",", reasons[i].reason);
+    else
+      list_add(minus, sizeof(minus), ",", reasons[i].reason);
     live->announced ^= reasons[i].condition;
   }
   if (*plus)
   {
     fp_log("STATE", "+%s", plus);
-    fp_log("INFO", "The printer reports %s; the job waits until it is fixed", plus);
+    fp_log("INFO", "Printer: %s; the job waits until it is fixed", words);
   }
   if (*minus)
   {
