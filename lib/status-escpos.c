@@ -2,10 +2,11 @@
  * ESC/POS status: real-time status (DLE EOT n), automatic status back
  * (GS a n) and the process-ID response (GS ( H fn 48).
  *
- * Sources: Epson's ESC/POS Command Reference (DLE EOT, GS a, GS ( H, GS I,
- * "transmission status identification"), and the same tables in the
- * manuals of Citizen (CT-S310), Samsung/Bixolon (STP-103), Sewoo (LK-P) and
- * Custom printers, read for where clones differ.
+ * Sources: Epson's ESC/POS command reference (DLE EOT, GS a, GS ( H, GS I),
+ * and the same commands in the programming manuals of Citizen (CT-S310:
+ * "identification of send status"), Samsung (STP-103: the ASB bytes), Sewoo
+ * (LK-P series: GS a) and Custom (TPTCM, SMICE) printers, read for where
+ * clones differ.
  *
  * What comes back, told apart by fixed bits (the vendors agree on them):
  *   DLE EOT n reply, 1 byte:   0xx1xx10  (n = 1 printer, 2 offline cause,

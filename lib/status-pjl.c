@@ -4,10 +4,9 @@
  * completion of a job bracketed by JOB/EOJ, and ECHO.
  *
  * Sources: HP's "Printer Job Language Technical Reference Manual" (status
- * readback, USTATUS, JOB/EOJ, ECHO, and the table of status codes); Windows'
- * PJL language monitor's documented behaviour (pjlmon: USTATUS DEVICE=ON and
- * JOB=ON, 40xxx/41xxx mapped to intervention/paper-out); Ghostscript's and
- * PPR's PJL code tables, read for the code ranges.
+ * readback, USTATUS, JOB/EOJ, ECHO, and its table of status code groups);
+ * what Windows' PJL language monitor (pjlmon) is documented to do with them
+ * (USTATUS DEVICE=ON and JOB=ON, 40xxx/41xxx as intervention/paper-out).
  *
  * A reply is "@PJL <what>" CR LF, lines of NAME=VALUE (or a bare word),
  * and a form feed.  Lines may end in LF alone.  The codes, as status:

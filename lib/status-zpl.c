@@ -1,8 +1,8 @@
 /*
  * ZPL II status: the ~HS host status return.
  *
- * Sources: Zebra's "ZPL II Programming Guide" (~HS, ~HQES, ~CT), and
- * LPrint's Zebra driver (which polls ~HS), read for which flags matter.
+ * Source: Zebra's "ZPL II Programming Guide" (~HS "Host Status Return",
+ * ~CT), as quoted in public ZPL references.
  *
  * ~HS is answered with three strings, each STX <fields> ETX CR LF:
  *   1: aaa,b,c,dddd,eee,f,g,h,iii,j,k,l   b paper out, c paused, eee formats
