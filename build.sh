@@ -46,7 +46,7 @@ build() {
 # The parser fuzz targets (tests/fuzz-NAME.c) and the -max_len of each one's
 # inputs: URIs, reset specs, side-channel streams (a message of the framing
 # maximum, which fills the reader, and the start of the next), state-file slots.
-PARSER_TARGETS="options:4096 reset:4096 sidechannel:65544 state:1024"
+PARSER_TARGETS="options:4096 reset:4096 sidechannel:65544 state:1024 status:4096"
 
 # Run fuzz target PROGRAM as NAME for FUZZ_SECONDS on build/fuzz/corpus/NAME
 # and build/fuzz/seeds/NAME (plus tests/fuzz-seeds/NAME, the hand-written

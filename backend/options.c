@@ -7,6 +7,7 @@
  */
 
 #include "options.h"
+#include "live-status.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -88,6 +89,23 @@ static int apply_transport_option(fp_options_t *o, const char *name, const char 
   return status;
 }
 
+/* status=off|auto|on. */
+static int status_option(fp_options_t *o, const char *value, char *message, size_t size)
+{
+  static const char *const modes[] = { [FP_STATUS_MODE_OFF] = "off",
+                                       [FP_STATUS_MODE_AUTO] = "auto",
+                                       [FP_STATUS_MODE_ON] = "on" };
+
+  for (int m = 0; m < 3; m++)
+    if (!strcasecmp(value, modes[m]))
+    {
+      o->status_mode = m;
+      return FP_OK;
+    }
+  snprintf(message, size, "option 'status' needs off, auto or on, not '%s'", value);
+  return FP_ERROR_SYNTAX;
+}
+
 /* Apply one decoded name=value option. */
 static int apply_option(fp_options_t *o, const char *name, const char *value, char *message,
                         size_t size)
@@ -141,6 +159,8 @@ static int apply_option(fp_options_t *o, const char *name, const char *value, ch
     }
     return FP_OK;
   }
+  if (!strcmp(name, "status"))
+    return status_option(o, value, message, size);
   if (!strcmp(name, "softreset"))
   {
     if (!strcasecmp(value, "yes") || !strcmp(value, "1") || !strcasecmp(value, "true"))
@@ -224,6 +244,7 @@ static void set_defaults(fp_options_t *o)
   o->retries = 3;
   o->soft_reset = 0;
   o->max_flush = -1;
+  o->status_mode = FP_STATUS_MODE_OFF;
   snprintf(o->reset_spec, sizeof(o->reset_spec), "none");
 }
 

@@ -198,14 +198,19 @@ static int finish_done(fp_session_t *s)
     if (status)
       return finish_failed(s, FP_ERROR_IO);
   }
-  if ((status = s->transport->drain(s->conn, s->opts->timeout_ms)))
+  if ((status = fp_live_drain(s, s->opts->timeout_ms)) == FP_OK)
+    status = fp_live_confirm(s);
+  if (status == FP_ERROR_CANCELED)
+    return finish_canceled(s); /* canceled while the printer waited for a person */
+  if (status && status != FP_ERROR_UNCONFIRMED)
     return finish_failed(s, status);
-  s->state.dirty = false;
+  s->state.dirty = false; /* unconfirmed too: the printer is between commands */
   s->journaled = false;
   fp_device_journal_progress(s, true);
   fp_log("INFO", "Job sent: %" PRIu64 " bytes", s->accepted);
   fp_device_disconnect(s);
-  return CUPS_BACKEND_OK;
+  /* Not known to have printed: the queue's error policy decides. */
+  return status ? CUPS_BACKEND_FAILED : CUPS_BACKEND_OK;
 }
 
 /* The end that `stream` reached, once the write in flight is settled. */
@@ -233,6 +238,7 @@ static void session_free(fp_session_t *s)
 {
   if (s->connecting)
     fp_log("STATE", "-connecting-to-device");
+  fp_live_finish(&s->live);
   fp_device_disconnect(s);
   if (s->store)
     fp_store_close(s->store);
@@ -258,6 +264,7 @@ static int print(fp_session_t *s)
   {
     if (!s->detected)
       detect_language(s);
+    fp_live_begin(s);
     end = fp_stream_run(s, false, &failure);
   }
   return finish(s, end, failure);
@@ -386,7 +393,7 @@ static uint8_t op_state(void *job)
     bits |= FP_SC_STATE_BUSY;
   if (s->failed || s->connecting)
     bits |= FP_SC_STATE_ERROR;
-  return bits;
+  return fp_live_sc_state(&s->live, bits);
 }
 
 /* GET_CONNECTED. */

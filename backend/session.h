@@ -21,6 +21,7 @@
 
 #include "../engine/language.h"
 #include "../engine/state.h"
+#include "live-status.h"
 #include "options.h"
 #include "serve.h"
 #include "transport.h"
@@ -67,7 +68,25 @@ typedef struct fp_session_s
   bool                  connecting;    /* STATE: +connecting-to-device is set */
   int64_t               quiet_until;   /* realtime ms of the window this job armed */
   fp_completion_t       flush_debt;    /* what the flush under way still owes */
+  fp_live_t             live;          /* what the printer says about itself (status=) */
 } fp_session_t;
+
+/* ---------------------------------------------------------------- live-begin.c */
+
+/* Turn the printer's live status on before the job's first byte, when status= and it allow. */
+void fp_live_begin(fp_session_t *s);
+
+/* Arm the status again when a reset in the job may have cancelled it and the printer is idle. */
+int fp_live_rearm(fp_session_t *s);
+
+/* Wait until the device has everything; a condition the printer reports does not count. */
+int fp_live_drain(fp_session_t *s, int stall_ms);
+
+/* fp_live_confirm(): the printer did not confirm in time (it took everything). */
+#define FP_ERROR_UNCONFIRMED (-110)
+
+/* With status=on: ask the printer to confirm it printed the job, and wait for the answer. */
+int fp_live_confirm(fp_session_t *s);
 
 /* Non-zero once SIGTERM arrived. */
 bool fp_session_canceled(const fp_session_t *s);

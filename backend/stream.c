@@ -44,7 +44,9 @@ static int pump_back_channel(fp_session_t *s)
     return FP_OK;
   if ((status = s->transport->read(s->conn, data, sizeof(data), &got)))
     return status;
-  if (got && s->job.back_fd >= 0 && write(s->job.back_fd, data, got) < 0)
+  if (s->live.language)
+    fp_live_feed(&s->live, data, got); /* replies to the backend stay here, the rest goes on */
+  else if (got && s->job.back_fd >= 0 && write(s->job.back_fd, data, got) < 0)
     fp_log("DEBUG", "flushprinter: back channel: %s", strerror(errno));
   return FP_OK;
 }
@@ -73,6 +75,7 @@ static void account_sent(fp_session_t *s, size_t n)
   if (n)
   {
     fp_tracker_feed(&s->tracker, s->buf + s->buf_off, n);
+    fp_live_note_sent(&s->live, s->buf + s->buf_off, n, false);
     s->buf_off += n;
     s->accepted += n;
     fp_device_journal_progress(s, false);
@@ -89,7 +92,12 @@ static int push_buffer(fp_session_t *s)
 
   if (!s->journaled)
     journal_start(s);
-  status = s->transport->write(s->conn, s->buf + s->buf_off, s->buf_len - s->buf_off, &n);
+  /* The backend's own status bytes first, then job data up to a reset that may need them. */
+  if ((status = fp_live_rearm(s)) || s->live.own_len)
+    return status;
+  status = s->transport->write(s->conn, s->buf + s->buf_off,
+                               fp_live_split(&s->live, s->buf + s->buf_off, s->buf_len - s->buf_off),
+                               &n);
   account_sent(s, n);
   return status;
 }
@@ -179,7 +187,8 @@ fp_stream_end_t fp_stream_run(fp_session_t *s, bool until_data, int *failure)
 
       if ((*failure = push_buffer(s)))
         return FP_STREAM_FAILED;
-      if (s->accepted != before || !pending)
+      /* A printer that says a person must act (paper out...) waits without a time limit. */
+      if (s->accepted != before || !pending || fp_live_blocked(&s->live))
         stall_deadline = 0;
       else if (fp_ms_until(stall_deadline) == 0)
       {

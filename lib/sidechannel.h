@@ -34,7 +34,7 @@ enum
   FP_SC_STATUS_NOT_IMPLEMENTED = 7
 };
 enum { FP_SC_STATE_ONLINE = 1, FP_SC_STATE_BUSY = 2, FP_SC_STATE_ERROR = 4,
-       FP_SC_STATE_MEDIA_EMPTY = 32 };
+       FP_SC_STATE_MEDIA_LOW = 16, FP_SC_STATE_MEDIA_EMPTY = 32 };
 
 /*
  * The FLUSH command.  Requests carry an operation byte first:

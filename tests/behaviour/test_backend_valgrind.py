@@ -14,8 +14,8 @@ VALGRIND = shutil.which("valgrind")
 @unittest.skipUnless(VALGRIND, "valgrind is not installed")
 class Valgrind(fptest.TestCase):
 
-    def run_under_valgrind(self, emu, job, cancel):
-        p = fptest.raw_job(self.socket_uri(emu, "reset=escpos&idle=200"), self.statedir,
+    def run_under_valgrind(self, emu, job, cancel, query=""):
+        p = fptest.raw_job(self.socket_uri(emu, "reset=escpos&idle=200" + query), self.statedir,
                            self.spool(job),
                            wrapper=(VALGRIND, "--leak-check=full", "--show-leak-kinds=all",
                                     "--errors-for-leak-kinds=all", "--error-exitcode=99"))
@@ -27,9 +27,21 @@ class Valgrind(fptest.TestCase):
         self.assertEqual(p.wait(120), 0, p.stderr()[-3000:])
         self.assertIn("in use at exit: 0 bytes in 0 blocks", p.stderr())
         self.assertIn("ERROR SUMMARY: 0 errors", p.stderr())
+        return p
 
     def test_whole_job(self):
         self.run_under_valgrind(self.emulator(), fptest.receipt("whole", rows=100), False)
+
+    def test_status_paper_out(self):
+        """status=on: the probe and arming, a paper-out in the tail waited out, the
+        confirmation that the job printed."""
+        emu = self.emulator("--stall-after", 3000, "--resume-after", 1500,
+                            "--stall-reason", "paper-out")
+        p = self.run_under_valgrind(emu, fptest.receipt("status", rows=100), False,
+                                    "&status=on&timeout=1000")
+        self.assertIn("STATE: -media-empty-error", p.stderr())
+        self.assertIn("INFO: The printer confirmed it printed the job", p.stderr())
+        emu.wait_event("text", text="END status")
 
     def test_canceled_job(self):
         emu = self.emulator("--rate", 40000)

@@ -293,6 +293,29 @@ class Scheduler(fptest.TestCase):
         self.assertCleanImages(emu)
         self.assertNotStopped("receipt")
 
+    # 9
+    def test_paper_out_shows_in_lpstat_and_the_receipt_prints_once(self):
+        """status=auto: out of paper for 6 s mid-receipt (timeout= is 2 s): lpstat shows
+        media-empty-error while it lasts, the job completes, the receipt prints once."""
+        emu = self.emulator("--stall-after", 200000, "--resume-after", 6000,
+                            "--stall-reason", "paper-out", "--buffer", 8192)
+        self.raw_queue("receipt", emu, "reset=escpos&idle=%d&timeout=2000&status=auto" % IDLE)
+        job = self.print_file("receipt", fptest.receipt("paper", rows=40000), "paper")
+        emu.wait_event("condition", set="paper-out", timeout=30)
+        end, reasons = time.time() + 5, ""
+        while "media-empty-error" not in reasons and time.time() < end:
+            reasons = self.cups.printer_state("receipt")[1]
+            time.sleep(0.05)
+        self.assertIn("media-empty-error", reasons)
+        self.assertIn("media-empty-error", self.cups.run("lpstat", "-l", "-p", "receipt").stdout)
+        self.assertEqual(self.cups.wait_job(job), "completed")
+        self.assertNotIn("media-empty", self.cups.printer_state("receipt")[1])
+        image = emu.wait_event("image-end")
+        self.assertEqual((image["bytes"], image["zeros"], image["swallowed"]), (40000 * 72, 0, 0))
+        emu.wait_event("text", text="END paper")
+        self.assertEqual(emu.texts(), ["BEGIN paper", "END paper"])
+        self.assertNotStopped("receipt")
+
 
 if __name__ == "__main__":
     fptest.main()

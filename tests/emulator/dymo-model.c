@@ -419,5 +419,5 @@ static int model_busy(const void *model)
 /* The DYMO model behind the emulator's interface. */
 const mc_language_t dm_language = {
   "dymo", model_new, free, model_feed, model_conn_end, model_power_cycle, mc_model_finish,
-  model_busy, mc_model_stats,
+  model_busy, mc_model_stats, NULL,
 };

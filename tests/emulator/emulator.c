@@ -13,7 +13,7 @@
  *   fp-emulator [--listen ADDR:PORT] [--fifo PATH] [--port-file FILE] [--log FILE]
  *               [--language escpos|dymo|pcl|zpl] [--buffer BYTES] [--rate BYTES_PER_SEC]
  *               [--stall-after N[@CONN]] [--resume-after MS] [--close-after N[@CONN]]
- *               [--refuse-first N]
+ *               [--refuse-first N] [--stall-reason paper-out|cover-open] [--dumb]
  *
  *   --listen ADDR:PORT   AppSocket (JetDirect) server; ADDR must be a loopback
  *                        address (127.x.x.x, [::1] or localhost); PORT 0 picks a
@@ -37,6 +37,15 @@
  *   --resume-after MS    resume a stalled connection MS ms later.
  *   --close-after N[@C]  close connection C (default 1) after N bytes.
  *   --refuse-first N     close the first N accepted connections unread.
+ *   --stall-reason R     what the stall is: paper-out or cover-open. The printer's
+ *                        status shows it while the stall lasts (escpos: DLE EOT
+ *                        answers, and automatic status back sent at once when
+ *                        GS a enabled it; pcl: USTATUS DEVICE when enabled,
+ *                        INFO STATUS; zpl: ~HS), and clears at the resume. Without it
+ *                        a stall says nothing (a printer that is just stuck).
+ *   --dumb               a printer that answers no status command; it still logs
+ *                        each one it parsed ("query"), so that tests can check
+ *                        that none was sent.
  *
  * Connections are numbered from 1 in accept order, refused ones included, and
  * are served one at a time (the others wait in the listen backlog). The
@@ -90,6 +99,12 @@
  *   abort-download active=0|1   zpl: ~DN; 1 when its ~ cut hex data short
  *   ignored n=<n>            dymo, zpl: bytes outside any command, ignored
  *   stall bytes=<n> / resume / power-cycle
+ *   condition set=<paper-out|cover-open> / condition cleared=<...>   --stall-reason
+ *   query cmd=<hex>          a status command parsed, answered or not: escpos
+ *                            DLE EOT n, GS a n, GS ( H ..., GS I n, GS r n; pcl
+ *                            @PJL INFO STATUS, ECHO, USTATUS lines; zpl ~HS
+ *   reply data=<hex>         bytes sent back to the host on the connection;
+ *                            reply-lost data=<hex> when the host does not read
  *   summary connections=<n> bytes=<n> texts=<n> images=<n> swallowed=<n> resets=<n>
  *                            (dymo: texts=0; zpl: texts = fields printed)
  * C= is the connection whose byte caused the event (0: none).
@@ -148,6 +163,8 @@ struct options
   struct trigger close;
   int64_t resume_ms; /* -1: never */
   unsigned refuse_first;
+  unsigned stall_reason; /* MC_COND_* the stall shows as (0: none) */
+  int dumb;
 };
 
 /* How a connection ends. */
@@ -176,6 +193,7 @@ struct emulator
   double tokens;        /* --rate token bucket */
   int64_t refill_at;    /* monotonic ns of the last refill */
   int fifo_created;     /* remove the FIFO at exit */
+  int64_t condition_until; /* monotonic ns when the --stall-reason condition clears, -1: never */
 };
 
 static int log_fd = STDERR_FILENO;
@@ -282,6 +300,21 @@ static void log_pending(unsigned conn, unsigned owner, const unsigned char *cmd,
   log_event(conn, "pending owner=%u cmd=%s remaining=%" PRIu64, owner, hex, remaining);
 }
 
+/* Sends a model's reply back on the current connection (never blocks: a host that does not
+   read loses it). */
+static void send_reply(const struct emulator *e, const mc_event_t *ev)
+{
+  char hex[2 * HEX_MAX + 1];
+  ssize_t n = e->conn_fd >= 0 ? send(e->conn_fd, ev->data, ev->len, MSG_NOSIGNAL | MSG_DONTWAIT)
+                              : -1;
+
+  hex_bytes(ev->data, ev->len, hex, sizeof(hex));
+  if (n == (ssize_t)ev->len)
+    log_event(ev->conn ? ev->conn : e->conn, "reply data=%s", hex);
+  else
+    log_event(ev->conn ? ev->conn : e->conn, "reply-lost data=%s", hex);
+}
+
 /* Turns the model's events into log lines. */
 static void on_model_event(void *ctx, const mc_event_t *ev)
 {
@@ -345,6 +378,13 @@ static void on_model_event(void *ctx, const mc_event_t *ev)
     case MC_EV_PENDING:
       log_pending(ev->conn, ev->owner, ev->data, ev->len, ev->bytes);
       break;
+    case MC_EV_QUERY:
+      hex_bytes(ev->data, ev->len, text, sizeof(text));
+      log_event(ev->conn, "query cmd=%s", text);
+      break;
+    case MC_EV_REPLY:
+      send_reply(ctx, ev);
+      break;
   }
 }
 
@@ -368,6 +408,7 @@ static void usage(FILE *out)
         "                   [--log FILE] [--language escpos|dymo|pcl|zpl] [--buffer BYTES]\n"
         "                   [--rate BYTES_PER_SEC] [--stall-after N[@CONN]]\n"
         "                   [--resume-after MS] [--close-after N[@CONN]] [--refuse-first N]\n"
+        "                   [--stall-reason paper-out|cover-open] [--dumb]\n"
         "An ESC/POS receipt printer (or DYMO LabelWriter, PCL or ZPL printer) emulator\n"
         "for tests (loopback only).\n"
         "Default --listen " DEFAULT_LISTEN ", --language escpos, --buffer 4096, log to stderr.\n"
@@ -435,6 +476,35 @@ static const mc_language_t *find_language(const char *name)
   die("bad --language value '%s' (escpos, dymo, pcl or zpl)", name);
 }
 
+/* The conditions --stall-reason names. */
+static const struct
+{
+  const char *name;
+  unsigned condition;
+} conditions[] = {{"paper-out", MC_COND_PAPER_OUT}, {"cover-open", MC_COND_COVER_OPEN}};
+
+/* The MC_COND_* called `name`; dies when there is none. */
+static unsigned condition_named(const char *name)
+{
+  size_t i;
+
+  for (i = 0; i < sizeof(conditions) / sizeof(conditions[0]); i++)
+    if (strcmp(conditions[i].name, name) == 0)
+      return conditions[i].condition;
+  die("bad --stall-reason value '%s' (paper-out or cover-open)", name);
+}
+
+/* The name of one MC_COND_* bit. */
+static const char *condition_name(unsigned condition)
+{
+  size_t i;
+
+  for (i = 0; i < sizeof(conditions) / sizeof(conditions[0]); i++)
+    if (conditions[i].condition == condition)
+      return conditions[i].name;
+  return "?";
+}
+
 /* Parses the command line into `o`. */
 static void parse_options(int argc, char **argv, struct options *o)
 {
@@ -450,6 +520,8 @@ static void parse_options(int argc, char **argv, struct options *o)
     {"resume-after", required_argument, NULL, 'R'},
     {"close-after", required_argument, NULL, 'c'},
     {"refuse-first", required_argument, NULL, 'x'},
+    {"stall-reason", required_argument, NULL, 'S'},
+    {"dumb", no_argument, NULL, 'D'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
   };
@@ -497,6 +569,12 @@ static void parse_options(int argc, char **argv, struct options *o)
         break;
       case 'x':
         o->refuse_first = (unsigned)option_u64("--refuse-first", optarg, UINT32_MAX);
+        break;
+      case 'S':
+        o->stall_reason = condition_named(optarg);
+        break;
+      case 'D':
+        o->dumb = 1;
         break;
       case 'h':
         usage(stdout);
@@ -675,6 +753,28 @@ static void conn_close(struct emulator *e, enum close_how how)
     open_fifo_reader(e);
 }
 
+/* Nonzero while the --stall-reason condition holds. */
+static int condition_holds(const struct emulator *e)
+{
+  return (((const mc_core_t *)e->model)->conditions & e->opt.stall_reason) != 0;
+}
+
+/* Sets or clears a condition of the printer (none: `condition` 0) and lets the model report it. */
+static void set_condition(struct emulator *e, unsigned condition, int on)
+{
+  mc_core_t *core = e->model; /* every model's first member (model-common.h) */
+
+  if (condition == 0)
+    return;
+  if (on)
+    core->conditions |= condition;
+  else
+    core->conditions &= ~condition;
+  log_event(e->conn, "condition %s=%s", on ? "set" : "cleared", condition_name(condition));
+  if (e->opt.language->status_changed)
+    e->opt.language->status_changed(e->model);
+}
+
 /* Nonzero when trigger `t` applies to the current connection. */
 static int trigger_applies(const struct emulator *e, const struct trigger *t)
 {
@@ -692,6 +792,8 @@ static void check_triggers(struct emulator *e)
     e->stalled = 1;
     e->resume_at = o->resume_ms >= 0 ? now_ns() + o->resume_ms * 1000000 : -1;
     log_event(e->conn, "stall bytes=%" PRIu64, e->conn_bytes);
+    e->condition_until = e->resume_at;
+    set_condition(e, o->stall_reason, 1);
     return;
   }
   if (trigger_applies(e, &o->close) && !e->stalled && e->conn_bytes >= o->close.bytes)
@@ -716,6 +818,14 @@ static void conn_open(struct emulator *e, int fd)
   e->stalled = 0;
   e->stall_done = 0;
   log_event(e->conn, "open");
+  if (condition_holds(e))
+  {
+    /* Still out of paper (cover open): the new connection is not read either. */
+    e->stalled = 1;
+    e->resume_at = e->condition_until;
+    log_event(e->conn, "stall bytes=0");
+    return;
+  }
   check_triggers(e);
 }
 
@@ -837,9 +947,12 @@ static void setup_signals(sigset_t *wait_mask)
   signal(SIGPIPE, SIG_IGN);
 }
 
-/* Resumes a stalled connection once its time has come. */
+/* Resumes a stalled connection once its time has come; the condition clears then, even when
+   the connection that stalled has ended meanwhile (the paper is back for the next one). */
 static void check_resume(struct emulator *e)
 {
+  if (condition_holds(e) && e->condition_until >= 0 && now_ns() >= e->condition_until)
+    set_condition(e, e->opt.stall_reason, 0);
   if (e->conn_fd < 0 || !e->stalled || e->resume_at < 0 || now_ns() < e->resume_at)
     return;
   e->stalled = 0;
@@ -856,8 +969,12 @@ static int64_t plan_wait(struct emulator *e, struct pollfd *pfd)
   pfd->revents = 0;
   if (e->conn_fd < 0)
   {
+    int64_t left = e->condition_until - now_ns();
+
     pfd->fd = e->idle_fd;
-    return -1;
+    if (!condition_holds(e) || e->condition_until < 0)
+      return -1;
+    return left > 0 ? left : 0;
   }
   if (e->stalled)
   {
@@ -923,6 +1040,7 @@ int main(int argc, char **argv)
   e.idle_fd = -1;
   e.conn_fd = -1;
   e.resume_at = -1;
+  e.condition_until = -1;
   parse_options(argc, argv, &e.opt);
   if (e.opt.log)
   {
@@ -931,9 +1049,10 @@ int main(int argc, char **argv)
       die("%s: %s", e.opt.log, strerror(errno));
   }
   e.buf = malloc(e.opt.buffer);
-  e.model = e.opt.language->create(on_model_event, NULL);
+  e.model = e.opt.language->create(on_model_event, &e);
   if (e.buf == NULL || e.model == NULL)
     die("out of memory");
+  ((mc_core_t *)e.model)->dumb = e.opt.dumb;
   e.refill_at = now_ns();
   setup_signals(&wait_mask);
   if (e.opt.fifo)

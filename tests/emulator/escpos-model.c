@@ -9,6 +9,19 @@
  * parameter bytes, for a block of data bytes, for bytes up to a NUL, or ends
  * the command. The bytes other connections send into a command are counted
  * by model-common.c.
+ *
+ * Status (Epson's ESC/POS reference: DLE EOT, GS a, GS ( H; the fixed bits
+ * are the ones every vendor's "transmission status identification" table
+ * gives): DLE EOT n = 1..4 is answered with one byte 0xx1xx10, GS a n sends
+ * a 4-byte automatic status back (ASB) at once and then whenever a status
+ * class it enabled changes, GS ( H fn 48 sends 37h 22h d1..d4 00h when it is
+ * parsed -- the model parses at the emulator's print rate, so that is when
+ * everything before it has printed. The printer's conditions (paper out,
+ * cover open) are set by the emulator; a paper-out printer stops reading, so
+ * a query behind it is not seen until the paper is back, while ASB goes out
+ * at once. Whether ESC @ cancels GS a differs between models; this one
+ * cancels it, the reading that makes a host re-arm. A dumb printer reports
+ * the status commands it got and answers none.
  */
 
 #include "escpos-model.h"
@@ -73,6 +86,9 @@ struct ep_model
   const char *image;           /* inside a raster: "gsv0" or "escstar" */
   uint64_t image_bytes;
   uint64_t zeros;
+
+  unsigned asb_mask;           /* GS a n: the status classes reported unasked (0: off) */
+  unsigned asb_key;            /* the enabled part of the status last reported */
 };
 
 static void cmd_reset(ep_model_t *m, unsigned conn, int phase);
@@ -90,6 +106,8 @@ static void cmd_tabs(ep_model_t *m, unsigned conn, int phase);
 static void cmd_barcode(ep_model_t *m, unsigned conn, int phase);
 static void cmd_dle_eot(ep_model_t *m, unsigned conn, int phase);
 static void cmd_dle_dc4(ep_model_t *m, unsigned conn, int phase);
+static void cmd_asb(ep_model_t *m, unsigned conn, int phase);
+static void cmd_status_query(ep_model_t *m, unsigned conn, int phase);
 
 /* The commands the model knows, with their fixed parameter byte counts. */
 static const struct command commands[] = {
@@ -148,7 +166,7 @@ static const struct command commands[] = {
   {GS, 'B', 1, NULL},                /* reverse (white on black) */
   {GS, 'E', 1, NULL},                /* print density / head energy */
   {GS, 'H', 1, NULL},                /* HRI position */
-  {GS, 'I', 1, NULL},                /* transmit printer ID */
+  {GS, 'I', 1, cmd_status_query},    /* transmit printer ID */
   {GS, 'L', 2, NULL},                /* left margin */
   {GS, 'P', 2, NULL},                /* motion units */
   {GS, 'T', 1, NULL},                /* print position to line start */
@@ -156,7 +174,7 @@ static const struct command commands[] = {
   {GS, 'W', 2, NULL},                /* print area width */
   {GS, '\\', 2, NULL},               /* relative vertical position (page mode) */
   {GS, '^', 3, NULL},                /* execute macro */
-  {GS, 'a', 1, NULL},                /* automatic status back */
+  {GS, 'a', 1, cmd_asb},             /* automatic status back */
   {GS, 'b', 1, NULL},                /* smoothing */
   {GS, 'c', 0, NULL},                /* print counter */
   {GS, 'f', 1, NULL},                /* HRI font */
@@ -164,7 +182,7 @@ static const struct command commands[] = {
   {GS, 'h', 1, NULL},                /* barcode height */
   {GS, 'j', 1, NULL},                /* automatic status back (ink) */
   {GS, 'k', 1, cmd_barcode},         /* print barcode */
-  {GS, 'r', 1, NULL},                /* transmit status */
+  {GS, 'r', 1, cmd_status_query},    /* transmit status */
   {GS, 'v', 1, cmd_gsv},             /* GS v 0: raster bit image */
   {GS, 'w', 1, NULL},                /* barcode module width */
   {GS, 'z', 3, NULL},                /* GS z 0 t1 t2: online recovery wait */
@@ -318,10 +336,104 @@ static void next_record(ep_model_t *m, size_t header)
   want_params(m, header);
 }
 
+/* Nonzero while the printer cannot print (paper out, cover open): it is offline. */
+static int stopped(const ep_model_t *m)
+{
+  return (m->core.conditions & (MC_COND_PAPER_OUT | MC_COND_COVER_OPEN)) != 0;
+}
+
+/* DLE EOT n's answer: 0xx1xx10 with the bits of class n. */
+static unsigned char realtime_status(const ep_model_t *m, unsigned n)
+{
+  unsigned c = m->core.conditions;
+  unsigned char b = 0x12;
+
+  if (n == 1 && stopped(m))
+    b |= 0x08; /* offline */
+  if (n == 2)
+    b |= ((c & MC_COND_COVER_OPEN) ? 0x04 : 0) | ((c & MC_COND_PAPER_OUT) ? 0x20 : 0);
+  if (n == 4)
+    b |= ((c & (MC_COND_PAPER_LOW | MC_COND_PAPER_OUT)) ? 0x0c : 0)
+         | ((c & MC_COND_PAPER_OUT) ? 0x60 : 0);
+  return b;
+}
+
+/* The four ASB bytes. */
+static void asb_status(const ep_model_t *m, unsigned char out[4])
+{
+  unsigned c = m->core.conditions;
+
+  out[0] = (unsigned char)(0x10 | (stopped(m) ? 0x08 : 0) | ((c & MC_COND_COVER_OPEN) ? 0x20 : 0));
+  out[1] = 0x00;
+  out[2] = (unsigned char)(((c & (MC_COND_PAPER_LOW | MC_COND_PAPER_OUT)) ? 0x03 : 0)
+                           | ((c & MC_COND_PAPER_OUT) ? 0x0c : 0));
+  out[3] = 0x00;
+}
+
+/* The part of the status GS a n enabled: bit 1 online/offline, 2 errors, 3 paper sensors. */
+static unsigned asb_key(const ep_model_t *m)
+{
+  unsigned char a[4];
+
+  asb_status(m, a);
+  return ((m->asb_mask & 0x02) ? a[0] & 0x28u : 0) | ((m->asb_mask & 0x04) ? (unsigned)a[1] << 8 : 0)
+         | ((m->asb_mask & 0x08) ? (unsigned)a[2] << 16 : 0);
+}
+
+/* Sends the ASB (`query`: the GS a that asked for it, or NULL when the status changed). */
+static void send_asb(ep_model_t *m, unsigned conn, const unsigned char *query, size_t qlen)
+{
+  unsigned char a[4];
+
+  asb_status(m, a);
+  m->asb_key = asb_key(m);
+  mc_status_reply(&m->core, conn, query, qlen, m->asb_mask ? a : NULL, sizeof(a));
+}
+
+/* GS a n: automatic status back on (status sent at once) or off. */
+static void cmd_asb(ep_model_t *m, unsigned conn, int phase)
+{
+  unsigned char query[3] = {GS, 'a', m->param[0]};
+
+  m->asb_mask = m->param[0] & 0x0f;
+  send_asb(m, conn, query, sizeof(query));
+  end_command(m);
+}
+
+/* GS ( H fn 48: the process ID, sent back now that everything before it has printed. */
+static void process_id_reply(ep_model_t *m, unsigned conn)
+{
+  unsigned char query[11] = {GS, '(', 'H', 6, 0};
+  unsigned char reply[7] = {0x37, 0x22, m->param[5], m->param[6], m->param[7], m->param[8], 0x00};
+
+  memcpy(query + 5, m->param + 3, 6);
+  mc_status_reply(&m->core, conn, query, sizeof(query), m->param[3] == 48 ? reply : NULL,
+                  sizeof(reply));
+}
+
+/* GS I n, GS r n: reported as status commands; the model does not answer them. */
+static void cmd_status_query(ep_model_t *m, unsigned conn, int phase)
+{
+  unsigned char query[3] = {m->core.head[0], m->core.head[1], m->param[0]};
+
+  mc_status_reply(&m->core, conn, query, sizeof(query), NULL, 0);
+  end_command(m);
+}
+
+/* The conditions changed: ASB when a class it covers changed. */
+static void model_status_changed(void *model)
+{
+  ep_model_t *m = model;
+
+  if (m->asb_mask && asb_key(m) != m->asb_key)
+    send_asb(m, 0, NULL, 0);
+}
+
 /* ESC @: initialize. */
 static void cmd_reset(ep_model_t *m, unsigned conn, int phase)
 {
   m->line.len = 0;
+  m->asb_mask = 0;
   m->core.stats.resets++;
   mc_emit_simple(&m->core, MC_EV_RESET, conn, 0, NULL, 0);
   end_command(m);
@@ -394,10 +506,18 @@ static void cmd_gsv(ep_model_t *m, unsigned conn, int phase)
 /* ESC/GS/FS ( fn pL pH d1..dk: a block of pL + 256 pH bytes. */
 static void cmd_block16(ep_model_t *m, unsigned conn, int phase)
 {
-  if (phase == 0)
+  int process_id = m->core.head[0] == GS && m->param[0] == 'H' && param_le(m, 1, 2) == 6;
+
+  if (phase == 0 && process_id)
+    want_params(m, 6); /* fn m d1..d4 */
+  else if (phase == 0)
     want_data(m, param_le(m, 1, 2));
   else
+  {
+    if (process_id)
+      process_id_reply(m, conn);
     end_command(m);
+  }
 }
 
 /* GS 8 L p1 p2 p3 p4 d1..dk: a block with a 32-bit length. */
@@ -483,10 +603,17 @@ static void cmd_barcode(ep_model_t *m, unsigned conn, int phase)
 /* DLE EOT n [a]: real-time status; n 7 and 8 take one more byte. */
 static void cmd_dle_eot(ep_model_t *m, unsigned conn, int phase)
 {
+  unsigned char query[3] = {DLE, 0x04, m->param[0]}, reply;
+
   if (phase == 0 && (m->param[0] == 7 || m->param[0] == 8))
+  {
     want_params(m, 1);
-  else
-    end_command(m);
+    return;
+  }
+  reply = realtime_status(m, m->param[0]);
+  mc_status_reply(&m->core, conn, query, sizeof(query),
+                  m->param[0] >= 1 && m->param[0] <= 4 ? &reply : NULL, 1);
+  end_command(m);
 }
 
 /* DLE DC4 fn ...: real-time functions; fn 8 clears the buffers. */
@@ -682,5 +809,5 @@ static int model_busy(const void *model)
 /* The ESC/POS model behind the emulator's interface. */
 const mc_language_t ep_language = {
   "escpos", model_new, free, model_feed, model_conn_end, model_power_cycle, mc_model_finish,
-  model_busy, mc_model_stats,
+  model_busy, mc_model_stats, model_status_changed,
 };

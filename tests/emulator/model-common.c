@@ -234,3 +234,13 @@ uint64_t mc_zeros(const unsigned char *buf, size_t n)
     zeros += buf[i] == 0;
   return zeros;
 }
+
+/* Reports a status command, then its answer unless the printer is dumb. */
+void mc_status_reply(mc_core_t *c, unsigned conn, const unsigned char *query, size_t qlen,
+                     const unsigned char *reply, size_t rlen)
+{
+  if (query)
+    mc_emit_simple(c, MC_EV_QUERY, conn, 0, query, qlen);
+  if (reply && !c->dumb)
+    mc_emit_simple(c, MC_EV_REPLY, conn, 0, reply, rlen);
+}

@@ -40,8 +40,18 @@ typedef enum
   MC_EV_ABORT,       /* ZPL: ~DN: bytes = 1 when its ~ cut a hex download short, else 0 */
   MC_EV_UNKNOWN,     /* unknown command: data/len = its bytes */
   MC_EV_IGNORED,     /* DYMO, ZPL: bytes outside any command, ignored: bytes = count */
-  MC_EV_PENDING      /* a connection ended inside owner's command: bytes = still expected */
+  MC_EV_PENDING,     /* a connection ended inside owner's command: bytes = still expected */
+  MC_EV_QUERY,       /* a status command arrived (answered or not): data/len = its bytes */
+  MC_EV_REPLY        /* the printer sends data/len back to the host */
 } mc_event_type_t;
+
+/* What holds the printer, as its status replies report it (mc_core_t.conditions). */
+enum
+{
+  MC_COND_PAPER_OUT = 1 << 0,
+  MC_COND_COVER_OPEN = 1 << 1,
+  MC_COND_PAPER_LOW = 1 << 2
+};
 
 /* One event; fields not listed for its type are zero. */
 typedef struct
@@ -106,6 +116,9 @@ typedef struct
   int (*busy)(const void *model);
   /* The model's counters. */
   const mc_stats_t *(*stats)(const void *model);
+  /* mc_core_t.conditions changed (paper, cover): reports it unasked where the model does so
+     (ESC/POS automatic status back); NULL for a model that never talks back. */
+  void (*status_changed)(void *model);
 } mc_language_t;
 
 /* Bytes one victim connection lost to the current command. */
@@ -130,6 +143,9 @@ typedef struct
 
   unsigned ignored_conn; /* ignored bytes not reported yet: whose */
   uint64_t ignored;      /* and how many */
+
+  unsigned conditions;   /* MC_COND_*: set by the emulator, read by status replies */
+  int dumb;              /* answers no status command (they are still reported as queries) */
 } mc_core_t;
 
 /* A text line being composed. */
@@ -207,5 +223,10 @@ size_t mc_block_part(size_t len, uint64_t remaining);
 
 /* How many of `n` bytes are 0x00. */
 uint64_t mc_zeros(const unsigned char *buf, size_t n);
+
+/* Reports the status command `query` (NULL: none, an unasked report), then sends `reply`
+   (NULL: none) back unless the printer is dumb. */
+void mc_status_reply(mc_core_t *c, unsigned conn, const unsigned char *query, size_t qlen,
+                     const unsigned char *reply, size_t rlen);
 
 #endif /* FP_MODEL_COMMON_H */

@@ -24,6 +24,7 @@
  */
 
 #include "pcl-model.h"
+#include "pjl-status.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -126,6 +127,8 @@ typedef struct pcl_model
   uint64_t raster_swallowed;
   uint64_t page_texts;        /* lines printed on the current page */
   uint64_t page_graphics;     /* raster images begun on it */
+
+  pjl_status_t pjl_status;    /* what the PJL level answers (pjl-status.c) */
 } pcl_model_t;
 
 /* Prints the pending text line, if any. */
@@ -464,6 +467,7 @@ static int pjl_line_byte(pcl_model_t *m, unsigned conn, unsigned char b)
   if (b == LF || b == ESC)
   {
     mc_emit_simple(&m->core, MC_EV_PJL, conn, 0, m->pjl, m->pjl_len);
+    pjl_status_line(&m->core, &m->pjl_status, conn, m->pjl, m->pjl_len);
     m->level = entered_language(m, LEVEL_PJL);
     m->uel_matched = 0;
     return b == LF;
@@ -567,6 +571,15 @@ static void model_conn_end(void *model, unsigned conn)
 
   if (m->esc != ESC_NONE)
     mc_conn_end(&m->core, conn, m->esc == ESC_DATA ? m->remaining : 1, m->name, m->name_len);
+  pjl_status_conn_end(&m->pjl_status);
+}
+
+/* The printer's conditions changed: unsolicited PJL status where it was asked for. */
+static void model_status_changed(void *model)
+{
+  pcl_model_t *m = model;
+
+  pjl_status_changed(&m->core, &m->pjl_status);
 }
 
 /* Power cycle: forgets the sequence, the line and the page in progress, and the settings. */
@@ -598,5 +611,5 @@ static int model_busy(const void *model)
 /* The PCL model behind the emulator's interface. */
 const mc_language_t pcl_language = {
   "pcl", model_new, free, model_feed, model_conn_end, model_power_cycle, mc_model_finish,
-  model_busy, mc_model_stats,
+  model_busy, mc_model_stats, model_status_changed,
 };

@@ -25,6 +25,7 @@
 #include "zpl-model.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,6 +102,7 @@ static void cmd_download_object(zpl_model_t *m, unsigned conn);
 static void cmd_abort_download(zpl_model_t *m, unsigned conn);
 static void cmd_cancel(zpl_model_t *m, unsigned conn);
 static void cmd_power_on_reset(zpl_model_t *m, unsigned conn);
+static void cmd_host_status(zpl_model_t *m, unsigned conn);
 
 /* The commands the model acts on; the others only take parameters. */
 static const struct command commands[] = {
@@ -116,6 +118,7 @@ static const struct command commands[] = {
   {TILDE, "JA", cmd_cancel},           /* cancel all */
   {TILDE, "JX", cmd_cancel},           /* cancel the format being received */
   {TILDE, "JR", cmd_power_on_reset},   /* power on reset */
+  {TILDE, "HS", cmd_host_status},      /* host status return */
 };
 
 /* Nonzero for a command prefix. */
@@ -421,6 +424,29 @@ static void cmd_power_on_reset(zpl_model_t *m, unsigned conn)
   end_command(m);
 }
 
+/*
+ * ~HS: three strings, STX fields ETX CR LF (Zebra's ZPL II guide): paper out,
+ * pause, formats waiting and a format in progress in the first; head up and
+ * labels remaining in the second; password and RAM in the third. Paper out
+ * raises the paper-out flag, cover open the head-up flag. Formats print as
+ * they are parsed, so none waits.
+ */
+static void cmd_host_status(zpl_model_t *m, unsigned conn)
+{
+  unsigned conditions = m->core.conditions;
+  char reply[160];
+  int n = snprintf(reply, sizeof(reply),
+                   "\x02" "030,%d,0,1245,000,0,0,%d,000,0,0,0\x03\r\n"
+                   "\x02" "001,0,%d,0,0,2,6,0,00000000,1,000\x03\r\n"
+                   "\x02" "1234,0\x03\r\n",
+                   (conditions & MC_COND_PAPER_OUT) != 0, m->in_format != 0,
+                   (conditions & MC_COND_COVER_OPEN) != 0);
+
+  mc_status_reply(&m->core, conn, m->name, sizeof(m->name), (const unsigned char *)reply,
+                  (size_t)n);
+  end_command(m);
+}
+
 /* Runs the command whose name is complete. */
 static void run_name(zpl_model_t *m, unsigned conn)
 {
@@ -638,5 +664,5 @@ static int model_busy(const void *model)
 /* The ZPL model behind the emulator's interface. */
 const mc_language_t zpl_language = {
   "zpl", model_new, free, model_feed, model_conn_end, model_power_cycle, mc_model_finish,
-  model_busy, mc_model_stats,
+  model_busy, mc_model_stats, NULL,
 };

@@ -1,0 +1,230 @@
+/*
+ * Turning the printer's live status on for a job (live-status.h), at the
+ * command boundary before the job's first byte: status=off asks nothing;
+ * status=auto sends the language's probe only when it is blind-safe (a
+ * printer that does not know it prints nothing; ESC/POS: DLE EOT 1) and
+ * turns status on only when the printer answers it within a bound; status=on
+ * probes whatever the language.  A printer that answers is armed (ESC/POS:
+ * GS a), and re-armed after each reset in the job that may cancel it
+ * (stream.c).  Otherwise the job runs exactly as without status, after one
+ * INFO: line saying why status is off.
+ *
+ * This first step serves ESC/POS on connections whose back channel is read
+ * in the data path without writes left in flight (AppSocket): there the
+ * backend waits out a paper-out, cover-open or jam without counting it
+ * against timeout=, with the condition shown as a printer-state-reason.
+ */
+
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "flushprinter.h"
+#include "live-status.h"
+#include "log.h"
+#include "session.h"
+
+#define PROBE_MS 1000     /* how long a printer may take to answer the probe */
+#define DRAIN_STEP_MS 200 /* how often a drain stops to hear the printer */
+#define CONFIRM_MS 60000  /* how long a ready printer may take to print what it holds */
+
+/* Sends the backend's own bytes (at a command boundary); false when they did not all go. */
+static bool send_own(fp_session_t *s, const uint8_t *bytes, size_t len)
+{
+  size_t accepted = 0;
+  int    status = fp_transport_write_all(s->transport, s->conn, bytes, len, s->opts->timeout_ms,
+                                         s->job.cancel_fd, &accepted);
+
+  fp_tracker_feed(&s->tracker, bytes, accepted);
+  fp_live_note_sent(&s->live, bytes, accepted, true);
+  return status == FP_OK && accepted == len;
+}
+
+/* Reads the back channel until an own query is answered or `ms` pass. */
+static bool await_answer(fp_session_t *s, int ms)
+{
+  int64_t deadline = fp_monotonic_ms() + ms;
+
+  while (!s->live.answered)
+  {
+    uint8_t data[512];
+    size_t  got = 0;
+    int     left = fp_ms_until(deadline);
+
+    if (left == 0 || fp_wait_fd(s->transport->poll_fd(s->conn), POLLIN, s->job.cancel_fd, left) < 0
+        || s->transport->read(s->conn, data, sizeof(data), &got))
+      return false;
+    fp_live_feed(&s->live, data, got);
+  }
+  return true;
+}
+
+/* Why status stays off for this job, or NULL when it may be tried. */
+static const char *why_off(const fp_session_t *s, const fp_status_language_t *l)
+{
+  if (!l || strcmp(l->name, "escpos"))
+    return "not available for this printer language yet";
+  if (!s->transport->read || s->transport->cancel_write
+      || !fp_transport_bidirectional(s->transport, s->conn))
+    return "not available on this connection yet";
+  if (!l->probe_blind && s->opts->status_mode != FP_STATUS_MODE_ON)
+    return "the language's status query is not safe for a printer that does not know it";
+  return NULL;
+}
+
+/* Turns status on when status= and the printer allow; one INFO: line says what came of it. */
+void fp_live_begin(fp_session_t *s)
+{
+  const fp_status_language_t *l = fp_status_language_find(s->tracker.language->name);
+  const char                 *why;
+
+  fp_live_off(&s->live);
+  if (s->opts->status_mode == FP_STATUS_MODE_OFF)
+    return;
+  if ((why = why_off(s, l)))
+  {
+    fp_log("INFO", "Printer status is off: %s", why);
+    return;
+  }
+  fp_live_start(&s->live, l, s->job.back_fd);
+  if (!send_own(s, l->probe, l->probe_len) || !await_answer(s, PROBE_MS))
+  {
+    fp_log("INFO", "Printer status is off: the printer did not answer its status query in %d ms",
+           PROBE_MS);
+    fp_live_finish(&s->live); /* hands anything held on to fd 3 */
+    fp_live_off(&s->live);
+    return;
+  }
+  if (!send_own(s, l->arm, l->arm_len))
+  {
+    fp_log("INFO", "Printer status is off: the printer did not take the bytes that switch it on");
+    fp_live_finish(&s->live);
+    fp_live_off(&s->live);
+    return;
+  }
+  s->live.armed = true;
+  fp_log("INFO", "Printer status is on: the printer answers %s status queries", l->name);
+}
+
+/*
+ * Sends the arming again when the job may have cancelled it and the printer
+ * is between commands, without waiting (the printer may have stopped
+ * reading): what it does not take now is offered again on the next call,
+ * and job data waits until it has all gone.
+ */
+int fp_live_rearm(fp_session_t *s)
+{
+  fp_live_t      *live = &s->live;
+  fp_completion_t owed;
+  size_t          n = 0;
+  int             status;
+
+  if (!live->own_len && live->rearm && !fp_tracker_completion(&s->tracker, &owed))
+  {
+    memcpy(live->own, live->language->arm, live->language->arm_len);
+    live->own_len = live->language->arm_len;
+    live->rearm = false;
+  }
+  if (!live->own_len)
+    return FP_OK;
+  status = s->transport->write(s->conn, live->own, live->own_len, &n);
+  fp_tracker_feed(&s->tracker, live->own, n);
+  fp_live_note_sent(live, live->own, n, true);
+  memmove(live->own, live->own + n, live->own_len - n);
+  live->own_len -= n;
+  return status;
+}
+
+/* Reads what the printer says for up to `ms` (a cancel: -1); 0 when nothing came. */
+static int listen_for(fp_session_t *s, int ms)
+{
+  uint8_t data[512];
+  size_t  got = 0;
+  int     r = fp_wait_fd(s->transport->poll_fd(s->conn), POLLIN, s->job.cancel_fd, ms);
+
+  if (r < 0 || fp_session_canceled(s))
+    return FP_ERROR_CANCELED;
+  if (r == 0)
+    return FP_OK;
+  if ((r = s->transport->read(s->conn, data, sizeof(data), &got)))
+    return r;
+  fp_live_feed(&s->live, data, got);
+  return FP_OK;
+}
+
+/*
+ * With status=on, after the job's last byte: asks the printer to confirm it
+ * has printed everything (ESC/POS: GS ( H fn 48, answered only once the data
+ * before it has printed) and waits for that answer -- without a time limit
+ * while the printer reports a condition a person must fix, else up to
+ * CONFIRM_MS (what the printer has buffered may take that long to print),
+ * keeping the connection open (a printer may drop what it has not answered
+ * when the host closes).  FP_ERROR_UNCONFIRMED when no answer came.  Not
+ * with status=auto: a printer that answers DLE EOT may still not know
+ * GS ( H and print its bytes.
+ */
+int fp_live_confirm(fp_session_t *s)
+{
+  const int  stall_ms = CONFIRM_MS;
+  fp_live_t *live = &s->live;
+  uint8_t    query[64];
+  size_t     len;
+  int64_t    deadline;
+  int        status;
+
+  if (!live->language || !live->language->done_query || s->opts->status_mode != FP_STATUS_MODE_ON)
+    return FP_OK;
+  snprintf(live->done_id, sizeof(live->done_id), "%04u", (unsigned)(getpid() % 10000));
+  if (!(len = live->language->done_query(live->done_id, query, sizeof(query))))
+    return FP_OK;
+  live->done = false;
+  if (!send_own(s, query, len))
+    return FP_ERROR_IO;
+  deadline = fp_monotonic_ms() + stall_ms;
+  while (!live->done)
+  {
+    if (fp_live_blocked(live))
+      deadline = fp_monotonic_ms() + stall_ms;
+    else if (fp_ms_until(deadline) == 0)
+    {
+      fp_log("ERROR", "The printer did not confirm within %d ms that it printed the job",
+             stall_ms);
+      return FP_ERROR_UNCONFIRMED;
+    }
+    if ((status = listen_for(s, DRAIN_STEP_MS)))
+      return status;
+  }
+  fp_log("INFO", "The printer confirmed it printed the job");
+  return FP_OK;
+}
+
+/*
+ * The end of the job: waits until the device has everything, like the
+ * transport's drain, but listening to the printer meanwhile -- a paper-out
+ * in the job's tail (the rest already queued in the kernel) waits without
+ * a time limit too, and only `stall_ms` without progress and without such a
+ * condition fails.  A cancel ends the wait (FP_ERROR_CANCELED).
+ */
+int fp_live_drain(fp_session_t *s, int stall_ms)
+{
+  int64_t deadline = fp_monotonic_ms() + stall_ms;
+
+  if (!s->live.language)
+    return s->transport->drain(s->conn, stall_ms);
+  for (;;)
+  {
+    int status = s->transport->drain(s->conn, DRAIN_STEP_MS);
+
+    if (status != FP_ERROR_TIMEOUT)
+      return status;
+    /* No progress for a step: hear what the printer said meanwhile, then decide. */
+    if ((status = listen_for(s, 0)))
+      return status;
+    if (fp_live_blocked(&s->live))
+      deadline = fp_monotonic_ms() + stall_ms;
+    else if (fp_ms_until(deadline) == 0)
+      return FP_ERROR_TIMEOUT;
+  }
+}

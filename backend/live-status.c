@@ -1,0 +1,206 @@
+/*
+ * The printer's live status during a job (live-status.h).  Replies that
+ * answer the backend's own queries, and the unsolicited status it armed, are
+ * consumed and turned into CUPS printer-state-reasons ("STATE: +..." and
+ * "-..." lines, with CUPS's -error / -warning suffixes); every other byte of
+ * the back channel -- replies to queries in the job's own data included --
+ * goes on to fd 3 in arrival order.  Plain offline (ESC/POS reports it with
+ * every paper or cover condition) holds the job but adds no reason of its
+ * own: the condition that caused it is the one a person can act on.
+ */
+
+#include "live-status.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sidechannel.h"
+
+/* The state reasons, with CUPS's severity suffix, for the conditions that have one. */
+static const struct
+{
+  unsigned    condition;
+  const char *reason;
+  const char *words; /* for printer-state-message */
+} reasons[] = {
+  { FP_COND_MEDIA_EMPTY, "media-empty-error", "out of paper" },
+  { FP_COND_MEDIA_LOW, "media-low-warning", "paper low" },
+  { FP_COND_COVER_OPEN, "cover-open-error", "cover open" },
+  { FP_COND_MEDIA_JAM, "media-jam-error", "paper jam" },
+  { FP_COND_OTHER_ERROR, "other-error", "printer error" },
+};
+
+/* Conditions that stop the printer until a person acts. */
+#define BLOCKING (FP_COND_MEDIA_EMPTY | FP_COND_COVER_OPEN | FP_COND_MEDIA_JAM | FP_COND_OFFLINE \
+                  | FP_COND_OTHER_ERROR)
+
+/* Status off. */
+void fp_live_off(fp_live_t *live)
+{
+  memset(live, 0, sizeof(*live));
+  live->back_fd = -1;
+}
+
+/* Writes bytes that are not ours to fd 3. */
+static void pass_on(void *ctx, const uint8_t *data, size_t len)
+{
+  fp_live_t *live = ctx;
+
+  if (live->back_fd >= 0 && write(live->back_fd, data, len) < 0)
+    fp_log("DEBUG", "flushprinter: back channel: %s", strerror(errno));
+}
+
+/* Appends `item` to a comma-separated `list` of `size` bytes. */
+static void list_add(char *list, size_t size, const char *sep, const char *item)
+{
+  size_t len = strlen(list);
+
+  snprintf(list + len, size - len, "%s%s", len ? sep : "", item);
+}
+
+/* Says what changed: "STATE: +a,b" and "STATE: -c" lines, and what holds in words. */
+static void announce(fp_live_t *live)
+{
+  char   plus[160] = "", minus[160] = "", words[160] = "";
+  size_t i;
+
+  for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+  {
+    bool now = (live->state & reasons[i].condition) != 0;
+    bool was = (live->announced & reasons[i].condition) != 0;
+
+    if (now)
+      list_add(words, sizeof(words), ", ", reasons[i].words);
+    if (now == was)
+      continue;
+    if (now)
+      list_add(plus, sizeof(plus), ",", reasons[i].reason);
+    else
+      list_add(minus, sizeof(minus), ",", reasons[i].reason);
+    live->announced ^= reasons[i].condition;
+  }
+  if (*plus)
+  {
+    fp_log("STATE", "+%s", plus);
+    fp_log("INFO", "Printer: %s; the job waits until it is fixed", words);
+  }
+  if (*minus)
+  {
+    fp_log("STATE", "-%s", minus);
+    if (!(live->state & BLOCKING))
+      fp_log("INFO", "The printer is ready again");
+  }
+}
+
+/* A reply: ours is consumed, the rest goes on. */
+static void on_reply(void *ctx, const fp_reply_t *reply)
+{
+  fp_live_t *live = ctx;
+  bool       unsolicited_armed = !reply->solicited && live->armed && reply->known == FP_COND_ALL;
+
+  if (reply->type == FP_REPLY_DONE && live->done_id[0] && !strcmp(reply->id, live->done_id))
+  {
+    live->done = true; /* the completion the backend asked for: everything before it printed */
+    return;
+  }
+  if (!reply->own && !unsolicited_armed)
+  {
+    pass_on(live, reply->raw, reply->raw_len);
+    return;
+  }
+  if (reply->type != FP_REPLY_STATUS)
+    return;
+  if (reply->own)
+    live->answered = true;
+  live->state = fp_status_apply(live->state, reply);
+  announce(live);
+}
+
+/* Status on. */
+void fp_live_start(fp_live_t *live, const fp_status_language_t *language, int back_fd)
+{
+  fp_live_off(live);
+  live->language = language;
+  live->back_fd = back_fd;
+  fp_status_parser_init(&live->parser, language, on_reply, pass_on, live);
+}
+
+/* Back-channel bytes. */
+void fp_live_feed(fp_live_t *live, const uint8_t *data, size_t len)
+{
+  if (live->language)
+    fp_status_feed(&live->parser, data, len);
+  else
+    pass_on(live, data, len);
+}
+
+/* Bytes the printer accepted; a job's reset may have switched status off. */
+void fp_live_note_sent(fp_live_t *live, const uint8_t *data, size_t len, bool own)
+{
+  const fp_status_language_t *l = live->language;
+
+  if (!l)
+    return;
+  fp_status_note_sent(&live->parser, data, len, own);
+  if (own || !l->disarm)
+    return;
+  for (size_t i = 0; i < len; i++)
+  {
+    live->scan = data[i] == l->disarm[live->scan] ? live->scan + 1 : data[i] == l->disarm[0];
+    if (live->scan == l->disarm_len)
+    {
+      live->scan = 0;
+      live->rearm = live->armed;
+    }
+  }
+}
+
+/* Job bytes to send before a re-arm may be due: up to the end of the first reset in them. */
+size_t fp_live_split(const fp_live_t *live, const uint8_t *data, size_t len)
+{
+  const fp_status_language_t *l = live->language;
+  size_t                      matched = live->scan;
+
+  if (!l || !l->disarm || !live->armed)
+    return len;
+  for (size_t i = 0; i < len; i++)
+  {
+    matched = data[i] == l->disarm[matched] ? matched + 1 : data[i] == l->disarm[0];
+    if (matched == l->disarm_len)
+      return i + 1;
+  }
+  return len;
+}
+
+/* true while the printer cannot print until a person acts. */
+bool fp_live_blocked(const fp_live_t *live)
+{
+  return live->language && (live->state & BLOCKING);
+}
+
+/* GET_STATE: paper out or low, and offline with an error while a person must act. */
+uint8_t fp_live_sc_state(const fp_live_t *live, uint8_t bits)
+{
+  if (!live->language)
+    return bits;
+  if (live->state & FP_COND_MEDIA_EMPTY)
+    bits |= FP_SC_STATE_MEDIA_EMPTY;
+  if (live->state & FP_COND_MEDIA_LOW)
+    bits |= FP_SC_STATE_MEDIA_LOW;
+  if (live->state & BLOCKING)
+    bits = (uint8_t)((bits & ~FP_SC_STATE_ONLINE) | FP_SC_STATE_ERROR);
+  return bits;
+}
+
+/* The end of the job: hands over held bytes, withdraws the reasons still set. */
+void fp_live_finish(fp_live_t *live)
+{
+  if (!live->language)
+    return;
+  fp_status_flush(&live->parser);
+  live->state = 0;
+  announce(live);
+}

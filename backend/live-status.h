@@ -1,0 +1,70 @@
+/*
+ * What the printer says about itself during a job (printer-status.h): the
+ * back channel goes through the language's reply parser; replies to the
+ * backend's own queries and the status the backend armed are consumed and
+ * become STATE: lines, everything else goes on to fd 3 as before.
+ */
+
+#ifndef FP_LIVE_STATUS_H
+#define FP_LIVE_STATUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../engine/printer-status.h"
+
+/* status= */
+enum
+{
+  FP_STATUS_MODE_OFF,  /* never ask: today's behaviour */
+  FP_STATUS_MODE_AUTO, /* a blind-safe probe; on when the printer answers it */
+  FP_STATUS_MODE_ON    /* the queue says the printer answers: probe and arm whatever the language */
+};
+
+typedef struct fp_live_s
+{
+  const fp_status_language_t *language; /* NULL: status is off */
+  fp_status_parser_t parser;
+  int      back_fd;       /* where bytes that are not ours go (-1: nowhere) */
+  unsigned state;         /* FP_COND_* the printer reports now */
+  unsigned announced;     /* the ones with a STATE: + line out */
+  bool     answered;      /* an own query was answered */
+  bool     armed;         /* unsolicited status was switched on (and not known cancelled) */
+  bool     rearm;         /* the job may have switched it off: arm at the next boundary */
+  uint8_t  scan;          /* bytes of the language's reset matched in the job's data */
+  uint8_t  own[16];       /* the backend's bytes not taken yet: they go before job data */
+  size_t   own_len;
+  char     done_id[FP_STATUS_ID_MAX + 1]; /* the completion asked for ("": none) */
+  bool     done;          /* ... and the printer confirmed it */
+} fp_live_t;
+
+/* Status off (the state every session starts in). */
+void fp_live_off(fp_live_t *live);
+
+/* Status on for `language`, bytes not ours to `back_fd`. */
+void fp_live_start(fp_live_t *live, const fp_status_language_t *language, int back_fd);
+
+/* Back-channel bytes read from the printer. */
+void fp_live_feed(fp_live_t *live, const uint8_t *data, size_t len);
+
+/* Bytes the printer accepted: the job's (`own` false) or the backend's queries. */
+void fp_live_note_sent(fp_live_t *live, const uint8_t *data, size_t len, bool own);
+
+/*
+ * How many of the `len` job bytes at `data` to send before the backend may
+ * have to re-arm (just after a reset that may have switched status off);
+ * `len` when none.
+ */
+size_t fp_live_split(const fp_live_t *live, const uint8_t *data, size_t len);
+
+/* true while the printer reports a condition a person must fix: waiting does not count. */
+bool fp_live_blocked(const fp_live_t *live);
+
+/* GET_STATE's bits (CUPS_SC_STATE_*) with what the printer reports folded into `bits`. */
+uint8_t fp_live_sc_state(const fp_live_t *live, uint8_t bits);
+
+/* Withdraws the STATE: reasons still announced (end of the job). */
+void fp_live_finish(fp_live_t *live);
+
+#endif /* FP_LIVE_STATUS_H */
