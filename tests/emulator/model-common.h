@@ -40,7 +40,9 @@ typedef enum
   MC_EV_ABORT,       /* ZPL: ~DN: bytes = 1 when its ~ cut a hex download short, else 0 */
   MC_EV_UNKNOWN,     /* unknown command: data/len = its bytes */
   MC_EV_IGNORED,     /* DYMO, ZPL: bytes outside any command, ignored: bytes = count */
-  MC_EV_PENDING      /* a connection ended inside owner's command: bytes = still expected */
+  MC_EV_PENDING,     /* a connection ended inside owner's command: bytes = still expected */
+  MC_EV_ROW          /* ESC/POS: a GS v 0 row was printed: data/len = its bytes, height = the
+                        dot lines it takes (2: double height), width = 2 in double width */
 } mc_event_type_t;
 
 /* One event; fields not listed for its type are zero. */
