@@ -192,6 +192,8 @@ fp_stream_end_t fp_stream_run(fp_session_t *s, bool until_data, int *failure)
       return FP_STREAM_DONE;
     if (pending && until_data)
       return FP_STREAM_DATA;
+    if (!pending)
+      stall_deadline = 0; /* waiting for job data (the bander may hold a header meanwhile) */
 
     pfd[0] = (struct pollfd){ .fd = s->job.cancel_fd, .events = POLLIN };
     pfd[1] = (struct pollfd){ .fd = pending ? -1 : s->job.input_fd, .events = POLLIN };
