@@ -45,7 +45,8 @@
 #define UNSENT_MAX       16384 /* unsent bytes the kernel may hold for the printer, at most */
 #define UNSENT_MIN       256   /* and at least (a slow printer still gets whole packets) */
 #define UNSENT_START     2048  /* until the first drain rate is measured */
-#define DRAIN_PATIENCE_MS 500  /* a queue that did not move this long may grow to UNSENT_MAX */
+#define DRAIN_PATIENCE_MS 500  /* a queue that did not move this long (at most a third of
+                                  timeout=) may grow to UNSENT_MAX */
 #define UNSENT_DRAIN_MS  10    /* what the kernel may hold, in ms of the printer's drain */
 #define RATE_WINDOW_MS   50    /* the drain rate is measured over windows this long */
 #define CONNECT_TIMEOUT  10000 /* ms for one connection attempt */
@@ -71,6 +72,7 @@ typedef struct socket_conn_s
   bool     window_backlog; /* the queue held unsent bytes at every look since */
   uint64_t drained;       /* bytes drained from the unsent queue at the last write */
   int64_t  moved_at;      /* monotonic ms the unsent queue was last seen to drain */
+  int      patience_ms;   /* DRAIN_PATIENCE_MS, or a third of timeout= if that is less */
 } socket_conn_t;
 
 /* ---- The URI --------------------------------------------------------------- */
@@ -265,6 +267,8 @@ static int socket_open(const fp_options_t *o, int cancel_fd, int attempt_ms, fp_
   }
   ((socket_conn_t *)fp_conn_state(*conn))->fd = fd;
   ((socket_conn_t *)fp_conn_state(*conn))->limit = UNSENT_START;
+  ((socket_conn_t *)fp_conn_state(*conn))->patience_ms =
+    o->timeout_ms / 3 < DRAIN_PATIENCE_MS ? o->timeout_ms / 3 : DRAIN_PATIENCE_MS;
   return FP_OK;
 }
 
@@ -320,7 +324,7 @@ static int socket_write(fp_conn_t *conn, const uint8_t *buf, size_t len, size_t 
       /*
        * Below the limit, what is left of it (POLLOUT says when).  Above
        * it, what drained since the last write, and once the queue has not
-       * moved for DRAIN_PATIENCE_MS, up to UNSENT_MAX as it always could: a
+       * moved for patience_ms, up to UNSENT_MAX as it always could: a
        * printer whose TCP window opens only every second or two (a slow
        * printer with a small buffer) shows no progress in between, and
        * timeout= must go on meaning that the printer took nothing, not
@@ -332,7 +336,7 @@ static int socket_write(fp_conn_t *conn, const uint8_t *buf, size_t len, size_t 
         c->moved_at = fp_monotonic_ms();
       if (room == 0 && drained != c->drained)
         room = drained - c->drained;
-      else if (room == 0 && fp_monotonic_ms() - c->moved_at >= DRAIN_PATIENCE_MS
+      else if (room == 0 && fp_monotonic_ms() - c->moved_at >= c->patience_ms
                && unsent < UNSENT_MAX)
         room = (uint64_t)(UNSENT_MAX - unsent);
       c->drained = drained;
