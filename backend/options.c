@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "band.h"
 #include "common.h"
 #include "flushprinter.h"
 #include "reset.h"
@@ -40,6 +41,7 @@ static const ms_option_t ms_options[] = {
   { "contimeout", offsetof(fp_options_t, contimeout_ms), 0, 7 * 24 * 3600 * 1000 },
   { "retries", offsetof(fp_options_t, retries), 0, 100 },
   { "maxflush", offsetof(fp_options_t, max_flush), 0, FP_MAX_FLUSH_LIMIT },
+  { "band", offsetof(fp_options_t, band_rows), 0, FP_BAND_MAX_ROWS },
 };
 
 /* The most completion bytes one flush may send. */
@@ -245,6 +247,7 @@ static void set_defaults(fp_options_t *o)
   o->soft_reset = 0;
   o->max_flush = -1;
   o->status_mode = FP_STATUS_MODE_OFF;
+  o->band_rows = FP_BAND_DEFAULT_ROWS;
   snprintf(o->reset_spec, sizeof(o->reset_spec), "none");
 }
 

@@ -73,6 +73,8 @@ static void detect_language(fp_session_t *s)
   fp_detect_job_language(&in, &chosen);
   s->detected = true;
   fp_tracker_init(&s->tracker, chosen.language);
+  s->banding = s->opts->band_rows > 0 && chosen.language == &fp_language_escpos;
+  fp_band_init(&s->band, s->banding ? (unsigned)s->opts->band_rows : 0);
   if (chosen.reset)
   {
     s->reset = s->reset_owned = chosen.reset;
@@ -198,6 +200,9 @@ static int finish_done(fp_session_t *s)
     if (status)
       return finish_failed(s, FP_ERROR_IO);
   }
+  if (fp_band_rows_short(&s->band))
+    fp_log("WARNING", "The job ended inside a raster image: %" PRIu64 " rows it announced were "
+           "never sent, and are not printed", fp_band_rows_short(&s->band));
   if ((status = fp_live_drain(s, s->opts->timeout_ms)) == FP_OK)
     status = fp_live_confirm(s);
   if (status == FP_ERROR_CANCELED)
@@ -389,7 +394,7 @@ static uint8_t op_state(void *job)
 
   if (s->conn && s->transport->device_state && s->transport->device_state(s->conn, &device) == FP_OK)
     bits = device; /* the printer's own word: online or not, paper, error */
-  if (s->buf_len > s->buf_off)
+  if (fp_stream_pending(s))
     bits |= FP_SC_STATE_BUSY;
   if (s->failed || s->connecting)
     bits |= FP_SC_STATE_ERROR;

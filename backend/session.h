@@ -6,8 +6,8 @@
  *              language, stream, end (done, canceled, failed);
  *   device.c   the device: lock and journal, quiet windows, connection,
  *              flushes;
- *   stream.c   the data path: input -> buffer -> transport, with the
- *              tracker fed only the bytes the device accepted.
+ *   stream.c   the data path: input -> buffer [-> bander] -> transport,
+ *              with the tracker fed only the bytes the device accepted.
  * The side channel (serve.c) and language detection (detect.c) work behind
  * interfaces of their own and never see this structure.
  */
@@ -21,6 +21,7 @@
 
 #include "../engine/language.h"
 #include "../engine/state.h"
+#include "band.h"
 #include "live-status.h"
 #include "options.h"
 #include "serve.h"
@@ -58,8 +59,12 @@ typedef struct fp_session_s
   fp_store_t           *store;         /* NULL when the state directory is unusable */
   fp_device_state_t     state;         /* the journal record as last written */
   fp_tracker_t          tracker;       /* parser state of the printer */
-  uint8_t               buf[65536];    /* job data read but not yet accepted */
+  uint8_t               buf[65536];    /* job data read but not yet accepted (or banded) */
   size_t                buf_off, buf_len;
+  bool                  banding;       /* job data goes out through `band` (band=, ESC/POS) */
+  fp_band_t             band;
+  uint8_t               wire[65536];   /* banding: wire bytes made from `buf`, not yet accepted */
+  size_t                wire_off, wire_len;
   bool                  input_eof;
   uint64_t              accepted;      /* job bytes the device accepted */
   uint64_t              in_doubt;      /* accepted bytes maybe lost with a broken connection */
@@ -161,5 +166,8 @@ void fp_stream_discard_input(fp_session_t *s);
 
 /* Write out all job data available now, then wait until the device has it. */
 int fp_stream_drain_output(fp_session_t *s);
+
+/* true while job data waits to go out (read, or banded, and not accepted yet). */
+bool fp_stream_pending(fp_session_t *s);
 
 #endif /* FP_SESSION_H */

@@ -1,8 +1,11 @@
 /*
- * The job's data path (session.h): input -> buffer -> transport.  The
- * tracker and the journal follow only the bytes the device accepted; the
- * loop also serves the side channel and forwards the back channel, and
- * stops on SIGTERM, at the end of the input or on a failed write.
+ * The job's data path (session.h): input -> buffer -> transport.  With
+ * banding on (band=, ESC/POS jobs), the buffer's bytes go through the
+ * bander (band.h) into a second buffer, `wire`, which is what the device is
+ * offered.  The tracker, the journal and the byte counts follow only the
+ * bytes the device accepted, as it received them; the loop also serves the
+ * side channel and forwards the back channel, and stops on SIGTERM, at the
+ * end of the input or on a failed write.
  */
 
 #include "session.h"
@@ -69,37 +72,96 @@ static void fill_buffer(fp_session_t *s)
   }
 }
 
-/* The device accepted the next `n` buffered bytes: tracker, counters, journal. */
+/* Banding: give out the header the bander holds (the job paused or ended there). */
+static void release_held(fp_session_t *s)
+{
+  if (s->banding && s->wire_off == s->wire_len && s->band.held_len)
+  {
+    s->wire_off = 0;
+    s->wire_len = fp_band_release(&s->band, s->wire, sizeof(s->wire));
+  }
+}
+
+/* true while job data waits to go out (read, or banded, and not accepted yet). */
+bool fp_stream_pending(fp_session_t *s)
+{
+  if (s->input_eof && s->buf_len == s->buf_off)
+    release_held(s); /* the job's last bytes */
+  return s->wire_len > s->wire_off || s->buf_len > s->buf_off;
+}
+
+/*
+ * The bytes to offer the device next (`*len` of them): the buffer's, or
+ * with banding the wire buffer's, refilled through the bander once the
+ * device has taken all of it (a transport may hold an offer in flight).
+ */
+static const uint8_t *outgoing(fp_session_t *s, size_t *len)
+{
+  if (!s->banding)
+  {
+    *len = s->buf_len - s->buf_off;
+    return s->buf + s->buf_off;
+  }
+  if (s->wire_off == s->wire_len)
+  {
+    s->wire_off = 0;
+    s->buf_off += fp_band_run(&s->band, s->buf + s->buf_off, s->buf_len - s->buf_off, s->wire,
+                              sizeof(s->wire), &s->wire_len);
+    if (s->buf_off == s->buf_len)
+      s->buf_off = s->buf_len = 0;
+  }
+  *len = s->wire_len - s->wire_off;
+  return s->wire + s->wire_off;
+}
+
+/* The device accepted the next `n` bytes offered: tracker, counters, journal. */
 static void account_sent(fp_session_t *s, size_t n)
 {
+  const uint8_t *sent = s->banding ? s->wire + s->wire_off : s->buf + s->buf_off;
+
   if (n)
   {
-    fp_tracker_feed(&s->tracker, s->buf + s->buf_off, n);
-    fp_live_note_sent(&s->live, s->buf + s->buf_off, n, false);
-    s->buf_off += n;
+    fp_tracker_feed(&s->tracker, sent, n);
+    fp_live_note_sent(&s->live, sent, n, false);
+    *(s->banding ? &s->wire_off : &s->buf_off) += n;
     s->accepted += n;
     fp_device_journal_progress(s, false);
   }
   if (s->buf_off == s->buf_len)
     s->buf_off = s->buf_len = 0;
+  if (s->wire_off == s->wire_len)
+    s->wire_off = s->wire_len = 0;
 }
 
-/* Send buffered job data the device takes now; feeds the tracker and the journal. */
+/*
+ * Send buffered job data the device takes now; feeds the tracker and the
+ * journal.  Once all that was offered is taken, the rest is offered at
+ * once: with banding, bytes may wait in the buffer behind a wire buffer
+ * just emptied, and a transport that wakes poll() only for a write in
+ * flight (USB) would otherwise never wake the loop for them.
+ */
 static int push_buffer(fp_session_t *s)
 {
-  size_t n = 0;
-  int    status;
+  for (;;)
+  {
+    size_t         n = 0, len;
+    const uint8_t *out;
+    int            status;
 
-  if (!s->journaled)
-    journal_start(s);
-  /* The backend's own status bytes first, then job data up to a reset that may need them. */
-  if ((status = fp_live_rearm(s)) || s->live.own_len)
-    return status;
-  status = s->transport->write(s->conn, s->buf + s->buf_off,
-                               fp_live_split(&s->live, s->buf + s->buf_off, s->buf_len - s->buf_off),
-                               &n);
-  account_sent(s, n);
-  return status;
+    /* The backend's own status bytes first, then job data up to a reset that may need them. */
+    if ((status = fp_live_rearm(s)) || s->live.own_len)
+      return status;
+    out = outgoing(s, &len);
+    if (!len)
+      return FP_OK; /* all sent, or the bander holds a header until more of it comes */
+    if (!s->journaled)
+      journal_start(s);
+    len = fp_live_split(&s->live, out, len);
+    status = s->transport->write(s->conn, out, len, &n);
+    account_sent(s, n);
+    if (status || n < len)
+      return status;
+  }
 }
 
 /* Stop a write the transport left in flight and count what of it the device took. */
@@ -122,14 +184,14 @@ fp_stream_end_t fp_stream_run(fp_session_t *s, bool until_data, int *failure)
    * is offered at once: a transport whose descriptor wakes poll() only for
    * transfers in flight (USB on a timer) would otherwise wait for nothing.
    */
-  if (!until_data && s->buf_len > s->buf_off && !fp_session_canceled(s)
+  if (!until_data && fp_stream_pending(s) && !fp_session_canceled(s)
       && (*failure = push_buffer(s)))
     return FP_STREAM_FAILED;
 
   for (;;)
   {
     struct pollfd pfd[4];
-    bool          pending = s->buf_len > s->buf_off;
+    bool          pending = fp_stream_pending(s);
     int           timeout = -1, n;
 
     if (fp_session_canceled(s))
@@ -138,6 +200,8 @@ fp_stream_end_t fp_stream_run(fp_session_t *s, bool until_data, int *failure)
       return FP_STREAM_DONE;
     if (pending && until_data)
       return FP_STREAM_DATA;
+    if (!pending)
+      stall_deadline = 0; /* waiting for job data (the bander may hold a header meanwhile) */
 
     pfd[0] = (struct pollfd){ .fd = s->job.cancel_fd, .events = POLLIN };
     pfd[1] = (struct pollfd){ .fd = pending ? -1 : s->job.input_fd, .events = POLLIN };
@@ -181,7 +245,7 @@ fp_stream_end_t fp_stream_run(fp_session_t *s, bool until_data, int *failure)
     /* Only into an empty buffer: a side-channel DRAIN_OUTPUT above may have refilled it. */
     if (n > 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) && s->buf_len == s->buf_off)
       fill_buffer(s);
-    if (s->buf_len > s->buf_off && !until_data)
+    if (!until_data && fp_stream_pending(s))
     {
       size_t before = s->accepted;
 
@@ -229,6 +293,8 @@ void fp_stream_discard_input(fp_session_t *s)
 
   fp_stream_settle(s); /* what is in flight counts before the buffer goes */
   s->buf_off = s->buf_len = 0;
+  s->wire_off = s->wire_len = 0;
+  fp_band_reset(&s->band); /* after a flush the printer is between commands */
   if (!s->job.from_filters)
   {
     s->input_eof = true; /* a spool file: stop reading it */
@@ -255,20 +321,23 @@ int fp_stream_drain_output(fp_session_t *s)
     return FP_ERROR_IO;
   for (;;)
   {
-    size_t accepted = 0;
+    size_t         accepted = 0, len;
+    const uint8_t *out;
 
-    if (s->buf_len == s->buf_off)
+    if (!fp_stream_pending(s))
     {
-      if (s->input_eof)
+      if (!s->input_eof)
+        fill_buffer(s);
+      if (!fp_stream_pending(s))
+        release_held(s); /* nothing more in the pipe right now: the drain takes it all */
+      if (!fp_stream_pending(s))
         break;
-      fill_buffer(s);
-      if (s->buf_len == s->buf_off)
-        break; /* nothing more in the pipe right now */
     }
+    if (!(out = outgoing(s, &len), len))
+      continue; /* the bander took the buffer into a header it holds */
     if (!s->journaled)
       journal_start(s);
-    status = fp_transport_write_all(s->transport, s->conn, s->buf + s->buf_off,
-                                    s->buf_len - s->buf_off, s->opts->timeout_ms,
+    status = fp_transport_write_all(s->transport, s->conn, out, len, s->opts->timeout_ms,
                                     s->job.cancel_fd, &accepted);
     account_sent(s, accepted);
     if (status)

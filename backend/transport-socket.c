@@ -1,11 +1,23 @@
 /*
  * AppSocket/JetDirect transport: flushprinter+socket://HOST[:PORT]/.
  *
- * Unsent data in the kernel is kept small (TCP_NOTSENT_LOWAT) so that a cancel
- * stops the printer within moments: what is queued still reaches the printer
- * (and was counted as accepted), but beyond what the printer's own receive
- * window holds there is little of it.  In-flight data stays bounded by the
- * printer's window, so throughput is not limited.
+ * Unsent data in the kernel is kept small so that a cancel stops the
+ * printer within moments: what is queued still reaches the printer (and was
+ * counted as accepted) before the completion and the reset can.  How small
+ * follows the printer's speed: the rate at which the unsent queue drains
+ * (SIOCOUTQNSD against the bytes handed over) is measured over windows of
+ * RATE_WINDOW_MS, and the kernel may hold about UNSENT_DRAIN_MS of it, from
+ * UNSENT_MIN to UNSENT_MAX bytes (TCP_NOTSENT_LOWAT, and each send() cut
+ * to what is left below it).  A window in which the queue ran dry measured
+ * the job, not the printer, and only counts when it shows a faster drain:
+ * the estimate rises at once and falls slowly, so an error costs a little
+ * latency, never throughput.  The first window starts at UNSENT_START: a
+ * queue that large drains within a fraction of a second even at a few kB/s
+ * (a larger first backlog would leave a slow printer accepting nothing for
+ * seconds once the limit falls, which timeout= counts as a stall); a fast
+ * printer lifts the limit at the end of the first window.  At the maximum
+ * sends are as large as the kernel takes, as they always were.  In-flight
+ * data stays bounded by the printer's window.
  */
 
 #include "transport.h"
@@ -30,7 +42,13 @@
 #include "status.h"
 #include "text.h"
 
-#define UNSENT_LIMIT     16384 /* unsent bytes the kernel may hold for the printer */
+#define UNSENT_MAX       16384 /* unsent bytes the kernel may hold for the printer, at most */
+#define UNSENT_MIN       256   /* and at least (a slow printer still gets whole packets) */
+#define UNSENT_START     2048  /* until the first drain rate is measured */
+#define DRAIN_PATIENCE_MS 500  /* a queue that did not move this long (at most a third of
+                                  timeout=) may grow to UNSENT_MAX */
+#define UNSENT_DRAIN_MS  10    /* what the kernel may hold, in ms of the printer's drain */
+#define RATE_WINDOW_MS   50    /* the drain rate is measured over windows this long */
 #define CONNECT_TIMEOUT  10000 /* ms for one connection attempt */
 
 #define PEER_BUFFER_GUESS 65536 /* bytes a printer may have acknowledged but not read */
@@ -46,7 +64,15 @@ typedef struct socket_address_s
 typedef struct socket_conn_s
 {
   int      fd;
-  uint64_t sent;   /* bytes handed to the kernel on this connection */
+  uint64_t sent;          /* bytes handed to the kernel on this connection */
+  int      limit;         /* unsent bytes the kernel may hold now */
+  uint64_t rate;          /* measured drain rate, bytes/s (0: not yet) */
+  int64_t  window_at;     /* monotonic ms the current window began (0: none yet) */
+  uint64_t window_drained; /* bytes drained from the unsent queue when it began */
+  bool     window_backlog; /* the queue held unsent bytes at every look since */
+  uint64_t drained;       /* bytes drained from the unsent queue at the last write */
+  int64_t  moved_at;      /* monotonic ms the unsent queue was last seen to drain */
+  int      patience_ms;   /* DRAIN_PATIENCE_MS, or a third of timeout= if that is less */
 } socket_conn_t;
 
 /* ---- The URI --------------------------------------------------------------- */
@@ -173,13 +199,14 @@ static int connect_one(const struct addrinfo *ai, int cancel_fd, int64_t deadlin
 {
   int       fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
                         ai->ai_protocol);
-  int       unsent = UNSENT_LIMIT, one = 1, err = 0;
+  int       unsent = UNSENT_START, one = 1, err = 0;
   socklen_t len = sizeof(err);
 
   if (fd < 0)
     return -errno;
   setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &unsent, sizeof(unsent));
   setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
     return fd;
   if (errno != EINPROGRESS)
@@ -239,14 +266,95 @@ static int socket_open(const fp_options_t *o, int cancel_fd, int attempt_ms, fp_
     return FP_ERROR_NO_MEMORY;
   }
   ((socket_conn_t *)fp_conn_state(*conn))->fd = fd;
+  ((socket_conn_t *)fp_conn_state(*conn))->limit = UNSENT_START;
+  ((socket_conn_t *)fp_conn_state(*conn))->patience_ms =
+    o->timeout_ms / 3 < DRAIN_PATIENCE_MS ? o->timeout_ms / 3 : DRAIN_PATIENCE_MS;
   return FP_OK;
+}
+
+/*
+ * Follow the drain rate with `unsent` bytes in the kernel's unsent queue
+ * now, and size the queue's limit to it (see the top of this file).
+ */
+static void follow_drain(socket_conn_t *c, int unsent)
+{
+  int64_t  now = fp_monotonic_ms(), elapsed = now - c->window_at;
+  uint64_t drained = c->sent - (uint64_t)unsent, sample, limit;
+
+  if (c->window_at && elapsed < RATE_WINDOW_MS)
+  {
+    c->window_backlog = c->window_backlog && unsent > 0;
+    return;
+  }
+  if (c->window_at)
+  {
+    sample = (drained - c->window_drained) * 1000 / (uint64_t)elapsed;
+    if (sample > c->rate)
+      c->rate = sample;
+    else if (c->window_backlog)
+      c->rate = (c->rate * 3 + sample) / 4;
+    limit = c->rate * UNSENT_DRAIN_MS / 1000;
+    limit = limit < UNSENT_MIN ? UNSENT_MIN : limit > UNSENT_MAX ? UNSENT_MAX : limit;
+    if ((int)limit != c->limit)
+    {
+      c->limit = (int)limit;
+      setsockopt(c->fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &c->limit, sizeof(c->limit));
+    }
+  }
+  c->window_at = now;
+  c->window_drained = drained;
+  c->window_backlog = unsent > 0;
 }
 
 /* Hand the kernel what it takes now. */
 static int socket_write(fp_conn_t *conn, const uint8_t *buf, size_t len, size_t *accepted)
 {
   socket_conn_t *c = fp_conn_state(conn);
-  ssize_t        n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+  int            unsent = 0, lowat = UNSENT_MAX;
+  bool           grown = false;
+  ssize_t        n;
+
+  if (ioctl(c->fd, SIOCOUTQNSD, &unsent) == 0 && unsent >= 0 && (uint64_t)unsent <= c->sent)
+  {
+    uint64_t drained = c->sent - (uint64_t)unsent, room;
+
+    follow_drain(c, unsent);
+    if (c->limit < UNSENT_MAX)
+    {
+      /*
+       * Below the limit, what is left of it (POLLOUT says when).  Above
+       * it, what drained since the last write, and once the queue has not
+       * moved for patience_ms, up to UNSENT_MAX as it always could: a
+       * printer whose TCP window opens only every second or two (a slow
+       * printer with a small buffer) shows no progress in between, and
+       * timeout= must go on meaning that the printer took nothing, not
+       * that the backend held back.  poll() wakes for these only at the
+       * stall deadline, so a printer that drains settles at the limit.
+       */
+      room = (uint64_t)unsent < (uint64_t)c->limit ? (uint64_t)(c->limit - unsent) : 0;
+      if (drained != c->drained || !c->moved_at)
+        c->moved_at = fp_monotonic_ms();
+      if (room == 0 && drained != c->drained)
+        room = drained - c->drained;
+      else if (room == 0 && fp_monotonic_ms() - c->moved_at >= c->patience_ms
+               && unsent < UNSENT_MAX)
+        room = (uint64_t)(UNSENT_MAX - unsent);
+      c->drained = drained;
+      if (room > 0 && (uint64_t)unsent + room > (uint64_t)c->limit)
+        grown = setsockopt(c->fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat)) == 0;
+      if (room == 0)
+      {
+        *accepted = 0;
+        return FP_OK;
+      }
+      if (len > room)
+        len = (size_t)room;
+    }
+    c->drained = drained;
+  }
+  n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (grown) /* the kernel takes no more than TCP_NOTSENT_LOWAT: lifted for this send only */
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &c->limit, sizeof(c->limit));
 
   *accepted = n > 0 ? (size_t)n : 0;
   c->sent += *accepted;

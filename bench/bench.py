@@ -1,10 +1,16 @@
 """flushprinter benchmark: figures measured side by side in one run.
 
 1. Throughput: the same large ESC/POS job pushed to a loopback sink by our
-   backend (ESC/POS tracker and journal on), by the stock CUPS socket backend,
-   and by a raw copy (socat); MB/s and ratios, median of several rounds.
-2. Cancel-to-reset latency: SIGTERM to the backend mid-image, until the reset
-   (ESC @) is parsed by the printer emulator; median and worst over many runs.
+   backend (ESC/POS tracker and journal on; banding on, the default, and
+   off), by the stock CUPS socket backend, and by a raw copy (socat); MB/s
+   and ratios, median of several rounds.
+2. What a cancel costs, side by side: a banded receipt and a single tall
+   GS v 0 image, canceled at random points (once the printer has printed a
+   random number of the job's rows), at 1 MB/s and at 20 kB/s, through the
+   stock socket backend, flushprinter with band=0 and with banding on: paper
+   printed after the SIGTERM (mm, the emulator's dot lines at 8 dots/mm,
+   completion included), bytes of the job the printer read after it, and
+   SIGTERM to the reset (ESC @) parsed by the printer, median and p99.
 3. USB, on a printer emulated at the usbdevfs level (tests/usb/usb-printer-mock,
    umockdev): throughput of our USB transport beside the stock CUPS usb
    backend on the same emulated device, and the CPU time each backend uses
@@ -12,7 +18,8 @@
 4. Tracker throughput: each printer-language tracker fed the stock drivers'
    streams, beside memcpy of the same bytes.
 
-Usage: python3 bench/bench.py [BUILDDIR] [--rounds N] [--cancels N]
+Usage: python3 bench/bench.py [BUILDDIR] [--rounds N] [--cancels N] [--only SECTIONS]
+(--cancels: runs for each figure of section 2, 100 by default; --only 1,2: those sections)
 """
 
 import argparse
@@ -46,8 +53,9 @@ def timed_send(kind, job_path, size, statedir):
     """Seconds for `kind` to deliver the job to a fresh sink (until the sink has it all)."""
     proc, port = sink()
     env = dict(os.environ, FLUSHPRINTER_STATEDIR=statedir)
-    if kind == "flushprinter":
-        uri = "flushprinter+socket://127.0.0.1:%d/?reset=escpos" % port
+    if kind.startswith("flushprinter"):
+        uri = "flushprinter+socket://127.0.0.1:%d/?reset=escpos%s" % (
+            port, "&band=0" if kind.endswith("band=0") else "")
         argv = [uri, "1", "bench", "bench", "1", "", job_path]
         cmd, env["DEVICE_URI"] = os.path.join(fptest.BUILDDIR, "backend", "flushprinter"), uri
     elif kind == "stock":
@@ -73,8 +81,9 @@ def throughput(workdir, rounds):
     path = os.path.join(workdir, "job")
     with open(path, "wb") as f:
         f.write(job)
-    kinds = ["raw copy (socat)", "stock socket", "flushprinter"]
-    keys = {"raw copy (socat)": "raw", "stock socket": "stock", "flushprinter": "flushprinter"}
+    kinds = ["raw copy (socat)", "stock socket", "flushprinter band=0", "flushprinter"]
+    keys = {"raw copy (socat)": "raw", "stock socket": "stock",
+            "flushprinter band=0": "flushprinter band=0", "flushprinter": "flushprinter"}
     times = {k: [] for k in kinds}
     for r in range(rounds):
         for k in kinds:                                           # interleaved: fair to each
@@ -88,39 +97,95 @@ def throughput(workdir, rounds):
     for k in kinds:
         if times[k]:
             rate[k] = len(job) / statistics.median(times[k]) / 1e6
-            print("   %-18s %8.1f MB/s" % (k, rate[k]))
+            print("   %-22s %8.1f MB/s" % (k, rate[k]))
     ours = rate["flushprinter"]
     for k in kinds[:-1]:
         if k in rate:
-            print("   flushprinter / %-16s %.2f" % (k, ours / rate[k]))
+            print("   flushprinter / %-22s %.2f" % (k, ours / rate[k]))
 
 
-def latency(workdir, runs):
-    statedir = os.path.join(workdir, "state-latency")
-    samples = []
-    emu = fptest.Emulator(workdir, "--rate", 1000000)
-    try:
-        for i in range(runs):
-            job = os.path.join(workdir, "cancel-%d" % i)
-            with open(job, "wb") as f:
-                f.write(scenario.banded_receipt("cancel", bands=200))
-            uri = "flushprinter+socket://127.0.0.1:%d/?reset=escpos&idle=0" % emu.port
-            p = fptest.raw_job(uri, statedir, job, i + 1)
-            emu.wait_event("first-byte", conn=i + 1)
-            time.sleep(0.05 + random.random() * 0.3)
-            t0 = time.time()
-            p.signal(signal.SIGTERM)
-            reset = emu.wait_event("reset", after=t0, timeout=30)
-            samples.append(reset.t - t0)
-            p.wait(30)
-    finally:
-        emu.stop()
-    samples.sort()
-    print("\n2. Cancel-to-reset latency (SIGTERM to ESC @ parsed by the printer), %d runs,"
-          " printer at 1 MB/s:" % runs)
-    print("   median %.1f ms, 90th percentile %.1f ms, worst %.1f ms" % (
-        statistics.median(samples) * 1000, samples[int(len(samples) * 0.9) - 1] * 1000,
-        samples[-1] * 1000))
+DOTS_PER_MM = 8             # 203 dpi thermal heads
+CANCEL_WINDOW_S = 2.0       # cancel points: within the first 2 s of printing at the slow rate
+
+
+def printed_rows(emu, conn):
+    """GS v 0 rows the printer printed of connection `conn`'s images so far."""
+    return sum(e["n"] for e in emu.events("rows") if e.conn == conn)
+
+
+def cancel_once(emu, kind, job_path, conn, rows, statedir):
+    """Run `job_path` through `kind`, SIGTERM once the printer printed `rows` rows of it;
+    (mm printed after, bytes read after, seconds SIGTERM -> reset or None)."""
+    if kind == "stock":
+        uri = "socket://127.0.0.1:%d/?waiteof=false" % emu.port
+        p = fptest.raw_job(uri, statedir, job_path, conn, program=scenario.STOCK_SOCKET)
+    else:
+        uri = "flushprinter+socket://127.0.0.1:%d/?reset=escpos&idle=0%s" % (
+            emu.port, "&band=0" if kind == "band=0" else "")
+        p = fptest.raw_job(uri, statedir, job_path, conn)
+    end = time.time() + 60
+    while printed_rows(emu, conn) < rows:
+        if time.time() > end:
+            raise SystemExit("the printer never printed %d rows of job %d" % (rows, conn))
+        time.sleep(0.002)
+    t0 = time.time()
+    p.signal(signal.SIGTERM)
+    closed = emu.wait_event("close", conn=conn, timeout=600)
+    p.wait(60)
+    events = [e for e in emu.events("rows") if e.conn == conn]
+    before = [e["at"] for e in events if e.t <= t0]
+    after = [e for e in events if e.t > t0]
+    mm = sum(e["dots"] for e in after) / DOTS_PER_MM
+    resets = [e for e in emu.events("reset") if e.conn == conn and e.t > t0]
+    return (mm, closed["bytes"] - (before[-1] if before else 0),
+            resets[0].t - t0 if resets else None)
+
+
+def p99(values):
+    """The 99th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[max(0, -(-len(ordered) * 99 // 100) - 1)]
+
+
+def cancel_costs(workdir, runs):
+    """Section 2: what a cancel costs, per job, speed and backend, side by side."""
+    jobs = [("banded receipt", scenario.banded_receipt("bench", bands=16)),   # 4096 rows in 256
+            ("tall image", fptest.receipt("bench", rows=4000))]               # one 4000-row image
+    kinds = [("stock socket", "stock"), ("flushprinter band=0", "band=0"),
+             ("flushprinter (banding)", "band")]
+    if not os.path.exists(scenario.STOCK_SOCKET):
+        kinds = kinds[1:]
+    rnd = random.Random(14)
+    print("\n2. What a cancel costs: %d random cancel points per figure (SIGTERM once the printer"
+          " has printed a random number of the job's rows)" % runs)
+    print("   %-15s %-9s %-23s %9s %9s %11s %11s %11s %11s" % (
+        "job", "printer", "backend", "mm median", "mm p99", "bytes med", "bytes p99",
+        "reset med", "reset p99"))
+    for name, data in jobs:
+        path = os.path.join(workdir, "cancel-" + name.replace(" ", "-"))
+        with open(path, "wb") as f:
+            f.write(data)
+        total_rows = 4096 if name == "banded receipt" else 4000
+        for rate, label in ((1000000, "1 MB/s"), (20000, "20 kB/s")):
+            top = min(int(total_rows * 0.9), int(rate * CANCEL_WINDOW_S / 72))
+            points = [rnd.randrange(1, top) for _ in range(runs)]
+            for title, kind in kinds:
+                emu = fptest.Emulator(workdir, "--rate", rate, "--rows")
+                statedir = os.path.join(workdir, "state-" + kind)
+                try:
+                    results = [cancel_once(emu, kind, path, i + 1, rows, statedir)
+                               for i, rows in enumerate(points)]
+                finally:
+                    emu.stop()
+                mm = [r[0] for r in results]
+                sent = [r[1] for r in results]
+                lat = [r[2] * 1000 for r in results if r[2] is not None]
+                print("   %-15s %-9s %-23s %9.1f %9.1f %11d %11d %11s %11s" % (
+                    name, label, title, statistics.median(mm), p99(mm),
+                    statistics.median(sent), p99(sent),
+                    "%.0f ms" % statistics.median(lat) if lat else "no reset",
+                    "%.0f ms" % p99(lat) if lat else "no reset"))
+                sys.stdout.flush()
 
 
 STOCK_USB = "/usr/lib/cups/backend/usb"
@@ -235,18 +300,24 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("builddir", nargs="?", default=os.path.join(TOP, "build", "main"))
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--cancels", type=int, default=50)
+    parser.add_argument("--cancels", type=int, default=100)
+    parser.add_argument("--only", default="1,2,3,4")
     args = parser.parse_args()
+    only = set(args.only.split(","))
     os.environ["FP_BUILDDIR"] = os.path.abspath(args.builddir)
     sys.path.insert(0, os.path.join(TOP, "tests", "behaviour"))
     import fptest
     import scenario
     work = tempfile.mkdtemp(prefix="flushprinter-bench-")
     try:
-        throughput(work, args.rounds)
-        latency(work, args.cancels)
-        usb(work, args.rounds)
-        trackers(work, 100)
+        if "1" in only:
+            throughput(work, args.rounds)
+        if "2" in only:
+            cancel_costs(work, args.cancels)
+        if "3" in only:
+            usb(work, args.rounds)
+        if "4" in only:
+            trackers(work, 100)
     finally:
         shutil.rmtree(work, True)
 

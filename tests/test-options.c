@@ -103,6 +103,31 @@ START_TEST(max_flush)
 }
 END_TEST
 
+/* band=: rows, 0 (off) to 65535; 24 without it; anything else names the option. */
+START_TEST(band_rows)
+{
+  static const char *const bad[] = { "65536", "-1", "24rows", "", "0x18" };
+  fp_options_t             o = parse_ok("flushprinter+socket://10.0.0.5/");
+  char                     uri[64], message[256];
+
+  ck_assert_int_eq(o.band_rows, 24);
+  fp_options_free(&o);
+  o = parse_ok("flushprinter+file:/dev/usb/lp0?band=0");
+  ck_assert_int_eq(o.band_rows, 0);
+  fp_options_free(&o);
+  o = parse_ok("flushprinter+socket://10.0.0.5/?band=65535");
+  ck_assert_int_eq(o.band_rows, 65535);
+  fp_options_free(&o);
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+  {
+    snprintf(uri, sizeof(uri), "flushprinter+socket://h/?band=%s", bad[i]);
+    ck_assert_int_eq(fp_options_parse(uri, &o, message, sizeof(message)), FP_ERROR_SYNTAX);
+    ck_assert_msg(strstr(message, "band") != NULL, "%s: %s", uri, message);
+    fp_options_free(&o);
+  }
+}
+END_TEST
+
 START_TEST(socket_ipv6_literal)
 {
   fp_options_t o = parse_ok("flushprinter+socket://[::1]:9200/");
@@ -432,6 +457,7 @@ static Suite *options_suite(void)
   tcase_add_test(tc, socket_with_port_and_options);
   tcase_add_test(tc, socket_defaults);
   tcase_add_test(tc, max_flush);
+  tcase_add_test(tc, band_rows);
   tcase_add_test(tc, socket_ipv6_literal);
   tcase_add_test(tc, file_paths);
   tcase_add_test(tc, usb_uri);

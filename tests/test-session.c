@@ -212,12 +212,13 @@ static const uint8_t *job_bytes(void)
   return job;
 }
 
-/* Options of a queue on the fake printer: ESC/POS, reset=hex:1b40, and `extra`. */
+/* Options of a queue on the fake printer: ESC/POS, reset=hex:1b40, and `extra`; the image
+   goes as the job has it (band=0: banding has its own tests, test-band and test_banding). */
 static void parse_options(fp_options_t *opts, const char *extra)
 {
   char uri[512], message[256];
 
-  snprintf(uri, sizeof(uri), "flushprinter+file:/dev/null?language=escpos&reset=hex:1b40&%s",
+  snprintf(uri, sizeof(uri), "flushprinter+file:/dev/null?language=escpos&reset=hex:1b40&band=0&%s",
            extra);
   ck_assert_msg(fp_options_parse(uri, opts, message, sizeof(message)) == FP_OK, "%s", message);
 }

@@ -54,6 +54,10 @@ def text(*lines):
     return b"".join(line.encode() + b"\n" for line in lines)
 
 
+# The backend's default band= (rows of a GS v 0 band on the wire).
+BAND = 24
+
+
 def raster(width_bytes, height, pixel=0xAA):
     """A GS v 0 raster block whose pixels are never 0x00 (so padding shows)."""
     header = b"\x1dv0\x00" + struct.pack("<HH", width_bytes, height)
@@ -63,6 +67,29 @@ def raster(width_bytes, height, pixel=0xAA):
 def receipt(name, rows=200, width=72):
     """A receipt: initialize, a title line, a raster logo, a closing line."""
     return b"\x1b@" + text("BEGIN " + name) + raster(width, rows) + text("END " + name)
+
+
+def banded(job, rows=BAND):
+    """What the printer receives of `job` with band=`rows`: each GS v 0 image taller than
+    `rows` as images of `rows` rows (the last one shorter).  Only for jobs built here: GS v 0
+    images between text that never holds a GS byte."""
+    out, at = [], 0
+    while True:
+        start = job.find(b"\x1dv0", at)
+        if start < 0:
+            return b"".join(out) + job[at:]
+        m = job[start + 3]
+        x, y = struct.unpack("<HH", job[start + 4:start + 8])
+        data = job[start + 8:start + 8 + x * y]
+        out.append(job[at:start])
+        split = rows and y > rows and 0 < x <= 1024 and m in (0, 1, 2, 3, 48, 49, 50, 51)
+        if not split:
+            out.append(job[start:start + 8] + data)
+        for done in range(0, y, rows) if split else ():
+            h = min(rows, y - done)
+            out.append(b"\x1dv0" + bytes([m]) + struct.pack("<HH", x, h)
+                       + data[done * x:(done + h) * x])
+        at = start + 8 + x * y
 
 
 # ---------------------------------------------------------------- PCL jobs
@@ -323,6 +350,22 @@ class Emulator:
             s.sendall(data)
         self.wait_event("close", conn=conn)
         return conn
+
+    def last_event(self, name, **fields):
+        """The last event `name` logged so far whose fields match (None if none)."""
+        found = [e for e in self.events(name)
+                 if all(str(e.conn if k == "conn" else e.get(k)) == str(v)
+                        for k, v in fields.items())]
+        return found[-1] if found else None
+
+    def completed_image(self, timeout=10):
+        """The image a flush completed, and the reset that followed it: the last image-end
+        before the first reset after the first image began (with bands: the band the
+        completion ended; the images before it are the bands the job sent whole)."""
+        begin = self.wait_event("image-begin", timeout=timeout)
+        reset = self.wait_event("reset", after=begin.t, timeout=timeout)
+        images = [e for e in self.events("image-end") if e.t <= reset.t]
+        return images, reset
 
     def texts(self, conn=None):
         return [e["text"] for e in self.events("text") if conn is None or e.conn == conn]

@@ -1,6 +1,7 @@
 """The backend without trouble: discovery, usage, bad URIs, whole jobs."""
 
 import os
+import struct
 import subprocess
 import time
 
@@ -57,13 +58,20 @@ class BadInvocation(fptest.TestCase):
 class WholeJobs(fptest.TestCase):
 
     def check_receipt_printed(self, emu, b, job):
+        """The printer got the job as banded (band= default), counted as it got it."""
+        wire = fptest.banded(job)
         self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
-        b.proc.wait_line(r"^INFO: Job sent: %d bytes" % len(job))
-        emu.wait_event("close", bytes=len(job))
+        b.proc.wait_line(r"^INFO: Job sent: %d bytes" % len(wire))
+        emu.wait_event("close", bytes=len(wire))
         self.assertEqual(emu.texts(), ["BEGIN one", "END one"])
-        image = emu.wait_event("image-end")
-        self.assertEqual(image["swallowed"], 0)
-        self.assertEqual(image["zeros"], 0)
+        at = job.find(b"\x1dv0")
+        width, rows = struct.unpack("<HH", job[at + 4:at + 8])
+        images = emu.events("image-end")
+        self.assertEqual(len(images), -(-rows // fptest.BAND))
+        self.assertEqual(sum(e["bytes"] for e in images), width * rows)
+        for image in images:
+            self.assertEqual(image["swallowed"], 0)
+            self.assertEqual(image["zeros"], 0)
 
     def test_job_from_a_filter_pipe(self):
         emu = self.emulator()
@@ -117,7 +125,7 @@ class WholeJobs(fptest.TestCase):
         b = self.backend("flushprinter+file:%s" % out, spool_file=self.spool(job))
         self.assertEqual(b.proc.wait(), CUPS_BACKEND_OK, b.proc.stderr())
         with open(out, "rb") as f:
-            self.assertEqual(f.read(), job)
+            self.assertEqual(f.read(), fptest.banded(job))
 
 
 if __name__ == "__main__":

@@ -73,10 +73,10 @@ class SideChannel(fptest.TestCase):
         emu.wait_event("image-begin")
         time.sleep(0.2)
         self.assertEqual(b.side.request(SC_SOFT_RESET, timeout=20)[:2], (SC_SOFT_RESET, SC_OK))
-        image = emu.wait_event("image-end")
+        images, reset = emu.completed_image()
+        image = images[-1]
         self.assertEqual(image["swallowed"], 0)
         self.assertGreater(image["zeros"], 0)
-        reset = emu.wait_event("reset", after=image.t)
         self.assertGreaterEqual(reset.t, image.t)
         b.proc.wait_line(r"^INFO: Printer flushed")
         b.proc.signal(15)

@@ -11,7 +11,19 @@ from fptest import CUPS_BACKEND_OK
 ROWS, WIDTH = 40000, 72     # a 2.9 MB raster receipt
 
 
-class PaperOut(fptest.TestCase):
+class StatusTestCase(fptest.TestCase):
+
+    def assert_image_printed_once(self, emu, rows, width):
+        """Every row of the job's one image printed once, in the bands the backend sent
+        (band= default), with no padding and nothing swallowed; call after its last text."""
+        ends = emu.events("image-end")
+        self.assertEqual(len(emu.events("image-begin")), -(-rows // fptest.BAND))
+        self.assertEqual(len(ends), -(-rows // fptest.BAND))
+        self.assertEqual(sum(e["bytes"] for e in ends), rows * width)
+        self.assertEqual(sum(e["zeros"] + e["swallowed"] for e in ends), 0)
+
+
+class PaperOut(StatusTestCase):
 
     def test_paper_out_mid_job_waits_and_prints_once(self):
         # Out of paper for 6 s after 200 kB; the backend's timeout= is 2 s.
@@ -36,14 +48,9 @@ class PaperOut(fptest.TestCase):
         stall = emu.wait_event("condition", set="paper-out")
         clear = emu.wait_event("condition", cleared="paper-out")
         self.assertGreaterEqual(clear.t - stall.t, 5.5)  # well beyond timeout=
-        # Every byte once: one image, whole, with no padding and nothing swallowed.
-        end = emu.wait_event("image-end")
-        self.assertEqual(end["bytes"], ROWS * WIDTH)
-        self.assertEqual(end["zeros"], 0)
-        self.assertEqual(end["swallowed"], 0)
         emu.wait_event("text", text="END paper")
         self.assertEqual(emu.texts(), ["BEGIN paper", "END paper"])
-        self.assertEqual(len(emu.events("image-begin")), 1)
+        self.assert_image_printed_once(emu, ROWS, WIDTH)
         # The probe, the arming, the job's query, the arming again after the job's ESC @.
         self.assertEqual([e.fields["cmd"] for e in emu.events("query")],
                          ["100401", "1d610e", "1d610e", "100404"])
@@ -52,7 +59,7 @@ class PaperOut(fptest.TestCase):
         self.assertEqual(os.read(b.back_read, 4096), b"\x12")
 
 
-class Completion(fptest.TestCase):
+class Completion(StatusTestCase):
 
     def job_printed_at_exit(self, emu, b, name):
         """The backend's exit came after the printer printed the job's last line."""
@@ -81,8 +88,7 @@ class Completion(fptest.TestCase):
         b.proc.wait_line(r"^STATE: \+media-empty-error\b", timeout=20)
         self.job_printed_at_exit(emu, b, "tail")
         self.assertIn("STATE: -media-empty-error", b.proc.stderr())
-        end = emu.wait_event("image-end")
-        self.assertEqual((end["bytes"], end["zeros"], end["swallowed"]), (3000 * 72, 0, 0))
+        self.assert_image_printed_once(emu, 3000, 72)
 
 
 class SilentPrinter(fptest.TestCase):

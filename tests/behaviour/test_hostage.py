@@ -22,6 +22,8 @@ def tall_image_head(rows, width=72):
 
 
 class BoundedFlush(fptest.TestCase):
+    """The long debts here are unbanded images (band=0): with bands, a job cut
+    short owes at most one band (test_banding.py)."""
 
     def run_raw(self, emu, query, data, job_id=1, name="job"):
         return self.backend(self.socket_uri(emu, query), job_id=job_id,
@@ -47,7 +49,7 @@ class BoundedFlush(fptest.TestCase):
     def test_debt_over_maxflush_sends_the_reset_only(self):
         emu = self.emulator()
         job = tall_image_head(1000) + b"\xaa" * 72      # owes 999 rows: 71928 bytes
-        b = self.run_raw(emu, "reset=escpos&maxflush=50000", job)
+        b = self.run_raw(emu, "reset=escpos&maxflush=50000&band=0", job)
         self.assertEqual(b.proc.wait(10), CUPS_BACKEND_OK, b.proc.stderr())
         b.proc.wait_line(r"^WARNING: The half-sent command still owed 71928 bytes, more than "
                          r"maxflush=50000; sent the reset without completing it")
@@ -58,7 +60,7 @@ class BoundedFlush(fptest.TestCase):
     def test_debt_at_maxflush_is_paid(self):
         emu = self.emulator()
         job = tall_image_head(1000) + b"\xaa" * 72
-        b = self.run_raw(emu, "reset=escpos&maxflush=71928", job)
+        b = self.run_raw(emu, "reset=escpos&maxflush=71928&band=0", job)
         self.assertEqual(b.proc.wait(10), CUPS_BACKEND_OK, b.proc.stderr())
         b.proc.wait_line(r"^INFO: Printer flushed: 71928 padding bytes, 2 reset bytes")
         image = emu.wait_event("image-end")
@@ -69,7 +71,7 @@ class BoundedFlush(fptest.TestCase):
         emu = self.emulator("--rate", 20000)
         owed = 2000 * 72 - 72
         job = tall_image_head(2000) + b"\xaa" * 72
-        b = self.run_raw(emu, "reset=escpos&maxflush=1000000", job)
+        b = self.run_raw(emu, "reset=escpos&maxflush=1000000&band=0", job)
         b.proc.wait_line(r"^WARNING: The job ended in the middle of a command \(%d bytes" % owed)
         emu.wait_event("image-begin")
         b.proc.signal(signal.SIGTERM)
@@ -90,7 +92,7 @@ class BoundedFlush(fptest.TestCase):
     def test_sigkill_in_an_oversized_flush_then_the_next_job_refuses_the_rest(self):
         emu = self.emulator("--rate", 20000)
         job = tall_image_head(2000) + b"\xaa" * 72
-        b = self.run_raw(emu, "reset=escpos&maxflush=1000000", job)
+        b = self.run_raw(emu, "reset=escpos&maxflush=1000000&band=0", job)
         b.proc.wait_line(r"^WARNING: The job ended in the middle of a command")
         emu.wait_event("image-begin")
         # Crash once the journal shows the flush under way.

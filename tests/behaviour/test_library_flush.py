@@ -110,10 +110,9 @@ class LibraryFlush(fptest.TestCase):
         self.assertEqual(result.written, len(own_reset))
         self.assertEqual(result.idle_ms, 700)
         self.assertEqual(result.route, 0)
-        image = emu.wait_event("image-end")
-        self.assertEqual(image["swallowed"], 0)
-        self.assertEqual(image["zeros"], result.padding)
-        reset = emu.wait_event("reset", after=image.t)
+        images, reset = emu.completed_image()
+        self.assertEqual(images[-1]["swallowed"], 0)
+        self.assertEqual(images[-1]["zeros"], result.padding)
         b.proc.wait_line(r"^INFO: Printer flushed: %d padding bytes, %d reset bytes; port quiet "
                          r"for 700 ms" % (result.padding, len(own_reset)))
         self.assertEqual(lib.fp_job_flush(job, own_reset, len(own_reset), 700,
@@ -131,7 +130,7 @@ class LibraryFlush(fptest.TestCase):
         self.assertEqual(lib.fp_job_flush(job, None, 0, 0, ctypes.byref(result)), FP_OK)
         self.assertEqual(result.written, 0)
         self.assertGreater(result.padding, 0)
-        self.assertEqual(emu.wait_event("image-end")["zeros"], result.padding)
+        emu.wait_event("image-end", zeros=result.padding)       # no reset: none was given
         self.assertEqual(b.proc.wait(), CUPS_BACKEND_OK)
 
 

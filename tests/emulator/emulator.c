@@ -14,6 +14,7 @@
  *               [--language escpos|dymo|pcl|zpl] [--buffer BYTES] [--rate BYTES_PER_SEC]
  *               [--stall-after N[@CONN]] [--resume-after MS] [--close-after N[@CONN]]
  *               [--refuse-first N] [--stall-reason paper-out|cover-open] [--dumb]
+ *               [--rows] [--paper FILE]
  *
  *   --listen ADDR:PORT   AppSocket (JetDirect) server; ADDR must be a loopback
  *                        address (127.x.x.x, [::1] or localhost); PORT 0 picks a
@@ -46,6 +47,11 @@
  *   --dumb               a printer that answers no status command; it still logs
  *                        each one it parsed ("query"), so that tests can check
  *                        that none was sent.
+ *   --rows               escpos: log the GS v 0 rows printed by each read (rows).
+ *   --paper FILE         escpos: write every GS v 0 row printed to FILE as the
+ *                        paper shows it: double width doubles each dot, double
+ *                        height writes the row twice (a dot line is the row's
+ *                        width, doubled in double width, in bytes).
  *
  * Connections are numbered from 1 in accept order, refused ones included, and
  * are served one at a time (the others wait in the listen backlog). The
@@ -98,6 +104,11 @@
  *   pjl text="<line>"        pcl: a PJL command line
  *   abort-download active=0|1   zpl: ~DN; 1 when its ~ cut hex data short
  *   ignored n=<n>            dymo, zpl: bytes outside any command, ignored
+ *   rows owner=<A> n=<n> blank=<b> dots=<d> at=<k>   escpos with --rows: one
+ *                            read printed n GS v 0 rows of A's images, b of
+ *                            them all white (0x00), taking d dot lines of
+ *                            paper (double height: 2 a row); logged after the
+ *                            read, k bytes into the connection
  *   stall bytes=<n> / resume / power-cycle
  *   condition set=<paper-out|cover-open> / condition cleared=<...>   --stall-reason
  *   query cmd=<hex>          a status command parsed, answered or not: escpos
@@ -165,6 +176,8 @@ struct options
   unsigned refuse_first;
   unsigned stall_reason; /* MC_COND_* the stall shows as (0: none) */
   int dumb;
+  int rows;          /* --rows */
+  const char *paper; /* --paper */
 };
 
 /* How a connection ends. */
@@ -197,6 +210,16 @@ struct emulator
 };
 
 static int log_fd = STDERR_FILENO;
+static int paper_fd = -1;
+
+/* GS v 0 rows printed since they were last logged (--rows). */
+static struct
+{
+  int on;
+  unsigned conn, owner;
+  uint64_t n, blank, dots;
+  uint64_t at; /* bytes of the connection read so far */
+} printed;
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t power_cycle_requested;
 
@@ -315,6 +338,58 @@ static void send_reply(const struct emulator *e, const mc_event_t *ev)
     log_event(ev->conn ? ev->conn : e->conn, "reply-lost data=%s", hex);
 }
 
+/* Logs the rows counted since the last time, if any. */
+static void log_rows(void)
+{
+  if (printed.on && printed.n > 0)
+    log_event(printed.conn, "rows owner=%u n=%" PRIu64 " blank=%" PRIu64 " dots=%" PRIu64
+              " at=%" PRIu64, printed.owner, printed.n, printed.blank, printed.dots, printed.at);
+  printed.n = printed.blank = printed.dots = 0;
+}
+
+/* Writes one printed row to the paper file, as many dot lines as it takes. */
+static void paper_row(const mc_event_t *ev)
+{
+  unsigned char wide[2 * 65535];
+  const unsigned char *line = ev->data;
+  size_t len = ev->len, i;
+
+  if (paper_fd < 0)
+    return;
+  if (ev->width == 2)
+  {
+    for (i = 0; i < ev->len; i++)
+    {
+      unsigned hi = 0, lo = 0, b;
+
+      for (b = 0; b < 4; b++)
+      {
+        hi |= ((ev->data[i] >> (7 - b)) & 1u) * (3u << (6 - 2 * b));
+        lo |= ((ev->data[i] >> (3 - b)) & 1u) * (3u << (6 - 2 * b));
+      }
+      wide[2 * i] = (unsigned char)hi;
+      wide[2 * i + 1] = (unsigned char)lo;
+    }
+    line = wide;
+    len = 2 * ev->len;
+  }
+  for (i = 0; i < ev->height; i++)
+    write_all(paper_fd, (const char *)line, len);
+}
+
+/* Counts a printed row (and puts it on paper). */
+static void count_row(const mc_event_t *ev)
+{
+  if (printed.n > 0 && (printed.conn != ev->conn || printed.owner != ev->owner))
+    log_rows();
+  printed.conn = ev->conn;
+  printed.owner = ev->owner;
+  printed.n++;
+  printed.blank += mc_zeros(ev->data, ev->len) == ev->len;
+  printed.dots += ev->height;
+  paper_row(ev);
+}
+
 /* Turns the model's events into log lines. */
 static void on_model_event(void *ctx, const mc_event_t *ev)
 {
@@ -385,6 +460,9 @@ static void on_model_event(void *ctx, const mc_event_t *ev)
     case MC_EV_REPLY:
       send_reply(ctx, ev);
       break;
+    case MC_EV_ROW:
+      count_row(ev);
+      break;
   }
 }
 
@@ -409,6 +487,7 @@ static void usage(FILE *out)
         "                   [--rate BYTES_PER_SEC] [--stall-after N[@CONN]]\n"
         "                   [--resume-after MS] [--close-after N[@CONN]] [--refuse-first N]\n"
         "                   [--stall-reason paper-out|cover-open] [--dumb]\n"
+        "                   [--rows] [--paper FILE]\n"
         "An ESC/POS receipt printer (or DYMO LabelWriter, PCL or ZPL printer) emulator\n"
         "for tests (loopback only).\n"
         "Default --listen " DEFAULT_LISTEN ", --language escpos, --buffer 4096, log to stderr.\n"
@@ -522,6 +601,8 @@ static void parse_options(int argc, char **argv, struct options *o)
     {"refuse-first", required_argument, NULL, 'x'},
     {"stall-reason", required_argument, NULL, 'S'},
     {"dumb", no_argument, NULL, 'D'},
+    {"rows", no_argument, NULL, 'w'},
+    {"paper", required_argument, NULL, 'P'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
   };
@@ -575,6 +656,12 @@ static void parse_options(int argc, char **argv, struct options *o)
         break;
       case 'D':
         o->dumb = 1;
+        break;
+      case 'w':
+        o->rows = 1;
+        break;
+      case 'P':
+        o->paper = optarg;
         break;
       case 'h':
         usage(stdout);
@@ -911,7 +998,9 @@ static void conn_read(struct emulator *e)
   e->total_bytes += (uint64_t)n;
   if (e->opt.rate > 0)
     e->tokens -= (double)n;
+  printed.at = e->conn_bytes;
   e->opt.language->feed(e->model, e->conn, e->buf, (size_t)n);
+  log_rows();
   check_triggers(e);
 }
 
@@ -1047,6 +1136,13 @@ int main(int argc, char **argv)
     log_fd = open(e.opt.log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
     if (log_fd < 0)
       die("%s: %s", e.opt.log, strerror(errno));
+  }
+  printed.on = e.opt.rows;
+  if (e.opt.paper)
+  {
+    paper_fd = open(e.opt.paper, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (paper_fd < 0)
+      die("%s: %s", e.opt.paper, strerror(errno));
   }
   e.buf = malloc(e.opt.buffer);
   e.model = e.opt.language->create(on_model_event, &e);

@@ -89,6 +89,10 @@ struct ep_model
 
   unsigned asb_mask;           /* GS a n: the status classes reported unasked (0: off) */
   unsigned asb_key;            /* the enabled part of the status last reported */
+  unsigned row_width;          /* GS v 0: bytes per row (0: not in GS v 0) */
+  unsigned row_len;            /* bytes of the row being received */
+  unsigned char row_mode;      /* GS v 0's m */
+  unsigned char row[65535];    /* the row being received (x is 16 bits) */
 };
 
 static void cmd_reset(ep_model_t *m, unsigned conn, int phase);
@@ -239,6 +243,7 @@ static void end_command(ep_model_t *m)
   m->mode = MODE_TEXT;
   m->cmd = NULL;
   m->image = NULL;
+  m->row_width = 0;
 }
 
 /* Asks for `n` more parameter bytes. */
@@ -495,6 +500,9 @@ static void cmd_gsv(ep_model_t *m, unsigned conn, int phase)
     case 1:
       x = (unsigned)param_le(m, 2, 2);
       y = (unsigned)param_le(m, 4, 2);
+      m->row_width = x;
+      m->row_len = 0;
+      m->row_mode = m->param[1];
       begin_image(m, conn, "gsv0", (uint64_t)x * y, x, y);
       return;
     default:
@@ -727,6 +735,30 @@ static int step(void *model, unsigned conn, unsigned char b)
   }
 }
 
+/* GS v 0 data: collects rows and reports each one as it is printed. */
+static void print_rows(ep_model_t *m, unsigned conn, const unsigned char *buf, size_t n)
+{
+  while (n > 0 && m->row_width > 0)
+  {
+    size_t k = m->row_width - m->row_len < n ? m->row_width - m->row_len : n;
+    mc_event_t ev;
+
+    memcpy(m->row + m->row_len, buf, k);
+    m->row_len += (unsigned)k;
+    buf += k;
+    n -= k;
+    if (m->row_len < m->row_width)
+      break;
+    m->row_len = 0;
+    mc_event_init(&m->core, &ev, MC_EV_ROW, conn);
+    ev.data = m->row;
+    ev.len = m->row_width;
+    ev.height = m->row_mode & 2 ? 2 : 1;
+    ev.width = m->row_mode & 1 ? 2 : 1;
+    mc_emit(&m->core, &ev);
+  }
+}
+
 /* Consumes up to `len` bytes of the current data block; returns how many (0: no block). */
 static size_t take_data(void *model, unsigned conn, const unsigned char *buf, size_t len)
 {
@@ -738,6 +770,8 @@ static size_t take_data(void *model, unsigned conn, const unsigned char *buf, si
   n = mc_block_part(len, m->remaining);
   if (m->image)
     m->zeros += mc_zeros(buf, n);
+  if (m->image && strcmp(m->image, "gsv0") == 0)
+    print_rows(m, conn, buf, n);
   m->remaining -= n;
   mc_count_bytes(&m->core, conn, n);
   advance(m, conn);

@@ -42,7 +42,9 @@ typedef enum
   MC_EV_IGNORED,     /* DYMO, ZPL: bytes outside any command, ignored: bytes = count */
   MC_EV_PENDING,     /* a connection ended inside owner's command: bytes = still expected */
   MC_EV_QUERY,       /* a status command arrived (answered or not): data/len = its bytes */
-  MC_EV_REPLY        /* the printer sends data/len back to the host */
+  MC_EV_REPLY,       /* the printer sends data/len back to the host */
+  MC_EV_ROW          /* ESC/POS: a GS v 0 row was printed: data/len = its bytes, height = the
+                        dot lines it takes (2: double height), width = 2 in double width */
 } mc_event_type_t;
 
 /* What holds the printer, as its status replies report it (mc_core_t.conditions). */
