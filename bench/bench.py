@@ -18,7 +18,12 @@
 4. Tracker throughput: each printer-language tracker fed the stock drivers'
    streams, beside memcpy of the same bytes.
 
+5. With --baseline OTHER_BUILDDIR: this build's backend beside another
+   build's (before a change), interleaved: throughput, CPU time per job and
+   cancel-to-reset latency.
+
 Usage: python3 bench/bench.py [BUILDDIR] [--rounds N] [--cancels N] [--only SECTIONS]
+                              [--baseline OTHER_BUILDDIR]
 (--cancels: runs for each figure of section 2, 100 by default; --only 1,2: those sections)
 """
 
@@ -49,15 +54,17 @@ def sink():
     return proc, port
 
 
-def timed_send(kind, job_path, size, statedir):
-    """Seconds for `kind` to deliver the job to a fresh sink (until the sink has it all)."""
+def timed_send(kind, job_path, size, statedir, program=None):
+    """Seconds for `kind` to deliver the job to a fresh sink (until the sink has it all);
+    `program`: another build's backend (a baseline), sent the URI without band=."""
     proc, port = sink()
     env = dict(os.environ, FLUSHPRINTER_STATEDIR=statedir)
     if kind.startswith("flushprinter"):
         uri = "flushprinter+socket://127.0.0.1:%d/?reset=escpos%s" % (
             port, "&band=0" if kind.endswith("band=0") else "")
         argv = [uri, "1", "bench", "bench", "1", "", job_path]
-        cmd, env["DEVICE_URI"] = os.path.join(fptest.BUILDDIR, "backend", "flushprinter"), uri
+        cmd, env["DEVICE_URI"] = program or os.path.join(fptest.BUILDDIR, "backend",
+                                                         "flushprinter"), uri
     elif kind == "stock":
         uri = "socket://127.0.0.1:%d/?waiteof=false" % port
         argv = [uri, "1", "bench", "bench", "1", "", job_path]
@@ -68,11 +75,13 @@ def timed_send(kind, job_path, size, statedir):
     start = time.perf_counter()
     sender = subprocess.Popen(argv, executable=cmd, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
-    sender.wait(300)
+    _, status, usage = os.wait4(sender.pid, 0)   # the sender's own CPU time, reaped here
     proc.wait(300)                      # the sink exits at end of stream
     elapsed = time.perf_counter() - start
+    sender.returncode = os.waitstatus_to_exitcode(status)
     if sender.returncode != 0:
         raise SystemExit("%s failed with %d" % (kind, sender.returncode))
+    timed_send.cpu = usage.ru_utime + usage.ru_stime
     return elapsed
 
 
@@ -295,6 +304,60 @@ def trackers(workdir, megabytes):
                                                     float(copy), float(tracker) / float(copy)))
 
 
+def baseline(workdir, before, rounds, runs):
+    """Section 5: this build's backend beside another build's (`before`), interleaved in
+    one run: throughput and CPU time of a large job, cancel-to-reset latency at 1 MB/s.
+    Both send the image as the job has it (band=0 here; a baseline may not know band=)."""
+    old = os.path.join(os.path.abspath(before), "backend", "flushprinter")
+    programs = [("before", old, ""), ("after", None, "&band=0")]
+    job = scenario.banded_receipt("bench", bands=4000)
+    path = os.path.join(workdir, "job-baseline")
+    with open(path, "wb") as f:
+        f.write(job)
+    rate, cpu = {k: [] for k, _, _ in programs}, {k: [] for k, _, _ in programs}
+    for r in range(rounds):
+        for label, program, _ in programs:
+            kind = "flushprinter band=0" if program is None else "flushprinter"
+            rate[label].append(len(job) / timed_send(kind, path, len(job),
+                                                     os.path.join(workdir, "state"),
+                                                     program) / 1e6)
+            cpu[label].append(timed_send.cpu)
+    lat = {k: [] for k, _, _ in programs}
+    emu = fptest.Emulator(workdir, "--rate", 1000000)
+    rnd, conn = random.Random(11), 0
+    try:
+        for i in range(runs):
+            for label, program, extra in programs:
+                conn += 1
+                cancel = os.path.join(workdir, "baseline-cancel")
+                with open(cancel, "wb") as f:
+                    f.write(scenario.banded_receipt("cancel", bands=200))
+                uri = "flushprinter+socket://127.0.0.1:%d/?reset=escpos&idle=0%s" % (
+                    emu.port, extra)
+                p = fptest.raw_job(uri, os.path.join(workdir, "state-baseline"), cancel, conn,
+                                   program=program)
+                emu.wait_event("first-byte", conn=conn)
+                time.sleep(0.05 + rnd.random() * 0.3)
+                t0 = time.time()
+                p.signal(signal.SIGTERM)
+                lat[label].append((emu.wait_event("reset", after=t0, timeout=30).t - t0) * 1000)
+                p.wait(30)
+    finally:
+        emu.stop()
+    print("\n5. This build beside %s (same run, interleaved): %.1f MB job x %d rounds,"
+          " %d cancels at 1 MB/s" % (before, len(job) / 1e6, rounds, runs))
+    print("   %-8s %10s %12s %14s %12s" % ("backend", "MB/s", "CPU s/job", "cancel median",
+                                          "cancel p99"))
+    for label, _, _ in programs:
+        print("   %-8s %10.1f %12.3f %11.1f ms %9.1f ms" % (
+            label, statistics.median(rate[label]), statistics.median(cpu[label]),
+            statistics.median(lat[label]), p99(lat[label])))
+    print("   after / before: throughput %.2f, CPU %.2f, cancel median %.2f" % (
+        statistics.median(rate["after"]) / statistics.median(rate["before"]),
+        statistics.median(cpu["after"]) / statistics.median(cpu["before"]),
+        statistics.median(lat["after"]) / statistics.median(lat["before"])))
+
+
 def main():
     global fptest, scenario
     parser = argparse.ArgumentParser()
@@ -302,6 +365,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--cancels", type=int, default=100)
     parser.add_argument("--only", default="1,2,3,4")
+    parser.add_argument("--baseline", metavar="BUILDDIR",
+                        help="also section 5: this build's backend beside BUILDDIR's")
     args = parser.parse_args()
     only = set(args.only.split(","))
     os.environ["FP_BUILDDIR"] = os.path.abspath(args.builddir)
@@ -318,6 +383,8 @@ def main():
             usb(work, args.rounds)
         if "4" in only:
             trackers(work, 100)
+        if args.baseline:
+            baseline(work, args.baseline, args.rounds, min(args.cancels, 50))
     finally:
         shutil.rmtree(work, True)
 

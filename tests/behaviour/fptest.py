@@ -520,6 +520,15 @@ class TestCase(unittest.TestCase):
             self.assertEqual(e["swallowed"], 0, "image swallowed another job's bytes: %r\n%s" % (
                 e, emu.log_text()))
 
+    def assertImagePrintedOnce(self, emu, rows, width):
+        """The job's one image printed every row once, in the bands the backend sent
+        (band= default), with no padding and nothing swallowed; call after its last text."""
+        ends = emu.events("image-end")
+        self.assertEqual(len(emu.events("image-begin")), -(-rows // BAND))
+        self.assertEqual(len(ends), -(-rows // BAND))
+        self.assertEqual(sum(e["bytes"] for e in ends), rows * width)
+        self.assertEqual(sum(e["zeros"] + e["swallowed"] for e in ends), 0)
+
 
 def free_port():
     """A loopback port nobody listens on (bound, then released)."""

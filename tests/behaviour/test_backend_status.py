@@ -11,19 +11,7 @@ from fptest import CUPS_BACKEND_OK
 ROWS, WIDTH = 40000, 72     # a 2.9 MB raster receipt
 
 
-class StatusTestCase(fptest.TestCase):
-
-    def assert_image_printed_once(self, emu, rows, width):
-        """Every row of the job's one image printed once, in the bands the backend sent
-        (band= default), with no padding and nothing swallowed; call after its last text."""
-        ends = emu.events("image-end")
-        self.assertEqual(len(emu.events("image-begin")), -(-rows // fptest.BAND))
-        self.assertEqual(len(ends), -(-rows // fptest.BAND))
-        self.assertEqual(sum(e["bytes"] for e in ends), rows * width)
-        self.assertEqual(sum(e["zeros"] + e["swallowed"] for e in ends), 0)
-
-
-class PaperOut(StatusTestCase):
+class PaperOut(fptest.TestCase):
 
     def test_paper_out_mid_job_waits_and_prints_once(self):
         # Out of paper for 6 s after 200 kB; the backend's timeout= is 2 s.
@@ -50,7 +38,7 @@ class PaperOut(StatusTestCase):
         self.assertGreaterEqual(clear.t - stall.t, 5.5)  # well beyond timeout=
         emu.wait_event("text", text="END paper")
         self.assertEqual(emu.texts(), ["BEGIN paper", "END paper"])
-        self.assert_image_printed_once(emu, ROWS, WIDTH)
+        self.assertImagePrintedOnce(emu, ROWS, WIDTH)
         # The probe, the arming, the job's query, the arming again after the job's ESC @.
         self.assertEqual([e.fields["cmd"] for e in emu.events("query")],
                          ["100401", "1d610e", "1d610e", "100404"])
@@ -59,7 +47,7 @@ class PaperOut(StatusTestCase):
         self.assertEqual(os.read(b.back_read, 4096), b"\x12")
 
 
-class Completion(StatusTestCase):
+class Completion(fptest.TestCase):
 
     def job_printed_at_exit(self, emu, b, name):
         """The backend's exit came after the printer printed the job's last line."""
@@ -88,7 +76,7 @@ class Completion(StatusTestCase):
         b.proc.wait_line(r"^STATE: \+media-empty-error\b", timeout=20)
         self.job_printed_at_exit(emu, b, "tail")
         self.assertIn("STATE: -media-empty-error", b.proc.stderr())
-        self.assert_image_printed_once(emu, 3000, 72)
+        self.assertImagePrintedOnce(emu, 3000, 72)
 
 
 class SilentPrinter(fptest.TestCase):

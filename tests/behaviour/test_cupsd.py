@@ -313,10 +313,9 @@ class Scheduler(fptest.TestCase):
         self.assertIn("media-empty-error", self.cups.run("lpstat", "-l", "-p", "receipt").stdout)
         self.assertEqual(self.cups.wait_job(job), "completed")
         self.assertNotIn("media-empty", self.cups.printer_state("receipt")[1])
-        image = emu.wait_event("image-end")
-        self.assertEqual((image["bytes"], image["zeros"], image["swallowed"]), (40000 * 72, 0, 0))
         emu.wait_event("text", text="END paper")
         self.assertEqual(emu.texts(), ["BEGIN paper", "END paper"])
+        self.assertImagePrintedOnce(emu, 40000, 72)
         self.assertNotStopped("receipt")
 
 
