@@ -76,11 +76,12 @@ def timed_send(kind, job_path, size, statedir, program=None):
     sender = subprocess.Popen(argv, executable=cmd, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(sender.pid, 0)   # the sender's own CPU time, reaped here
-    proc.wait(300)                      # the sink exits at end of stream
-    elapsed = time.perf_counter() - start
     sender.returncode = os.waitstatus_to_exitcode(status)
     if sender.returncode != 0:
+        proc.kill()
         raise SystemExit("%s failed with %d" % (kind, sender.returncode))
+    proc.wait(300)                      # the sink exits at end of stream
+    elapsed = time.perf_counter() - start
     timed_send.cpu = usage.ru_utime + usage.ru_stime
     return elapsed
 
@@ -309,15 +310,17 @@ def baseline(workdir, before, rounds, runs):
     one run: throughput and CPU time of a large job, cancel-to-reset latency at 1 MB/s.
     Both send the image as the job has it (band=0 here; a baseline may not know band=)."""
     old = os.path.join(os.path.abspath(before), "backend", "flushprinter")
-    programs = [("before", old, ""), ("after", None, "&band=0")]
+    with open(os.path.join(fptest.BUILDDIR, "backend", "flushprinter"), "rb") as f:
+        knows_band = b"band=" in f.read()       # a build older than band= refuses it
+    programs = [("before", old, ""), ("after", None, "&band=0" if knows_band else "")]
     job = scenario.banded_receipt("bench", bands=4000)
     path = os.path.join(workdir, "job-baseline")
     with open(path, "wb") as f:
         f.write(job)
     rate, cpu = {k: [] for k, _, _ in programs}, {k: [] for k, _, _ in programs}
     for r in range(rounds):
-        for label, program, _ in programs:
-            kind = "flushprinter band=0" if program is None else "flushprinter"
+        for label, program, extra in programs:
+            kind = "flushprinter band=0" if extra else "flushprinter"
             rate[label].append(len(job) / timed_send(kind, path, len(job),
                                                      os.path.join(workdir, "state"),
                                                      program) / 1e6)
