@@ -363,9 +363,9 @@ int fp_device_recover(fp_session_t *s)
   status = send_flush(s, &owed, preset ? preset : s->opts->reset,
                       preset ? preset_len : s->opts->reset_len, &counts);
   free(preset);
-  fp_tracker_init(&s->tracker, s->opts->language);
   if (status)
   {
+    fp_tracker_init(&s->tracker, s->opts->language);
     s->state.owed = s->flush_debt;
     fp_device_journal(s, true);
     if (status != FP_ERROR_CANCELED)
@@ -380,6 +380,9 @@ int fp_device_recover(fp_session_t *s)
   if (counts.refused)
     s->state.refused = counts.refused;
   fp_device_journal(s, true);
+  /* Unconfirmed: the reset went out and the job's data follows it; the job's end tells more. */
+  fp_live_verify(s, "the recovery's flush");
+  fp_tracker_init(&s->tracker, s->opts->language);
   return FP_OK;
 }
 

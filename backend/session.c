@@ -142,6 +142,32 @@ static void await_filter_flush(fp_session_t *s)
   }
 }
 
+/*
+ * With status=on, after the cancel's flush: the printer is asked to confirm
+ * it is at command level, and the quiet window starts again after the
+ * question (the port stays quiet for idle= after the backend's last byte).
+ * Unconfirmed, the journal marks the device dirty with nothing owed, so the
+ * next job resets it before its first byte -- the reading that fails safe
+ * when the printer's state is not known.
+ */
+static void verify_flush(fp_session_t *s)
+{
+  bool confirmed;
+
+  if (s->opts->status_mode != FP_STATUS_MODE_ON)
+    return;
+  confirmed = fp_live_verify(s, "the cancel's flush");
+  if (s->quiet_until)
+    s->quiet_until = s->state.quiet_until = fp_realtime_ms() + s->opts->idle_ms;
+  if (!confirmed)
+  {
+    fp_log("WARNING", "The next job resets the printer before its first byte");
+    s->state.dirty = true;
+    memset(&s->state.owed, 0, sizeof(s->state.owed));
+  }
+  fp_device_journal(s, true);
+}
+
 /* The cancel path: stop, discard, flush (the filter's or the queue's), hold quiet. */
 static int finish_canceled(fp_session_t *s)
 {
@@ -158,6 +184,8 @@ static int finish_canceled(fp_session_t *s)
     }
     fp_device_flush(s, s->reset, s->reset_len, s->opts->idle_ms, NULL);
   }
+  if (s->conn && !s->state.dirty)
+    verify_flush(s);
   fp_device_disconnect(s);
   hold_quiet(s);
   return CUPS_BACKEND_OK;

@@ -88,6 +88,12 @@ int fp_live_drain(fp_session_t *s, int stall_ms);
 /* With status=on: ask the printer to confirm it printed the job, and wait for the answer. */
 int fp_live_confirm(fp_session_t *s);
 
+/*
+ * With status=on, after a flush: ask the printer to confirm it is at command
+ * level and log the outcome; false when it was asked and did not answer.
+ */
+bool fp_live_verify(fp_session_t *s, const char *what);
+
 /* Non-zero once SIGTERM arrived. */
 bool fp_session_canceled(const fp_session_t *s);
 

@@ -14,6 +14,7 @@
  *               [--language escpos|dymo|pcl|zpl] [--buffer BYTES] [--rate BYTES_PER_SEC]
  *               [--stall-after N[@CONN]] [--resume-after MS] [--close-after N[@CONN]]
  *               [--refuse-first N] [--stall-reason paper-out|cover-open] [--dumb]
+ *               [--answers N]
  *
  *   --listen ADDR:PORT   AppSocket (JetDirect) server; ADDR must be a loopback
  *                        address (127.x.x.x, [::1] or localhost); PORT 0 picks a
@@ -46,6 +47,9 @@
  *   --dumb               a printer that answers no status command; it still logs
  *                        each one it parsed ("query"), so that tests can check
  *                        that none was sent.
+ *   --answers N          a printer that sends N status replies (answers and
+ *                        automatic status alike) and then falls silent, still
+ *                        logging each query: a printer that stops talking.
  *
  * Connections are numbered from 1 in accept order, refused ones included, and
  * are served one at a time (the others wait in the listen backlog). The
@@ -165,6 +169,7 @@ struct options
   unsigned refuse_first;
   unsigned stall_reason; /* MC_COND_* the stall shows as (0: none) */
   int dumb;
+  uint64_t answers;
 };
 
 /* How a connection ends. */
@@ -408,7 +413,7 @@ static void usage(FILE *out)
         "                   [--log FILE] [--language escpos|dymo|pcl|zpl] [--buffer BYTES]\n"
         "                   [--rate BYTES_PER_SEC] [--stall-after N[@CONN]]\n"
         "                   [--resume-after MS] [--close-after N[@CONN]] [--refuse-first N]\n"
-        "                   [--stall-reason paper-out|cover-open] [--dumb]\n"
+        "                   [--stall-reason paper-out|cover-open] [--dumb] [--answers N]\n"
         "An ESC/POS receipt printer (or DYMO LabelWriter, PCL or ZPL printer) emulator\n"
         "for tests (loopback only).\n"
         "Default --listen " DEFAULT_LISTEN ", --language escpos, --buffer 4096, log to stderr.\n"
@@ -522,6 +527,7 @@ static void parse_options(int argc, char **argv, struct options *o)
     {"refuse-first", required_argument, NULL, 'x'},
     {"stall-reason", required_argument, NULL, 'S'},
     {"dumb", no_argument, NULL, 'D'},
+    {"answers", required_argument, NULL, 'A'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
   };
@@ -575,6 +581,9 @@ static void parse_options(int argc, char **argv, struct options *o)
         break;
       case 'D':
         o->dumb = 1;
+        break;
+      case 'A':
+        o->answers = option_u64("--answers", optarg, UINT32_MAX);
         break;
       case 'h':
         usage(stdout);
@@ -1053,6 +1062,7 @@ int main(int argc, char **argv)
   if (e.buf == NULL || e.model == NULL)
     die("out of memory");
   ((mc_core_t *)e.model)->dumb = e.opt.dumb;
+  ((mc_core_t *)e.model)->answer_limit = e.opt.answers;
   e.refill_at = now_ns();
   setup_signals(&wait_mask);
   if (e.opt.fifo)
