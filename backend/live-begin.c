@@ -271,6 +271,26 @@ bool fp_live_verify(fp_session_t *s, const char *what)
 }
 
 /*
+ * A cancel that came while the printer reports a condition a person must
+ * fix (paper out...): its flush cannot reach the printer, so the backend
+ * listens for up to `ms` until the condition clears.  false when it did not
+ * (or a further SIGTERM or a broken link ended the wait).
+ */
+bool fp_live_await_ready(fp_session_t *s, int ms)
+{
+  int64_t deadline = fp_monotonic_ms() + ms;
+
+  if (!fp_live_blocked(&s->live) || !s->conn)
+    return true;
+  fp_log("INFO", "The printer cannot read the cancel's flush until it is fixed; waiting up to "
+         "%d ms", ms);
+  while (fp_live_blocked(&s->live) && fp_ms_until(deadline) > 0
+         && hear(s, fp_ms_until(deadline)) == FP_OK)
+    continue;
+  return !fp_live_blocked(&s->live);
+}
+
+/*
  * The end of the job: waits until the device has everything, like the
  * transport's drain, but listening to the printer meanwhile -- a paper-out
  * in the job's tail (the rest already queued in the kernel) waits without

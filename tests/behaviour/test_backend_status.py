@@ -53,6 +53,61 @@ class PaperOut(fptest.TestCase):
         self.assertEqual(os.read(b.back_read, 4096), b"\x12")
 
 
+class CancelDuringPaperOut(fptest.TestCase):
+    """A cancel while the printer is out of paper: the flush waits for the paper (twice
+    timeout=), or leaves the half-sent command owed in the journal for the next job."""
+
+    def cancel_in_paper_out(self, resume_ms):
+        emu = self.emulator("--stall-after", 200000, "--resume-after", resume_ms,
+                            "--stall-reason", "paper-out", "--buffer", 8192)
+        uri = self.socket_uri(emu, "reset=escpos&status=auto&timeout=1000&idle=500")
+        # 360 kB: what the image owes at the cancel stays within the default maxflush=.
+        b = self.backend(uri, spool_file=self.spool(fptest.receipt("paper", rows=5000)))
+        b.proc.wait_line(r"^STATE: \+media-empty-error\b", timeout=20)
+        b.proc.signal(signal.SIGTERM)
+        b.proc.wait_line(r"^INFO: The printer cannot read the cancel's flush until it is fixed; "
+                         r"waiting up to 2000 ms")
+        return emu, b
+
+    def test_paper_back_in_time(self):
+        emu, b = self.cancel_in_paper_out(1500)
+        flushed = r"^INFO: Printer flushed: \d+ padding bytes, 2 reset bytes"
+        b.proc.wait_line(flushed, timeout=10)
+        self.assertEqual(b.proc.wait(20), CUPS_BACKEND_OK, b.proc.stderr())
+        clear = emu.wait_event("condition", cleared="paper-out")
+        # The image the printer stopped in is completed with white, then reset, after the paper.
+        image = emu.wait_event("image-end")
+        reset = emu.wait_event("reset", after=image.t)
+        self.assertGreaterEqual(image.t, clear.t)
+        self.assertGreater(image["zeros"], 0)
+        self.assertEqual(image["swallowed"], 0)
+        self.assertGreaterEqual(reset.t, image.t)
+        # The quiet window is held after the flush; the reason is withdrawn.
+        self.assertGreaterEqual(b.proc.ended, b.proc.line_time(flushed) + 0.5 - 0.05)
+        self.assertIn("STATE: -media-empty-error", b.proc.stderr())
+        self.assertNotIn("WARNING", b.proc.stderr())
+
+    def test_paper_not_back_leaves_the_debt(self):
+        emu, b = self.cancel_in_paper_out(6000)
+        canceled = b.proc.line_time(r"^INFO: Job canceled after")
+        b.proc.wait_line(r"^WARNING: The printer did not become ready within 2000 ms of the "
+                         r"cancel; what its half-sent command owes is recorded", timeout=10)
+        self.assertEqual(b.proc.wait(20), CUPS_BACKEND_OK, b.proc.stderr())
+        self.assertLess(b.proc.ended - canceled, 2.0 + 1.5)   # the bound held
+        self.assertNotIn("Printer flushed", b.proc.stderr())
+        self.assertEqual([e.fields for e in emu.events("condition")], [{"set": "paper-out"}])
+        # The next job pays the debt: the image completed with white and a reset before its text.
+        nxt = self.backend(self.socket_uri(emu, "reset=escpos"), job_id=2,
+                           spool_file=self.spool(fptest.text("NEXT"), "next"))
+        self.assertEqual(nxt.proc.wait(30), CUPS_BACKEND_OK, nxt.proc.stderr())
+        self.assertRegex(nxt.proc.stderr(), r"Job 1 was interrupted after \d+ bytes without a "
+                                             r"flush; flushing the printer first")
+        text = emu.wait_event("text", text="NEXT")
+        image = emu.wait_event("image-end")
+        self.assertGreater(image["zeros"], 0)
+        self.assertLessEqual(emu.wait_event("reset", after=image.t).t, text.t)
+
+
 class Completion(fptest.TestCase):
 
     def job_printed_at_exit(self, emu, b, name):
