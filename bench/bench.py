@@ -11,6 +11,10 @@
    while it waits, connected, on an idle bidirectional printer.
 4. Tracker throughput: each printer-language tracker fed the stock drivers'
    streams, beside memcpy of the same bytes.
+5. Printer status (status=, ESC/POS over AppSocket, against the emulator):
+   throughput with status off and on, the backend's CPU time while it waits
+   with status on, paper-out to the STATE: line, and the printer's last
+   printed line to the backend's exit with status=on (printer-confirmed).
 
 Usage: python3 bench/bench.py [BUILDDIR] [--rounds N] [--cancels N]
 """
@@ -230,6 +234,76 @@ def trackers(workdir, megabytes):
                                                     float(copy), float(tracker) / float(copy)))
 
 
+def status(workdir, rounds):
+    """Section 5: what listening to the printer costs and how fast it hears it."""
+    statedir = os.path.join(workdir, "state-status")
+    jobs = {"large": scenario.banded_receipt("status", bands=1000),   # 18 MB, GS v 0 bands
+            "small": fptest.receipt("status", rows=50)}               # 3.6 kB
+    print("\n5. Printer status (ESC/POS over AppSocket, emulator printer), median of %d rounds"
+          % rounds)
+    for size, job in jobs.items():
+        path = os.path.join(workdir, "status-" + size)
+        with open(path, "wb") as f:
+            f.write(job)
+        secs = {"off": [], "on": []}
+        for r in range(rounds):
+            for mode in secs:                                     # interleaved
+                emu = fptest.Emulator(workdir)
+                try:
+                    uri = "flushprinter+socket://127.0.0.1:%d/?reset=escpos&status=%s" % (
+                        emu.port, mode)
+                    p = fptest.raw_job(uri, statedir, path)
+                    if p.wait(120) != 0:
+                        raise SystemExit("status=%s failed: %s" % (mode, p.stderr()))
+                    emu.wait_event("text", text="END status", timeout=60)
+                    secs[mode].append(emu.wait_event("close").t - p.started)
+                finally:
+                    emu.stop()
+        for mode in secs:
+            t = statistics.median(secs[mode])
+            print("   %8.1f kB job, status=%-3s %8.1f MB/s, %7.1f ms (start to the printer's "
+                  "last byte parsed)" % (len(job) / 1e3, mode, len(job) / t / 1e6, t * 1000))
+
+    # CPU while connected and waiting for data, status on: the filter pipe goes quiet.
+    emu = fptest.Emulator(workdir)
+    try:
+        uri = "flushprinter+socket://127.0.0.1:%d/?reset=escpos&status=on" % emu.port
+        b = fptest.Backend(uri, statedir)
+        b.write(fptest.receipt("idle", rows=10)[:-8])
+        b.proc.wait_line(r"^INFO: Printer status is on")
+        before, t0 = b.proc.cpu_seconds(), time.time()
+        time.sleep(5)                                             # the measurement window
+        idle = b.proc.cpu_seconds() - before
+        b.cleanup()
+    finally:
+        emu.stop()
+    print("   CPU time with status on, connected, no data for 5 s: %.3f s (clock tick %.3f s)"
+          % (idle, 1 / os.sysconf("SC_CLK_TCK")))
+
+    # Paper-out to STATE:, and the last printed line to the exit (status=on).
+    heard, tail = [], []
+    small = os.path.join(workdir, "status-small")
+    with open(small, "wb") as f:
+        f.write(fptest.receipt("tail", rows=3000))
+    for r in range(rounds):
+        emu = fptest.Emulator(workdir, "--rate", 200000, "--stall-after", 100000,
+                              "--resume-after", 500, "--stall-reason", "paper-out")
+        try:
+            uri = "flushprinter+socket://127.0.0.1:%d/?reset=escpos&status=on" % emu.port
+            p = fptest.raw_job(uri, statedir, small)
+            if p.wait(60) != 0:
+                raise SystemExit("status=on failed: %s" % p.stderr())
+            out = emu.wait_event("condition", set="paper-out")
+            heard.append(p.line_time(r"^STATE: \+media-empty-error") - out.t)
+            tail.append(p.ended - emu.wait_event("text", text="END tail").t)
+        finally:
+            emu.stop()
+    print("   paper-out to STATE: +media-empty-error: median %.1f ms, worst %.1f ms"
+          % (statistics.median(heard) * 1000, max(heard) * 1000))
+    print("   last printed line to the backend's exit (status=on): median %.1f ms, worst %.1f ms"
+          % (statistics.median(tail) * 1000, max(tail) * 1000))
+
+
 def main():
     global fptest, scenario
     parser = argparse.ArgumentParser()
@@ -247,6 +321,7 @@ def main():
         latency(work, args.cancels)
         usb(work, args.rounds)
         trackers(work, 100)
+        status(work, args.rounds)
     finally:
         shutil.rmtree(work, True)
 
