@@ -243,7 +243,7 @@ bool fp_live_verify(fp_session_t *s, const char *what)
   int                         bound = s->opts->timeout_ms > VERIFY_MIN_MS ? s->opts->timeout_ms
                                                                           : VERIFY_MIN_MS;
   int64_t                     start = fp_monotonic_ms(), deadline = start + bound;
-  int                         asked;
+  int                         asked, heard = FP_OK;
 
   if (s->opts->status_mode != FP_STATUS_MODE_ON || !s->conn || (temporary && why_off(s, l)))
     return true;
@@ -251,12 +251,16 @@ bool fp_live_verify(fp_session_t *s, const char *what)
     fp_live_start(&s->live, l, s->job.back_fd);
   if ((asked = ask_done(s, 5000)))
   {
-    /* Only a further SIGTERM (the first is acknowledged by now) or a broken link stops it. */
-    while (!s->live.done && fp_ms_until(deadline) > 0 && hear(s, fp_ms_until(deadline)) == FP_OK)
+    /* A SIGTERM not yet acknowledged or a broken link ends the wait early. */
+    while (asked > 0 && !s->live.done && fp_ms_until(deadline) > 0
+           && (heard = hear(s, fp_ms_until(deadline))) == FP_OK)
       continue;
     if ((confirmed = s->live.done))
       fp_log("INFO", "Printer confirmed it is back at command level after %s (%" PRId64 " ms)",
              what, fp_monotonic_ms() - start);
+    else if (asked < 0 || heard)
+      fp_log("WARNING", "Printer was not asked or not heard out after %s (%s); it may need "
+             "attention", what, fp_strerror(asked < 0 ? FP_ERROR_IO : heard));
     else
       fp_log("WARNING", "Printer did not confirm within %d ms that it is back at command level "
              "after %s; it may need attention", bound, what);
