@@ -225,6 +225,22 @@ static void widen_for_doubt(fp_session_t *s, fp_completion_t *debt)
          "connection; padding that much more", debt->fill_count);
 }
 
+/*
+ * Leave the half-sent command to the next job: the journal keeps the device
+ * dirty with what it owes, widened by the bytes that may be lost when this
+ * connection closes with data the printer has not read.
+ */
+void fp_device_journal_debt(fp_session_t *s)
+{
+  fp_device_note_in_doubt(s);
+  s->state.dirty = true;
+  s->state.accepted = s->accepted;
+  memset(&s->state.owed, 0, sizeof(s->state.owed));
+  fp_tracker_completion(&s->tracker, &s->state.owed);
+  widen_for_doubt(s, &s->state.owed);
+  fp_device_journal(s, true);
+}
+
 /* The most completion bytes one flush may send on this queue. */
 static uint64_t flush_ceiling(const fp_session_t *s)
 {
@@ -363,9 +379,9 @@ int fp_device_recover(fp_session_t *s)
   status = send_flush(s, &owed, preset ? preset : s->opts->reset,
                       preset ? preset_len : s->opts->reset_len, &counts);
   free(preset);
-  fp_tracker_init(&s->tracker, s->opts->language);
   if (status)
   {
+    fp_tracker_init(&s->tracker, s->opts->language);
     s->state.owed = s->flush_debt;
     fp_device_journal(s, true);
     if (status != FP_ERROR_CANCELED)
@@ -380,6 +396,9 @@ int fp_device_recover(fp_session_t *s)
   if (counts.refused)
     s->state.refused = counts.refused;
   fp_device_journal(s, true);
+  /* Unconfirmed: the reset went out and the job's data follows it; the job's end tells more. */
+  fp_live_verify(s, "the recovery's flush");
+  fp_tracker_init(&s->tracker, s->opts->language);
   return FP_OK;
 }
 

@@ -15,6 +15,7 @@
  * against timeout=, with the condition shown as a printer-state-reason.
  */
 
+#include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 #define PROBE_MS 1000     /* how long a printer may take to answer the probe */
 #define DRAIN_STEP_MS 200 /* how often a drain stops to hear the printer */
 #define CONFIRM_MS 60000  /* how long a ready printer may take to print what it holds */
+#define VERIFY_MIN_MS 2000 /* the least a flush's verification waits, whatever timeout= */
 
 /* Sends the backend's own bytes (at a command boundary); false when they did not all go. */
 static bool send_own(fp_session_t *s, const uint8_t *bytes, size_t len)
@@ -137,21 +139,50 @@ int fp_live_rearm(fp_session_t *s)
   return status;
 }
 
-/* Reads what the printer says for up to `ms` (a cancel: -1); 0 when nothing came. */
-static int listen_for(fp_session_t *s, int ms)
+/*
+ * Reads what the printer says for up to `ms`: FP_OK (nothing came, or it was
+ * fed to the parser), FP_ERROR_CANCELED on a SIGTERM not yet acknowledged,
+ * or the read's error.
+ */
+static int hear(fp_session_t *s, int ms)
 {
   uint8_t data[512];
   size_t  got = 0;
   int     r = fp_wait_fd(s->transport->poll_fd(s->conn), POLLIN, s->job.cancel_fd, ms);
 
-  if (r < 0 || fp_session_canceled(s))
-    return FP_ERROR_CANCELED;
-  if (r == 0)
-    return FP_OK;
+  if (r <= 0)
+    return r < 0 ? FP_ERROR_CANCELED : FP_OK;
   if ((r = s->transport->read(s->conn, data, sizeof(data), &got)))
     return r;
   fp_live_feed(&s->live, data, got);
   return FP_OK;
+}
+
+/* As hear(), and FP_ERROR_CANCELED once the job is canceled at all. */
+static int listen_for(fp_session_t *s, int ms)
+{
+  int r = fp_session_canceled(s) ? FP_ERROR_CANCELED : hear(s, ms);
+
+  return r == FP_OK && fp_session_canceled(s) ? FP_ERROR_CANCELED : r;
+}
+
+/*
+ * Sends the language's completion query under a fresh ID (`salt` keeps the
+ * job's and a flush's apart): 1 sent, 0 nothing to ask, -1 not all sent.
+ */
+static int ask_done(fp_session_t *s, unsigned salt)
+{
+  fp_live_t *live = &s->live;
+  uint8_t    query[64];
+  size_t     len = 0;
+
+  snprintf(live->done_id, sizeof(live->done_id), "%04u", (unsigned)((getpid() + salt) % 10000));
+  live->done = false;
+  if (live->language->done_query)
+    len = live->language->done_query(live->done_id, query, sizeof(query));
+  if (!len)
+    return 0;
+  return send_own(s, query, len) ? 1 : -1;
 }
 
 /*
@@ -169,18 +200,13 @@ int fp_live_confirm(fp_session_t *s)
 {
   const int  stall_ms = CONFIRM_MS;
   fp_live_t *live = &s->live;
-  uint8_t    query[64];
-  size_t     len;
   int64_t    deadline;
   int        status;
 
-  if (!live->language || !live->language->done_query || s->opts->status_mode != FP_STATUS_MODE_ON)
+  if (!live->language || s->opts->status_mode != FP_STATUS_MODE_ON
+      || !(status = ask_done(s, 0)))
     return FP_OK;
-  snprintf(live->done_id, sizeof(live->done_id), "%04u", (unsigned)(getpid() % 10000));
-  if (!(len = live->language->done_query(live->done_id, query, sizeof(query))))
-    return FP_OK;
-  live->done = false;
-  if (!send_own(s, query, len))
+  if (status < 0)
     return FP_ERROR_IO;
   deadline = fp_monotonic_ms() + stall_ms;
   while (!live->done)
@@ -198,6 +224,74 @@ int fp_live_confirm(fp_session_t *s)
   }
   fp_log("INFO", "The printer confirmed it printed the job");
   return FP_OK;
+}
+
+/*
+ * With status=on, after a flush (`what`: "the cancel's flush", "the
+ * recovery's flush"): asks a question that only a parser at command level
+ * answers (ESC/POS: GS ( H fn 48, which the printer answers once everything
+ * before it, the reset included, has been processed) and waits for the
+ * answer for timeout=, at least VERIFY_MIN_MS.  Not with status=auto, for
+ * the reason fp_live_confirm gives.  Returns false only when the question
+ * went out and was not answered; the caller decides what that costs.
+ */
+bool fp_live_verify(fp_session_t *s, const char *what)
+{
+  const fp_status_language_t *l =
+    s->tracker.language ? fp_status_language_find(s->tracker.language->name) : NULL;
+  bool                        temporary = !s->live.language, confirmed = true;
+  int                         bound = s->opts->timeout_ms > VERIFY_MIN_MS ? s->opts->timeout_ms
+                                                                          : VERIFY_MIN_MS;
+  int64_t                     start = fp_monotonic_ms(), deadline = start + bound;
+  int                         asked, heard = FP_OK;
+
+  if (s->opts->status_mode != FP_STATUS_MODE_ON || !s->conn || (temporary && why_off(s, l)))
+    return true;
+  if (temporary)
+    fp_live_start(&s->live, l, s->job.back_fd);
+  if ((asked = ask_done(s, 5000)))
+  {
+    /* A SIGTERM not yet acknowledged or a broken link ends the wait early. */
+    while (asked > 0 && !s->live.done && fp_ms_until(deadline) > 0
+           && (heard = hear(s, fp_ms_until(deadline))) == FP_OK)
+      continue;
+    if ((confirmed = s->live.done))
+      fp_log("INFO", "Printer confirmed it is back at command level after %s (%" PRId64 " ms)",
+             what, fp_monotonic_ms() - start);
+    else if (asked < 0 || heard)
+      fp_log("WARNING", "Printer was not asked or not heard out after %s (%s); it may need "
+             "attention", what, fp_strerror(asked < 0 ? FP_ERROR_IO : heard));
+    else
+      fp_log("WARNING", "Printer did not confirm within %d ms that it is back at command level "
+             "after %s; it may need attention", bound, what);
+  }
+  s->live.done_id[0] = '\0';
+  if (temporary)
+  {
+    fp_live_finish(&s->live);
+    fp_live_off(&s->live);
+  }
+  return confirmed;
+}
+
+/*
+ * A cancel that came while the printer reports a condition a person must
+ * fix (paper out...): its flush cannot reach the printer, so the backend
+ * listens for up to `ms` until the condition clears.  false when it did not
+ * (or a further SIGTERM or a broken link ended the wait).
+ */
+bool fp_live_await_ready(fp_session_t *s, int ms)
+{
+  int64_t deadline = fp_monotonic_ms() + ms;
+
+  if (!fp_live_blocked(&s->live) || !s->conn)
+    return true;
+  fp_log("INFO", "The printer cannot read the cancel's flush until it is fixed; waiting up to "
+         "%d ms", ms);
+  while (fp_live_blocked(&s->live) && fp_ms_until(deadline) > 0
+         && hear(s, fp_ms_until(deadline)) == FP_OK)
+    continue;
+  return !fp_live_blocked(&s->live);
 }
 
 /*

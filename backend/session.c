@@ -34,6 +34,8 @@
 #include "sidechannel.h"
 
 #define FILTER_FLUSH_MAX (30 * 1000) /* ms a begun filter flush may take to arrive whole */
+#define CANCEL_WAIT_MAX  (20 * 1000) /* ms a canceled job waits for paper: inside cupsd's 30 s
+                                        JobKillDelay, with room left for the flush */
 
 static const fp_serve_ops_t serve_ops;
 
@@ -144,6 +146,50 @@ static void await_filter_flush(fp_session_t *s)
   }
 }
 
+/*
+ * With status=on, after the cancel's flush: the printer is asked to confirm
+ * it is at command level, and the quiet window starts again after the
+ * question (the port stays quiet for idle= after the backend's last byte).
+ * Unconfirmed, the journal marks the device dirty with nothing owed, so the
+ * next job resets it before its first byte -- the reading that fails safe
+ * when the printer's state is not known.
+ */
+static void verify_flush(fp_session_t *s)
+{
+  bool confirmed;
+
+  if (s->opts->status_mode != FP_STATUS_MODE_ON)
+    return;
+  confirmed = fp_live_verify(s, "the cancel's flush");
+  if (s->quiet_until)
+    s->quiet_until = s->state.quiet_until = fp_realtime_ms() + s->opts->idle_ms;
+  if (!confirmed)
+  {
+    fp_log("WARNING", "The next job resets the printer before its first byte");
+    s->state.dirty = true;
+    memset(&s->state.owed, 0, sizeof(s->state.owed));
+  }
+  fp_device_journal(s, true);
+}
+
+/*
+ * A cancel during a paper-out (or open cover, jam): the flush waits for the
+ * printer, twice timeout= and never beyond CANCEL_WAIT_MAX.  If it does not
+ * come back, the half-sent command stays owed in the journal and the next
+ * job pays it before its first byte; false then.
+ */
+static bool await_printer(fp_session_t *s)
+{
+  int bound = s->opts->timeout_ms < CANCEL_WAIT_MAX / 2 ? 2 * s->opts->timeout_ms : CANCEL_WAIT_MAX;
+
+  if (fp_live_await_ready(s, bound))
+    return true;
+  fp_device_journal_debt(s);
+  fp_log("WARNING", "The printer did not become ready within %d ms of the cancel; what its "
+         "half-sent command owes is recorded and the next job pays it first", bound);
+  return false;
+}
+
 /* The cancel path: stop, discard, flush (the filter's or the queue's), hold quiet. */
 static int finish_canceled(fp_session_t *s)
 {
@@ -158,8 +204,15 @@ static int finish_canceled(fp_session_t *s)
       fp_log("DEBUG", "flushprinter: no job data was sent; nothing to flush");
       return CUPS_BACKEND_OK;
     }
+    if (!await_printer(s))
+    {
+      fp_device_disconnect(s);
+      return CUPS_BACKEND_OK;
+    }
     fp_device_flush(s, s->reset, s->reset_len, s->opts->idle_ms, NULL);
   }
+  if (s->conn && !s->state.dirty)
+    verify_flush(s);
   fp_device_disconnect(s);
   hold_quiet(s);
   return CUPS_BACKEND_OK;

@@ -93,6 +93,15 @@ int fp_live_drain(fp_session_t *s, int stall_ms);
 /* With status=on: ask the printer to confirm it printed the job, and wait for the answer. */
 int fp_live_confirm(fp_session_t *s);
 
+/*
+ * With status=on, after a flush: ask the printer to confirm it is at command
+ * level and log the outcome; false when it was asked and did not answer.
+ */
+bool fp_live_verify(fp_session_t *s, const char *what);
+
+/* After a cancel: wait up to `ms` for a condition the printer reports to clear; false if not. */
+bool fp_live_await_ready(fp_session_t *s, int ms);
+
 /* Non-zero once SIGTERM arrived. */
 bool fp_session_canceled(const fp_session_t *s);
 
@@ -112,6 +121,9 @@ int fp_device_reconnect(fp_session_t *s);
 
 /* Note how many accepted bytes may be lost with a broken connection. */
 void fp_device_note_in_doubt(fp_session_t *s);
+
+/* Leave the half-sent command owed in the journal, widened by bytes the close may lose. */
+void fp_device_journal_debt(fp_session_t *s);
 
 /* Close the connection to the device. */
 void fp_device_disconnect(fp_session_t *s);

@@ -17,8 +17,11 @@
    while it waits, connected, on an idle bidirectional printer.
 4. Tracker throughput: each printer-language tracker fed the stock drivers'
    streams, beside memcpy of the same bytes.
-
-5. With --baseline OTHER_BUILDDIR: this build's backend beside another
+5. Printer status (status=, ESC/POS over AppSocket, against the emulator):
+   throughput with status off and on, the backend's CPU time while it waits
+   with status on, paper-out to the STATE: line, and the printer's last
+   printed line to the backend's exit with status=on (printer-confirmed).
+6. With --baseline OTHER_BUILDDIR: this build's backend beside another
    build's (before a change), interleaved: throughput, CPU time per job and
    cancel-to-reset latency.
 
@@ -305,8 +308,78 @@ def trackers(workdir, megabytes):
                                                     float(copy), float(tracker) / float(copy)))
 
 
+def status(workdir, rounds):
+    """Section 5: what listening to the printer costs and how fast it hears it."""
+    statedir = os.path.join(workdir, "state-status")
+    jobs = {"large": scenario.banded_receipt("status", bands=1000),   # 18 MB, GS v 0 bands
+            "small": fptest.receipt("status", rows=50)}               # 3.6 kB
+    print("\n5. Printer status (ESC/POS over AppSocket, emulator printer), median of %d rounds"
+          % rounds)
+    for size, job in jobs.items():
+        path = os.path.join(workdir, "status-" + size)
+        with open(path, "wb") as f:
+            f.write(job)
+        secs = {"off": [], "on": []}
+        for r in range(rounds):
+            for mode in secs:                                     # interleaved
+                emu = fptest.Emulator(workdir)
+                try:
+                    uri = "flushprinter+socket://127.0.0.1:%d/?reset=escpos&status=%s" % (
+                        emu.port, mode)
+                    p = fptest.raw_job(uri, statedir, path)
+                    if p.wait(120) != 0:
+                        raise SystemExit("status=%s failed: %s" % (mode, p.stderr()))
+                    emu.wait_event("text", text="END status", timeout=60)
+                    secs[mode].append(emu.wait_event("close").t - p.started)
+                finally:
+                    emu.stop()
+        for mode in secs:
+            t = statistics.median(secs[mode])
+            print("   %8.1f kB job, status=%-3s %8.1f MB/s, %7.1f ms (start to the printer's "
+                  "last byte parsed)" % (len(job) / 1e3, mode, len(job) / t / 1e6, t * 1000))
+
+    # CPU while connected and waiting for data, status on: the filter pipe goes quiet.
+    emu = fptest.Emulator(workdir)
+    try:
+        uri = "flushprinter+socket://127.0.0.1:%d/?reset=escpos&status=on" % emu.port
+        b = fptest.Backend(uri, statedir)
+        b.write(fptest.receipt("idle", rows=10)[:-8])
+        b.proc.wait_line(r"^INFO: Printer status is on")
+        before, t0 = b.proc.cpu_seconds(), time.time()
+        time.sleep(5)                                             # the measurement window
+        idle = b.proc.cpu_seconds() - before
+        b.cleanup()
+    finally:
+        emu.stop()
+    print("   CPU time with status on, connected, no data for 5 s: %.3f s (clock tick %.3f s)"
+          % (idle, 1 / os.sysconf("SC_CLK_TCK")))
+
+    # Paper-out to STATE:, and the last printed line to the exit (status=on).
+    heard, tail = [], []
+    small = os.path.join(workdir, "status-small")
+    with open(small, "wb") as f:
+        f.write(fptest.receipt("tail", rows=3000))
+    for r in range(rounds):
+        emu = fptest.Emulator(workdir, "--rate", 200000, "--stall-after", 100000,
+                              "--resume-after", 500, "--stall-reason", "paper-out")
+        try:
+            uri = "flushprinter+socket://127.0.0.1:%d/?reset=escpos&status=on" % emu.port
+            p = fptest.raw_job(uri, statedir, small)
+            if p.wait(60) != 0:
+                raise SystemExit("status=on failed: %s" % p.stderr())
+            out = emu.wait_event("condition", set="paper-out")
+            heard.append(p.line_time(r"^STATE: \+media-empty-error") - out.t)
+            tail.append(p.ended - emu.wait_event("text", text="END tail").t)
+        finally:
+            emu.stop()
+    print("   paper-out to STATE: +media-empty-error: median %.1f ms, worst %.1f ms"
+          % (statistics.median(heard) * 1000, max(heard) * 1000))
+    print("   last printed line to the backend's exit (status=on): median %.1f ms, worst %.1f ms"
+          % (statistics.median(tail) * 1000, max(tail) * 1000))
+
+
 def baseline(workdir, before, rounds, runs):
-    """Section 5: this build's backend beside another build's (`before`), interleaved in
+    """Section 6: this build's backend beside another build's (`before`), interleaved in
     one run: throughput and CPU time of a large job, cancel-to-reset latency at 1 MB/s.
     Both send the image as the job has it (band=0 here; a baseline may not know band=)."""
     old = os.path.join(os.path.abspath(before), "backend", "flushprinter")
@@ -347,7 +420,7 @@ def baseline(workdir, before, rounds, runs):
                 p.wait(30)
     finally:
         emu.stop()
-    print("\n5. This build beside %s (same run, interleaved): %.1f MB job x %d rounds,"
+    print("\n6. This build beside %s (same run, interleaved): %.1f MB job x %d rounds,"
           " %d cancels at 1 MB/s" % (before, len(job) / 1e6, rounds, runs))
     print("   %-8s %10s %12s %14s %12s" % ("backend", "MB/s", "CPU s/job", "cancel median",
                                           "cancel p99"))
@@ -367,7 +440,7 @@ def main():
     parser.add_argument("builddir", nargs="?", default=os.path.join(TOP, "build", "main"))
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--cancels", type=int, default=100)
-    parser.add_argument("--only", default="1,2,3,4")
+    parser.add_argument("--only", default="1,2,3,4,5")
     parser.add_argument("--baseline", metavar="BUILDDIR",
                         help="also section 5: this build's backend beside BUILDDIR's")
     args = parser.parse_args()
@@ -386,6 +459,8 @@ def main():
             usb(work, args.rounds)
         if "4" in only:
             trackers(work, 100)
+        if "5" in only:
+            status(work, args.rounds)
         if args.baseline:
             baseline(work, args.baseline, args.rounds, min(args.cancels, 50))
     finally:

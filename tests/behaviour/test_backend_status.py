@@ -4,6 +4,7 @@ exactly once; a printer that does not answer gets today's behaviour and one
 INFO: line; status=off (the default) sends the printer no query at all."""
 
 import os
+import signal
 
 import fptest
 from fptest import CUPS_BACKEND_OK
@@ -47,6 +48,62 @@ class PaperOut(fptest.TestCase):
         self.assertEqual(os.read(b.back_read, 4096), b"\x12")
 
 
+class CancelDuringPaperOut(fptest.TestCase):
+    """A cancel while the printer is out of paper: the flush waits for the paper (twice
+    timeout=), or leaves the half-sent command owed in the journal for the next job."""
+
+    def cancel_in_paper_out(self, resume_ms):
+        emu = self.emulator("--stall-after", 200000, "--resume-after", resume_ms,
+                            "--stall-reason", "paper-out", "--buffer", 8192)
+        uri = self.socket_uri(emu, "reset=escpos&status=auto&timeout=1000&idle=500&band=0")
+        # 360 kB: what the image owes at the cancel stays within the default maxflush=; band=0
+        # keeps it one image, so that the cancel always lands inside it and owes white.
+        b = self.backend(uri, spool_file=self.spool(fptest.receipt("paper", rows=5000)))
+        b.proc.wait_line(r"^STATE: \+media-empty-error\b", timeout=20)
+        b.proc.signal(signal.SIGTERM)
+        b.proc.wait_line(r"^INFO: The printer cannot read the cancel's flush until it is fixed; "
+                         r"waiting up to 2000 ms")
+        return emu, b
+
+    def test_paper_back_in_time(self):
+        emu, b = self.cancel_in_paper_out(1500)
+        flushed = r"^INFO: Printer flushed: \d+ padding bytes, 2 reset bytes"
+        b.proc.wait_line(flushed, timeout=10)
+        self.assertEqual(b.proc.wait(20), CUPS_BACKEND_OK, b.proc.stderr())
+        clear = emu.wait_event("condition", cleared="paper-out")
+        # The image the printer stopped in is completed with white, then reset, after the paper.
+        image = emu.wait_event("image-end")
+        reset = emu.wait_event("reset", after=image.t)
+        self.assertGreaterEqual(image.t, clear.t)
+        self.assertGreater(image["zeros"], 0)
+        self.assertEqual(image["swallowed"], 0)
+        self.assertGreaterEqual(reset.t, image.t)
+        # The quiet window is held after the flush; the reason is withdrawn.
+        self.assertGreaterEqual(b.proc.ended, b.proc.line_time(flushed) + 0.5 - 0.05)
+        self.assertIn("STATE: -media-empty-error", b.proc.stderr())
+        self.assertNotIn("WARNING", b.proc.stderr())
+
+    def test_paper_not_back_leaves_the_debt(self):
+        emu, b = self.cancel_in_paper_out(6000)
+        canceled = b.proc.line_time(r"^INFO: Job canceled after")
+        b.proc.wait_line(r"^WARNING: The printer did not become ready within 2000 ms of the "
+                         r"cancel; what its half-sent command owes is recorded", timeout=10)
+        self.assertEqual(b.proc.wait(20), CUPS_BACKEND_OK, b.proc.stderr())
+        self.assertLess(b.proc.ended - canceled, 2.0 + 1.5)   # the bound held
+        self.assertNotIn("Printer flushed", b.proc.stderr())
+        self.assertEqual([e.fields for e in emu.events("condition")], [{"set": "paper-out"}])
+        # The next job pays the debt: the image completed with white and a reset before its text.
+        nxt = self.backend(self.socket_uri(emu, "reset=escpos"), job_id=2,
+                           spool_file=self.spool(fptest.text("NEXT"), "next"))
+        self.assertEqual(nxt.proc.wait(30), CUPS_BACKEND_OK, nxt.proc.stderr())
+        self.assertRegex(nxt.proc.stderr(), r"Job 1 was interrupted after \d+ bytes without a "
+                                             r"flush; flushing the printer first")
+        text = emu.wait_event("text", text="NEXT")
+        image = emu.wait_event("image-end")
+        self.assertGreater(image["zeros"], 0)
+        self.assertLessEqual(emu.wait_event("reset", after=image.t).t, text.t)
+
+
 class Completion(fptest.TestCase):
 
     def job_printed_at_exit(self, emu, b, name):
@@ -77,6 +134,93 @@ class Completion(fptest.TestCase):
         self.job_printed_at_exit(emu, b, "tail")
         self.assertIn("STATE: -media-empty-error", b.proc.stderr())
         self.assertImagePrintedOnce(emu, 3000, 72)
+
+
+class VerifiedFlush(fptest.TestCase):
+    """With status=on, a cancel's flush ends with a question only a parser at command
+    level answers (GS ( H fn 48); the log says whether the printer answered it."""
+
+    IDLE = 800
+
+    def cancel_mid_image(self, emu, name):
+        uri = self.socket_uri(emu, "reset=escpos&status=on&timeout=2000&idle=%d" % self.IDLE)
+        b = self.backend(uri, spool_file=self.spool(fptest.receipt(name, rows=4000)))
+        b.proc.wait_line(r"^INFO: Printer status is on")
+        emu.wait_event("image-begin")           # mid-image: the image takes seconds
+        b.proc.signal(signal.SIGTERM)
+        b.proc.wait_line(r"^INFO: Printer flushed: \d+ padding bytes, 2 reset bytes")
+        return b
+
+    def pid_queries(self, emu):
+        return [e for e in emu.events("query") if e.fields["cmd"].startswith("1d284806003030")]
+
+    def test_confirmed(self):
+        emu = self.emulator("--rate", 40000)
+        b = self.cancel_mid_image(emu, "verified")
+        confirmed = (r"^INFO: Printer confirmed it is back at command level after the "
+                     r"cancel's flush \(\d+ ms\)")
+        b.proc.wait_line(confirmed)
+        self.assertEqual(b.proc.wait(20), CUPS_BACKEND_OK, b.proc.stderr())
+        # The question followed the completed image and the reset, and was answered.
+        image = emu.wait_event("image-end")
+        reset = emu.wait_event("reset", after=image.t)
+        [query] = self.pid_queries(emu)
+        self.assertGreaterEqual(query.t, reset.t)
+        reply = emu.wait_event("reply", after=query.t)
+        self.assertTrue(reply.fields["data"].startswith("3722"))
+        # The quiet window runs in full after the backend's last byte, the question.
+        self.assertGreaterEqual(b.proc.ended, b.proc.line_time(confirmed) + self.IDLE / 1000 - 0.05)
+        self.assertNotIn("WARNING", b.proc.stderr())
+        # The journal is clean: the next job starts without a recovery flush.
+        nxt = self.backend(self.socket_uri(emu, "reset=escpos"), job_id=2,
+                           spool_file=self.spool(b"\x1b@" + fptest.text("NEXT"), "next"))
+        self.assertEqual(nxt.proc.wait(20), CUPS_BACKEND_OK, nxt.proc.stderr())
+        self.assertNotIn("interrupted", nxt.proc.stderr())
+
+    def test_recovery_confirmed(self):
+        """A backend killed mid-image leaves the device dirty; the next job's recovery flush
+        is verified the same way before the job's first byte."""
+        emu = self.emulator("--rate", 40000)
+        uri = self.socket_uri(emu, "reset=escpos&status=on&timeout=2000")
+        b = self.backend(uri, spool_file=self.spool(fptest.receipt("killed", rows=4000)))
+        emu.wait_event("image-begin")
+        b.proc.kill()
+        emu.wait_event("close", conn=1)
+        nxt = self.backend(uri, job_id=2, spool_file=self.spool(fptest.receipt("after"), "next"))
+        self.assertEqual(nxt.proc.wait(30), CUPS_BACKEND_OK, nxt.proc.stderr())
+        err = nxt.proc.stderr()
+        recovered = err.index("INFO: Printer confirmed it is back at command level after the "
+                              "recovery's flush")
+        self.assertLess(err.index("flushing the printer first"), recovered)
+        self.assertLess(recovered, err.index("INFO: Printer status is on"))
+        # Asked on the second connection after the completed image and its reset.
+        [query] = [q for q in self.pid_queries(emu) if q.conn == 2][:1]
+        image = emu.wait_event("image-end")
+        self.assertGreaterEqual(query.t, emu.wait_event("reset", after=image.t).t)
+        emu.wait_event("text", text="END after")
+
+    def test_not_confirmed(self):
+        # Answers the probe, the arming and the re-arming after the job's ESC @, then nothing.
+        emu = self.emulator("--rate", 40000, "--answers", 3)
+        b = self.cancel_mid_image(emu, "unverified")
+        flushed = b.proc.line_time(r"^INFO: Printer flushed")
+        unconfirmed = r"^WARNING: Printer did not confirm within 2000 ms that it is back"
+        b.proc.wait_line(unconfirmed + r" at command level after the cancel's flush; it may need "
+                         r"attention", timeout=10)
+        self.assertLess(b.proc.line_time(unconfirmed) - flushed, 2.0 + 1.0)   # the bound holds
+        self.assertEqual(b.proc.wait(20), CUPS_BACKEND_OK, b.proc.stderr())
+        self.assertIn("WARNING: The next job resets the printer before its first byte",
+                      b.proc.stderr())
+        self.assertEqual(len(self.pid_queries(emu)), 1)   # the printer got the question
+        # The journal kept the device dirty: the next job resets it before its own data.
+        nxt = self.backend(self.socket_uri(emu, "reset=escpos"), job_id=2,
+                           spool_file=self.spool(fptest.text("NEXT"), "next"))
+        self.assertEqual(nxt.proc.wait(20), CUPS_BACKEND_OK, nxt.proc.stderr())
+        self.assertIn("flushing the printer first", nxt.proc.stderr())
+        text = emu.wait_event("text", text="NEXT")
+        resets = [e for e in emu.events("reset") if e.conn == 2]
+        self.assertEqual(len(resets), 1)      # the recovery's: the job has no ESC @ of its own
+        self.assertLessEqual(resets[0].t, text.t)
 
 
 class SilentPrinter(fptest.TestCase):

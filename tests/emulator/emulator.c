@@ -15,6 +15,7 @@
  *               [--stall-after N[@CONN]] [--resume-after MS] [--close-after N[@CONN]]
  *               [--refuse-first N] [--stall-reason paper-out|cover-open] [--dumb]
  *               [--rows] [--paper FILE]
+ *               [--answers N]
  *
  *   --listen ADDR:PORT   AppSocket (JetDirect) server; ADDR must be a loopback
  *                        address (127.x.x.x, [::1] or localhost); PORT 0 picks a
@@ -52,6 +53,9 @@
  *                        paper shows it: double width doubles each dot, double
  *                        height writes the row twice (a dot line is the row's
  *                        width, doubled in double width, in bytes).
+ *   --answers N          a printer that sends N status replies (answers and
+ *                        automatic status alike) and then falls silent, still
+ *                        logging each query: a printer that stops talking.
  *
  * Connections are numbered from 1 in accept order, refused ones included, and
  * are served one at a time (the others wait in the listen backlog). The
@@ -178,6 +182,7 @@ struct options
   int dumb;
   int rows;          /* --rows */
   const char *paper; /* --paper */
+  uint64_t answers;
 };
 
 /* How a connection ends. */
@@ -486,7 +491,7 @@ static void usage(FILE *out)
         "                   [--log FILE] [--language escpos|dymo|pcl|zpl] [--buffer BYTES]\n"
         "                   [--rate BYTES_PER_SEC] [--stall-after N[@CONN]]\n"
         "                   [--resume-after MS] [--close-after N[@CONN]] [--refuse-first N]\n"
-        "                   [--stall-reason paper-out|cover-open] [--dumb]\n"
+        "                   [--stall-reason paper-out|cover-open] [--dumb] [--answers N]\n"
         "                   [--rows] [--paper FILE]\n"
         "An ESC/POS receipt printer (or DYMO LabelWriter, PCL or ZPL printer) emulator\n"
         "for tests (loopback only).\n"
@@ -603,6 +608,7 @@ static void parse_options(int argc, char **argv, struct options *o)
     {"dumb", no_argument, NULL, 'D'},
     {"rows", no_argument, NULL, 'w'},
     {"paper", required_argument, NULL, 'P'},
+    {"answers", required_argument, NULL, 'A'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
   };
@@ -662,6 +668,9 @@ static void parse_options(int argc, char **argv, struct options *o)
         break;
       case 'P':
         o->paper = optarg;
+        break;
+      case 'A':
+        o->answers = option_u64("--answers", optarg, UINT32_MAX);
         break;
       case 'h':
         usage(stdout);
@@ -1149,6 +1158,7 @@ int main(int argc, char **argv)
   if (e.buf == NULL || e.model == NULL)
     die("out of memory");
   ((mc_core_t *)e.model)->dumb = e.opt.dumb;
+  ((mc_core_t *)e.model)->answer_limit = e.opt.answers;
   e.refill_at = now_ns();
   setup_signals(&wait_mask);
   if (e.opt.fifo)

@@ -235,12 +235,14 @@ uint64_t mc_zeros(const unsigned char *buf, size_t n)
   return zeros;
 }
 
-/* Reports a status command, then its answer unless the printer is dumb. */
+/* Reports a status command, then its answer unless the printer is dumb or has gone silent. */
 void mc_status_reply(mc_core_t *c, unsigned conn, const unsigned char *query, size_t qlen,
                      const unsigned char *reply, size_t rlen)
 {
   if (query)
     mc_emit_simple(c, MC_EV_QUERY, conn, 0, query, qlen);
-  if (reply && !c->dumb)
-    mc_emit_simple(c, MC_EV_REPLY, conn, 0, reply, rlen);
+  if (!reply || c->dumb || (c->answer_limit && c->answered >= c->answer_limit))
+    return;
+  c->answered++;
+  mc_emit_simple(c, MC_EV_REPLY, conn, 0, reply, rlen);
 }

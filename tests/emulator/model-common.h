@@ -148,6 +148,8 @@ typedef struct
 
   unsigned conditions;   /* MC_COND_*: set by the emulator, read by status replies */
   int dumb;              /* answers no status command (they are still reported as queries) */
+  uint64_t answer_limit; /* status replies it sends before going silent (--answers); 0: no limit */
+  uint64_t answered;     /* status replies sent */
 } mc_core_t;
 
 /* A text line being composed. */
