@@ -303,22 +303,29 @@ bool fp_live_await_ready(fp_session_t *s, int ms)
  */
 int fp_live_drain(fp_session_t *s, int stall_ms)
 {
-  int64_t deadline = fp_monotonic_ms() + stall_ms;
+  int64_t  deadline = fp_monotonic_ms() + stall_ms;
+  uint64_t left;
 
   if (!s->live.language)
     return s->transport->drain(s->conn, stall_ms);
+  left = s->transport->queued ? s->transport->queued(s->conn) : 0;
   for (;;)
   {
-    int status = s->transport->drain(s->conn, DRAIN_STEP_MS);
+    int      status = s->transport->drain(s->conn, DRAIN_STEP_MS);
+    uint64_t now_left;
 
     if (status != FP_ERROR_TIMEOUT)
       return status;
-    /* No progress for a step: hear what the printer said meanwhile, then decide. */
+    /* No progress for a step: hear what the printer said meanwhile, then decide.  A slow
+       printer with a small buffer opens its window only every second or so: what it took
+       since the last step is progress, and timeout= counts from there. */
     if ((status = listen_for(s, 0)))
       return status;
-    if (fp_live_blocked(&s->live))
+    now_left = s->transport->queued ? s->transport->queued(s->conn) : 0;
+    if (fp_live_blocked(&s->live) || now_left < left)
       deadline = fp_monotonic_ms() + stall_ms;
     else if (fp_ms_until(deadline) == 0)
       return FP_ERROR_TIMEOUT;
+    left = now_left;
   }
 }

@@ -431,6 +431,16 @@ static int socket_drain(fp_conn_t *conn, int stall_ms)
   return FP_OK;
 }
 
+/* Bytes in the kernel's send queue, unsent or not yet acknowledged by the printer. */
+static uint64_t socket_queued(fp_conn_t *conn)
+{
+  int queued = 0;
+
+  if (ioctl(((socket_conn_t *)fp_conn_state(conn))->fd, SIOCOUTQ, &queued) != 0 || queued < 0)
+    return 0;
+  return (uint64_t)queued;
+}
+
 /* AppSocket has no device ID or soft reset. */
 static int socket_device_id(fp_conn_t *c, char *buf, size_t size)
 {
@@ -476,6 +486,7 @@ const fp_transport_t fp_transport_socket = {
   .read = socket_read,
   .poll_fd = socket_poll_fd,
   .drain = socket_drain,
+  .queued = socket_queued,
   .in_doubt = socket_in_doubt,
   .device_id = socket_device_id,
   .soft_reset = socket_soft_reset,

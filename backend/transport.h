@@ -114,6 +114,12 @@ typedef struct fp_transport_s
   /* Wait until the device really has the data; fails only after `stall_ms` without progress. */
   int (*drain)(fp_conn_t *conn, int stall_ms);
 
+  /*
+   * Bytes accepted that the device has not yet taken, as far as the transport
+   * sees (a wait that drains in steps measures progress by it); NULL: unknown.
+   */
+  uint64_t (*queued)(fp_conn_t *conn);
+
   /* The IEEE-1284 device ID; FP_ERROR_NOT_SUPPORTED when the device has none. */
   int (*device_id)(fp_conn_t *conn, char *buf, size_t size);
 

@@ -48,6 +48,22 @@ class PaperOut(fptest.TestCase):
         self.assertEqual(os.read(b.back_read, 4096), b"\x12")
 
 
+class SlowPrinter(fptest.TestCase):
+
+    def test_draining_slower_than_the_timeout_is_not_a_failure(self):
+        """status=auto at 4 kB/s, timeout=1500: the job's last ~24 kB take about 6 s to
+        drain, a window that opens every second or so; that is progress, not a stall."""
+        emu = self.emulator("--rate", 4000)
+        job = fptest.receipt("slow", rows=400)
+        b = self.backend(self.socket_uri(emu, "reset=escpos&timeout=1500&status=auto"),
+                         spool_file=self.spool(job))
+        b.proc.wait_line(r"^INFO: Printer status is on")
+        self.assertEqual(b.proc.wait(60), CUPS_BACKEND_OK, b.proc.stderr())
+        self.assertNotIn("accepted nothing", b.proc.stderr())
+        emu.wait_event("text", text="END slow")
+        self.assertImagePrintedOnce(emu, 400, 72)
+
+
 class CancelDuringPaperOut(fptest.TestCase):
     """A cancel while the printer is out of paper: the flush waits for the paper (twice
     timeout=), or leaves the half-sent command owed in the journal for the next job."""
