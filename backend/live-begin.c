@@ -28,6 +28,8 @@
 #include "session.h"
 
 #define PROBE_MS 1000     /* how long a printer may take to answer the probe */
+#define TEXT_OF(n) #n
+#define TEXT(n) TEXT_OF(n) /* a number macro's digits, for messages */
 #define DRAIN_STEP_MS 200 /* how often a drain stops to hear the printer */
 #define CONFIRM_MS 60000  /* how long a ready printer may take to print what it holds */
 #define VERIFY_MIN_MS 2000 /* the least a flush's verification waits, whatever timeout= */
@@ -44,22 +46,33 @@ static bool send_own(fp_session_t *s, const uint8_t *bytes, size_t len)
   return status == FP_OK && accepted == len;
 }
 
-/* Reads the back channel until an own query is answered or `ms` pass. */
+/*
+ * Reads what the printer says for up to `ms`: FP_OK (nothing came, or it was
+ * fed to the parser), FP_ERROR_CANCELED on a SIGTERM not yet acknowledged,
+ * or the read's error.
+ */
+static int hear(fp_session_t *s, int ms)
+{
+  uint8_t data[512];
+  size_t  got = 0;
+  int     r = fp_wait_fd(s->transport->poll_fd(s->conn), POLLIN, s->job.cancel_fd, ms);
+
+  if (r <= 0)
+    return r < 0 ? FP_ERROR_CANCELED : FP_OK;
+  if ((r = s->transport->read(s->conn, data, sizeof(data), &got)))
+    return r;
+  fp_live_feed(&s->live, data, got);
+  return FP_OK;
+}
+
+/* Reads the back channel until an own query is answered; false after `ms`, a cancel or an error. */
 static bool await_answer(fp_session_t *s, int ms)
 {
   int64_t deadline = fp_monotonic_ms() + ms;
 
   while (!s->live.answered)
-  {
-    uint8_t data[512];
-    size_t  got = 0;
-    int     left = fp_ms_until(deadline);
-
-    if (left == 0 || fp_wait_fd(s->transport->poll_fd(s->conn), POLLIN, s->job.cancel_fd, left) < 0
-        || s->transport->read(s->conn, data, sizeof(data), &got))
+    if (fp_ms_until(deadline) == 0 || hear(s, fp_ms_until(deadline)) != FP_OK)
       return false;
-    fp_live_feed(&s->live, data, got);
-  }
   return true;
 }
 
@@ -92,17 +105,13 @@ void fp_live_begin(fp_session_t *s)
   }
   fp_live_start(&s->live, l, s->job.back_fd);
   if (!send_own(s, l->probe, l->probe_len) || !await_answer(s, PROBE_MS))
+    why = "the printer did not answer its status query in " TEXT(PROBE_MS) " ms";
+  else if (!send_own(s, l->arm, l->arm_len))
+    why = "the printer did not take the bytes that switch it on";
+  if (why)
   {
-    fp_log("INFO", "Printer status is off: the printer did not answer its status query in %d ms",
-           PROBE_MS);
+    fp_log("INFO", "Printer status is off: %s", why);
     fp_live_finish(&s->live); /* hands anything held on to fd 3 */
-    fp_live_off(&s->live);
-    return;
-  }
-  if (!send_own(s, l->arm, l->arm_len))
-  {
-    fp_log("INFO", "Printer status is off: the printer did not take the bytes that switch it on");
-    fp_live_finish(&s->live);
     fp_live_off(&s->live);
     return;
   }
@@ -137,25 +146,6 @@ int fp_live_rearm(fp_session_t *s)
   memmove(live->own, live->own + n, live->own_len - n);
   live->own_len -= n;
   return status;
-}
-
-/*
- * Reads what the printer says for up to `ms`: FP_OK (nothing came, or it was
- * fed to the parser), FP_ERROR_CANCELED on a SIGTERM not yet acknowledged,
- * or the read's error.
- */
-static int hear(fp_session_t *s, int ms)
-{
-  uint8_t data[512];
-  size_t  got = 0;
-  int     r = fp_wait_fd(s->transport->poll_fd(s->conn), POLLIN, s->job.cancel_fd, ms);
-
-  if (r <= 0)
-    return r < 0 ? FP_ERROR_CANCELED : FP_OK;
-  if ((r = s->transport->read(s->conn, data, sizeof(data), &got)))
-    return r;
-  fp_live_feed(&s->live, data, got);
-  return FP_OK;
 }
 
 /* As hear(), and FP_ERROR_CANCELED once the job is canceled at all. */
