@@ -313,8 +313,12 @@ static int socket_write(fp_conn_t *conn, const uint8_t *buf, size_t len, size_t 
   int            unsent = 0, lowat = UNSENT_MAX;
   bool           grown = false;
   ssize_t        n;
+  /* At the ceiling the queue is looked at once a window, not on every write (a hot path). */
+  bool           at_ceiling = c->limit >= UNSENT_MAX && c->window_at
+                              && fp_monotonic_ms() - c->window_at < RATE_WINDOW_MS;
 
-  if (ioctl(c->fd, SIOCOUTQNSD, &unsent) == 0 && unsent >= 0 && (uint64_t)unsent <= c->sent)
+  if (!at_ceiling && ioctl(c->fd, SIOCOUTQNSD, &unsent) == 0 && unsent >= 0
+      && (uint64_t)unsent <= c->sent)
   {
     uint64_t drained = c->sent - (uint64_t)unsent, room;
 
