@@ -10,7 +10,9 @@
    stock socket backend, flushprinter with band=0 and with banding on: paper
    printed after the SIGTERM (mm, the emulator's dot lines at 8 dots/mm,
    completion included), bytes of the job the printer read after it, and
-   SIGTERM to the reset (ESC @) parsed by the printer, median and p99.
+   SIGTERM to the reset (ESC @) parsed by the printer, median and p99.  At
+   20 kB/s ten cancels run side by side, each on its own emulator (a slow
+   printer's cancel is mostly waiting for it); at 1 MB/s one at a time.
 3. USB, on a printer emulated at the usbdevfs level (tests/usb/usb-printer-mock,
    umockdev): throughput of our USB transport beside the stock CUPS usb
    backend on the same emulated device, and the CPU time each backend uses
@@ -31,6 +33,7 @@ Usage: python3 bench/bench.py [BUILDDIR] [--rounds N] [--cancels N] [--only SECT
 """
 
 import argparse
+import concurrent.futures
 import os
 import random
 import shutil
@@ -119,14 +122,32 @@ def throughput(workdir, rounds):
 
 DOTS_PER_MM = 8             # 203 dpi thermal heads
 CANCEL_WINDOW_S = 2.0       # cancel points: within the first 2 s of printing at the slow rate
+SLOW_SERIES_AT_ONCE = 10    # cancels of one series run side by side at the slow rate
 
 
-def printed_rows(emu, conn):
-    """GS v 0 rows the printer printed of connection `conn`'s images so far."""
-    return sum(e["n"] for e in emu.events("rows") if e.conn == conn)
+class RowWatch:
+    """Rows the printer printed per connection, read from the emulator's event log
+    where the last look stopped (a cancel point is polled every few ms; reading
+    the whole log each time costs more the longer the series runs)."""
+
+    def __init__(self, emu):
+        self.emu, self.offset, self.rows = emu, 0, {}
+
+    def printed(self, conn):
+        with open(self.emu.log_path, "rb") as f:
+            f.seek(self.offset)
+            data = f.read()
+        whole = data.rfind(b"\n") + 1                # a line still being written waits
+        self.offset += whole
+        for line in data[:whole].decode(errors="replace").splitlines():
+            if line.startswith("T=") and " rows " in line:
+                e = fptest.Event(line)
+                if e.name == "rows":
+                    self.rows[e.conn] = self.rows.get(e.conn, 0) + e["n"]
+        return self.rows.get(conn, 0)
 
 
-def cancel_once(emu, kind, job_path, conn, rows, statedir):
+def cancel_once(emu, watch, kind, job_path, conn, rows, statedir):
     """Run `job_path` through `kind`, SIGTERM once the printer printed `rows` rows of it;
     (mm printed after, bytes read after, seconds SIGTERM -> reset or None)."""
     if kind == "stock":
@@ -137,7 +158,7 @@ def cancel_once(emu, kind, job_path, conn, rows, statedir):
             emu.port, "&band=0" if kind == "band=0" else "")
         p = fptest.raw_job(uri, statedir, job_path, conn)
     end = time.time() + 60
-    while printed_rows(emu, conn) < rows:
+    while watch.printed(conn) < rows:
         if time.time() > end:
             raise SystemExit("the printer never printed %d rows of job %d" % (rows, conn))
         time.sleep(0.002)
@@ -152,6 +173,28 @@ def cancel_once(emu, kind, job_path, conn, rows, statedir):
     resets = [e for e in emu.events("reset") if e.conn == conn and e.t > t0]
     return (mm, closed["bytes"] - (before[-1] if before else 0),
             resets[0].t - t0 if resets else None)
+
+
+def cancel_series(workdir, kind, job_path, rate, points):
+    """cancel_once at each of `points` (rows printed before the SIGTERM).  A 20 kB/s
+    printer spends seconds printing what a cancel left it, mostly asleep, so slow
+    series run SLOW_SERIES_AT_ONCE at a time, each on its own emulator and state
+    directory; fast series run one cancel at a time."""
+    workers = SLOW_SERIES_AT_ONCE if rate < 100000 else 1
+    chunks = [points[i::workers] for i in range(workers)]
+
+    def run(chunk):
+        emu = fptest.Emulator(workdir, "--rate", rate, "--rows")
+        watch = RowWatch(emu)
+        statedir = tempfile.mkdtemp(prefix="state-%s-" % kind, dir=workdir)
+        try:
+            return [cancel_once(emu, watch, kind, job_path, i + 1, rows, statedir)
+                    for i, rows in enumerate(chunk)]
+        finally:
+            emu.stop()
+
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        return [r for results in pool.map(run, chunks) for r in results]
 
 
 def p99(values):
@@ -183,13 +226,7 @@ def cancel_costs(workdir, runs):
             top = min(int(total_rows * 0.9), int(rate * CANCEL_WINDOW_S / 72))
             points = [rnd.randrange(1, top) for _ in range(runs)]
             for title, kind in kinds:
-                emu = fptest.Emulator(workdir, "--rate", rate, "--rows")
-                statedir = os.path.join(workdir, "state-" + kind)
-                try:
-                    results = [cancel_once(emu, kind, path, i + 1, rows, statedir)
-                               for i, rows in enumerate(points)]
-                finally:
-                    emu.stop()
+                results = cancel_series(workdir, kind, path, rate, points)
                 mm = [r[0] for r in results]
                 sent = [r[1] for r in results]
                 lat = [r[2] * 1000 for r in results if r[2] is not None]
