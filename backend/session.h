@@ -63,7 +63,9 @@ typedef struct fp_session_s
   size_t                buf_off, buf_len;
   bool                  banding;       /* job data goes out through `band` (band=, ESC/POS) */
   fp_band_t             band;
-  uint8_t               wire[65536];   /* banding: wire bytes made from `buf`, not yet accepted */
+  /* banding: wire bytes made from `buf`, not yet accepted; room for the band headers
+     a full `buf` makes at ordinary widths, so that a read goes out in one piece */
+  uint8_t               wire[65536 + 8192];
   size_t                wire_off, wire_len;
   bool                  input_eof;
   uint64_t              accepted;      /* job bytes the device accepted */
