@@ -16,7 +16,9 @@
 3. USB, on a printer emulated at the usbdevfs level (tests/usb/usb-printer-mock,
    umockdev): throughput of our USB transport beside the stock CUPS usb
    backend on the same emulated device, and the CPU time each backend uses
-   while it waits, connected, on an idle bidirectional printer.
+   while it waits, connected, on an idle bidirectional printer; and SIGTERM
+   to the reset reaching a slow (20 kB/s) and a fast (1 MB/s) USB printer
+   (at most 20 cancels each).
 4. Tracker throughput: each printer-language tracker fed the stock drivers'
    streams, beside memcpy of the same bytes.
 5. Printer status (status=, ESC/POS over AppSocket, against the emulator):
@@ -284,7 +286,7 @@ def usb_idle_cpu(kind, seconds):
         shutil.rmtree(env["FLUSHPRINTER_STATEDIR"], True)
 
 
-def usb(workdir, rounds, idle_seconds=5):
+def usb(workdir, rounds, cancels, idle_seconds=5):
     if not os.access(fptest.USB_MOCK, os.X_OK) or not os.access(STOCK_USB, os.X_OK):
         print("\n3. USB: skipped (no USB fixture or no stock usb backend)")
         return
@@ -313,6 +315,42 @@ def usb(workdir, rounds, idle_seconds=5):
     for k in kinds:
         print("   %-18s %8.3f s" % (k, usb_idle_cpu("flushprinter" if k == "flushprinter"
                                                       else "stock", idle_seconds)))
+    print("   flushprinter, SIGTERM to the reset at the printer (the transfer in flight is"
+          " cut short), %d cancels of a tall image each:" % cancels)
+    for rate, label in ((1000000, "1 MB/s"), (20000, "20 kB/s")):
+        lat = usb_cancel_latency(workdir, rate, cancels)
+        print("   %-18s median %5.0f ms   p99 %5.0f ms" % (label, statistics.median(lat), p99(lat)))
+
+
+def usb_cancel_latency(workdir, rate, runs):
+    """SIGTERM to the reset's bulk OUT transfer (ESC @, 2 bytes) at the emulated USB
+    printer taking data at `rate`: a tall GS v 0 image canceled `runs` times, at a
+    random moment within its first 1.5 s and first half; milliseconds, sorted."""
+    path = os.path.join(workdir, "usb-cancel-job")
+    job = fptest.receipt("bench", rows=4000)
+    with open(path, "wb") as f:
+        f.write(job)
+    window = min(1.5, len(job) / 2 / rate)
+    program, uri = usb_backend("flushprinter")
+    rnd, latencies = random.Random(3), []
+    for i in range(runs):
+        env = dict(os.environ, DEVICE_URI=uri + "&idle=0",
+                   FLUSHPRINTER_STATEDIR=os.path.join(workdir, "state-usb-cancel"))
+        argv = [fptest.USB_MOCK] + USB_PRINTER + ["--rate", str(rate), "--out", "/dev/null",
+                                                  "--", program, "1", "bench", "bench", "1", "",
+                                                  path]
+        p = fptest.Process(fptest.USB_MOCK, argv, env, {}, "usb mock")
+        p.wait_line(r"bulk OUT ep 0x01", timeout=30)   # the job is flowing
+        time.sleep(0.05 + rnd.random() * (window - 0.05))
+        t0 = time.time()
+        p.signal(signal.SIGTERM)                        # the fixture passes it on
+        p.wait(60)
+        with p.cond:
+            resets = [t for t, line in p.lines if t > t0 and "bulk OUT ep 0x01 2 bytes" in line]
+        if not resets:
+            raise SystemExit("no reset after a USB cancel:\n" + p.stderr()[-2000:])
+        latencies.append((resets[0] - t0) * 1000)
+    return sorted(latencies)
 
 
 def trackers(workdir, megabytes):
@@ -493,7 +531,7 @@ def main():
         if "2" in only:
             cancel_costs(work, args.cancels)
         if "3" in only:
-            usb(work, args.rounds)
+            usb(work, args.rounds, min(args.cancels, 20))
         if "4" in only:
             trackers(work, 100)
         if "5" in only:
