@@ -8,6 +8,7 @@ before, and the backend asks the port nothing."""
 
 import os
 import re
+import signal
 
 import fptest
 from fptest import CUPS_BACKEND_FAILED, CUPS_BACKEND_OK
@@ -84,6 +85,28 @@ class PaperOutOverUsb(UsbCase):
         self.assertIn("not available for this printer language yet", log)
         with open(out, "rb") as f:
             self.assertTrue(f.read() == job, "the printer did not get the job byte for byte")
+
+    def test_a_cancel_during_the_paper_out_flushes_once_the_paper_is_back(self):
+        # timeout=2000: the cancel's flush waits up to 4 s, the paper comes back within 3 s
+        job = fptest.receipt("paper", rows=5000)
+        b = self.usb_job(job, "reset=escpos&status=auto&timeout=2000&idle=300&band=0",
+                         mock=["--paper-out-after", PAPER_AFTER, "--paper-out-for", 3000])
+        b.proc.wait_line(r"^STATE: \+media-empty-error$", timeout=20)
+        b.proc.signal(signal.SIGTERM)                        # the fixture passes it on
+        b.proc.wait_line(r"^INFO: The printer cannot read the cancel's flush until it is fixed; "
+                         r"waiting up to 4000 ms")
+        flushed = r"^INFO: Printer flushed: \d+ padding bytes, 2 reset bytes"
+        b.proc.wait_line(flushed, timeout=20)
+        self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
+        log = b.proc.stderr()
+        self.assertLess(log.index("paper back"), log.index("Printer flushed"))
+        self.assertIn("STATE: -media-empty-error", log)
+        self.assertNotIn("WARNING", log)
+        # the image the printer stopped in got exactly its missing white, then the reset
+        padding = int(re.search(r"Printer flushed: (\d+) padding bytes", log).group(1))
+        images, reset = self.emu.completed_image()
+        self.assertEqual(sum(e["swallowed"] for e in images), 0)
+        self.assertEqual(images[-1]["zeros"], padding)
 
     def test_status_off_fails_after_timeout_as_before_and_asks_the_port_nothing(self):
         job = fptest.receipt("paper", rows=ROWS, width=WIDTH)
