@@ -108,6 +108,17 @@ class PaperOutOverUsb(UsbCase):
         self.assertEqual(sum(e["swallowed"] for e in images), 0)
         self.assertEqual(images[-1]["zeros"], padding)
 
+    def test_a_port_status_with_reserved_bits_is_no_paper_out(self):
+        # 0xff (reserved bits set: no reading, e.g. floating lines) holds nothing
+        job = fptest.receipt("paper", rows=ROWS, width=WIDTH)
+        b = self.usb_job(job, "reset=escpos&status=auto&retries=0&timeout=%d" % TIMEOUT_MS,
+                         mock=["--port-status", "ff"] + PAPER_OUT)
+        b.proc.wait_line(r"^ERROR: The printer accepted nothing for %d ms" % TIMEOUT_MS, timeout=20)
+        self.assertEqual(b.proc.wait(30), CUPS_BACKEND_FAILED, b.proc.stderr())
+        log = b.proc.stderr()
+        self.assertIn("GET_PORT_STATUS -> 0xff", log)
+        self.assertNotRegex(log, r"STATE: \+\S*-error")   # no condition of the printer's
+
     def test_status_off_fails_after_timeout_as_before_and_asks_the_port_nothing(self):
         job = fptest.receipt("paper", rows=ROWS, width=WIDTH)
         b = self.paper_out_job(job, "reset=escpos&retries=0")
