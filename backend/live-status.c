@@ -69,10 +69,15 @@ static unsigned current(const fp_live_t *live)
   return live->state | live->port_state;
 }
 
-/* Says what changed: "STATE: +a,b" and "STATE: -c" lines, and what holds in words. */
+/*
+ * Says what changed: "STATE: +a,b" and "STATE: -c" lines, and in words what
+ * holds the job (plain offline too, which has no reason of its own) and when
+ * nothing does any more.
+ */
 static void announce(fp_live_t *live)
 {
   char   plus[160] = "", minus[160] = "", words[160] = "";
+  bool   held;
   size_t i;
 
   for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
@@ -90,17 +95,18 @@ static void announce(fp_live_t *live)
       list_add(minus, sizeof(minus), ",", reasons[i].reason);
     live->announced ^= reasons[i].condition;
   }
+  held = (current(live) & BLOCKING) != 0;
+  if (held && !*words)
+    list_add(words, sizeof(words), ", ", "offline"); /* a port not selected, and nothing else */
   if (*plus)
-  {
     fp_log("STATE", "+%s", plus);
+  if (*plus || (held && !live->held))
     fp_log("INFO", "Printer: %s; the job waits until it is fixed", words);
-  }
   if (*minus)
-  {
     fp_log("STATE", "-%s", minus);
-    if (!(current(live) & BLOCKING))
-      fp_log("INFO", "The printer is ready again");
-  }
+  if ((*minus || live->held) && !held)
+    fp_log("INFO", "The printer is ready again");
+  live->held = held;
 }
 
 /* A reply: ours is consumed, the rest goes on. */

@@ -33,6 +33,7 @@ typedef struct fp_live_s
   unsigned state;         /* FP_COND_* the printer reports now in its language */
   unsigned port_state;    /* FP_COND_* its port reports now */
   unsigned announced;     /* the ones with a STATE: + line out */
+  bool     held;          /* the INFO: line that the job waits is out */
   bool     answered;      /* an own query was answered */
   bool     armed;         /* unsolicited status was switched on (and not known cancelled) */
   bool     rearm;         /* the job may have switched it off: arm at the next boundary */

@@ -24,9 +24,9 @@ PAPER_OUT = ["--paper-out-after", PAPER_AFTER, "--paper-out-for", PAPER_OUT_MS]
 
 class PaperOutOverUsb(UsbCase):
 
-    def paper_out_job(self, job, query, printer=TM_T20 + "S1", sink=True):
+    def paper_out_job(self, job, query, printer=TM_T20 + "S1"):
         return self.usb_job(job, "timeout=%d&%s" % (TIMEOUT_MS, query), printers=[printer],
-                            sink=sink, mock=PAPER_OUT)
+                            mock=PAPER_OUT)
 
     def check_waited_out(self, b):
         """The backend showed the paper-out while it lasted, withdrew it after, and ended
@@ -47,7 +47,7 @@ class PaperOutOverUsb(UsbCase):
         self.assertGreater(shown, 2 * TIMEOUT_MS / 1000)
         return log
 
-    def check_printed_once(self, job):
+    def check_printed_once(self):
         self.emu.wait_event("text", text="END paper")
         self.assertEqual(self.emu.texts(), ["BEGIN paper", "END paper"])
         self.assertImagePrintedOnce(self.emu, ROWS, WIDTH)
@@ -65,14 +65,14 @@ class PaperOutOverUsb(UsbCase):
         self.assertIn(sent, log)
         # heard as soon as the printer read again, not only when the job ended
         self.assertLess(log.index("STATE: -media-empty-error"), log.index(sent))
-        self.check_printed_once(job)
+        self.check_printed_once()
 
     def test_a_unidirectional_printer_is_heard_on_its_port_too(self):
         # no bulk IN at all: only the control endpoint and the transport's timer
         job = fptest.receipt("paper", rows=ROWS, width=WIDTH)
         b = self.paper_out_job(job, "reset=escpos&status=on", printer=TM_T20 + "S1:1")
         self.check_waited_out(b)
-        self.check_printed_once(job)
+        self.check_printed_once()
 
     def test_any_printer_language_gets_the_port_status(self):
         # PCL: no in-band status for it yet, the port's path is the language's own
@@ -107,6 +107,20 @@ class PaperOutOverUsb(UsbCase):
         images, reset = self.emu.completed_image()
         self.assertEqual(sum(e["swallowed"] for e in images), 0)
         self.assertEqual(images[-1]["zeros"], padding)
+
+    def test_a_printer_not_selected_holds_the_job_and_says_so(self):
+        # 0x08: not selected, no error, paper in: offline, which has no reason of its own
+        job = fptest.receipt("paper", rows=ROWS, width=WIDTH)
+        b = self.usb_job(job, "reset=escpos&status=auto&timeout=%d" % TIMEOUT_MS,
+                         mock=["--port-status", "08", "--hang-after", PAPER_AFTER,
+                               "--resume-after", PAPER_OUT_MS])
+        b.proc.wait_line(r"^INFO: Printer: offline; the job waits until it is fixed$", timeout=20)
+        self.assertEqual(b.proc.wait(60), CUPS_BACKEND_OK, b.proc.stderr())
+        log = b.proc.stderr()
+        self.assertNotIn("accepted nothing", log)
+        self.assertNotRegex(log, r"STATE: \+\S*-error")
+        self.assertIn("INFO: The printer is ready again", log)
+        self.check_printed_once()
 
     def test_a_port_status_with_reserved_bits_is_no_paper_out(self):
         # 0xff (reserved bits set: no reading, e.g. floating lines) holds nothing

@@ -35,8 +35,7 @@
  *                     it takes nothing more (its bulk OUT transfers NAK until
  *                     the host's timeout), and GET_PORT_STATUS adds paper
  *                     empty (0x20) to --port-status (0x18 gives 0x38: paper
- *                     empty, selected, no error; 0x20 is the only line a
- *                     printer-class port has for paper);
+ *                     empty, selected, no error);
  *   --paper-out-for MS ... until MS ms later (default: never): then it takes
  *                     data again and reports --port-status alone.  Not with
  *                     --hang-after: the same pause, reported.
@@ -62,9 +61,10 @@
  * "usb-printer-mock: ".
  *
  * The printer answers GET_DEVICE_ID, GET_PORT_STATUS (0x18: selected, no
- * error; 0x38 while out of paper) and SOFT_RESET, the standard descriptor requests, and completes each
- * bulk IN transfer with no data after IN_DELAY_MS (an idle printer).  The
- * kernel usblp driver is emulated as bound to the interface until detached.
+ * error; 0x38 while out of paper) and SOFT_RESET, the standard descriptor
+ * requests, and completes each bulk IN transfer with no data after
+ * IN_DELAY_MS (an idle printer).  The kernel usblp driver is emulated as
+ * bound to the interface until detached.
  */
 
 #include "config.h"
