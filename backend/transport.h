@@ -138,8 +138,9 @@ typedef struct fp_transport_s
    * bits (printer-status.h) in `*conditions`: 0 while nothing is known.  The
    * first call starts the watch: from then on, while a write makes no
    * progress and while the last answer named a condition, the transport asks
-   * the device at most once a second, without blocking its caller; each call
-   * gives the latest answer.  FP_ERROR_NOT_SUPPORTED when this connection
+   * the device about once a second (and at once when a write progresses
+   * again after a condition), never blocking its caller; each call gives the
+   * latest answer.  FP_ERROR_NOT_SUPPORTED when this connection
    * has no such path (NULL: never).
    */
   int (*condition)(fp_conn_t *conn, unsigned *conditions);
