@@ -95,9 +95,11 @@ static const char *why_off(const fp_session_t *s, const fp_status_language_t *l)
 {
   if (!l || strcmp(l->name, "escpos"))
     return "not available for this printer language yet";
+  /* Not over USB yet: a write stays in flight there, and a cancel (fp_stream_settle) would
+     count the backend's own bytes in flight as the job's. */
   if (!s->transport->read || s->transport->cancel_write
       || !fp_transport_bidirectional(s->transport, s->conn))
-    return "not available on this connection yet"; /* USB: writes stay in flight */
+    return "not available on this connection yet";
   if (!l->probe_blind && s->opts->status_mode != FP_STATUS_MODE_ON)
     return "the language's status query is not safe for a printer that does not know it";
   return NULL;
