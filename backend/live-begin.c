@@ -9,10 +9,13 @@
  * (stream.c).  Otherwise the job runs exactly as without status, after one
  * INFO: line saying why status is off.
  *
- * This first step serves ESC/POS on connections whose back channel is read
- * in the data path without writes left in flight (AppSocket): there the
- * backend waits out a paper-out, cover-open or jam without counting it
- * against timeout=, with the condition shown as a printer-state-reason.
+ * The language's status serves ESC/POS on connections whose back channel is
+ * read in the data path without writes left in flight (AppSocket).  A
+ * transport with a condition path beside the data (USB: GET_PORT_STATUS)
+ * gives status=auto and =on the printer's paper-out, offline and error
+ * there, whatever the language -- also when the language's status stays
+ * off.  Either way the backend waits out a condition a person must fix
+ * without counting it against timeout=, shown as a printer-state-reason.
  */
 
 #include <inttypes.h>
@@ -46,6 +49,15 @@ static bool send_own(fp_session_t *s, const uint8_t *bytes, size_t len)
   return status == FP_OK && accepted == len;
 }
 
+/* Takes the transport's latest word on the printer's condition, when its path is watched. */
+void fp_live_hear_port(fp_session_t *s)
+{
+  unsigned conditions = 0;
+
+  if (s->live.port && s->conn && s->transport->condition(s->conn, &conditions) == FP_OK)
+    fp_live_port(&s->live, conditions);
+}
+
 /*
  * Reads what the printer says for up to `ms`: FP_OK (nothing came, or it was
  * fed to the parser), FP_ERROR_CANCELED on a SIGTERM not yet acknowledged,
@@ -57,11 +69,13 @@ static int hear(fp_session_t *s, int ms)
   size_t  got = 0;
   int     r = fp_wait_fd(s->transport->poll_fd(s->conn), POLLIN, s->job.cancel_fd, ms);
 
-  if (r <= 0)
-    return r < 0 ? FP_ERROR_CANCELED : FP_OK;
-  if ((r = s->transport->read(s->conn, data, sizeof(data), &got)))
+  if (r < 0)
+    return FP_ERROR_CANCELED;
+  if (r > 0 && (r = s->transport->read(s->conn, data, sizeof(data), &got)))
     return r;
-  fp_live_feed(&s->live, data, got);
+  if (got)
+    fp_live_feed(&s->live, data, got);
+  fp_live_hear_port(s);
   return FP_OK;
 }
 
@@ -76,17 +90,39 @@ static bool await_answer(fp_session_t *s, int ms)
   return true;
 }
 
-/* Why status stays off for this job, or NULL when it may be tried. */
+/* Why the language's status stays off for this job, or NULL when it may be tried. */
 static const char *why_off(const fp_session_t *s, const fp_status_language_t *l)
 {
   if (!l || strcmp(l->name, "escpos"))
     return "not available for this printer language yet";
+  /* Not over USB yet: a write stays in flight there, and a cancel (fp_stream_settle) would
+     count the backend's own bytes in flight as the job's. */
   if (!s->transport->read || s->transport->cancel_write
       || !fp_transport_bidirectional(s->transport, s->conn))
     return "not available on this connection yet";
   if (!l->probe_blind && s->opts->status_mode != FP_STATUS_MODE_ON)
     return "the language's status query is not safe for a printer that does not know it";
   return NULL;
+}
+
+/*
+ * The language's status is off for `why`: the transport's condition path
+ * alone when it has one (its first call starts the watch), else none; one
+ * INFO: line says which.
+ */
+static void without_language(fp_session_t *s, const char *why)
+{
+  unsigned conditions = 0;
+
+  if (!s->transport->condition || s->transport->condition(s->conn, &conditions) != FP_OK)
+  {
+    fp_log("INFO", "Printer status is off: %s", why);
+    return;
+  }
+  fp_live_port_on(&s->live, s->job.back_fd);
+  fp_live_port(&s->live, conditions);
+  fp_log("INFO", "Printer status is on: the port's paper-out, offline and error (the "
+         "language's own status is off: %s)", why);
 }
 
 /* Turns status on when status= and the printer allow; one INFO: line says what came of it. */
@@ -100,7 +136,7 @@ void fp_live_begin(fp_session_t *s)
     return;
   if ((why = why_off(s, l)))
   {
-    fp_log("INFO", "Printer status is off: %s", why);
+    without_language(s, why);
     return;
   }
   fp_live_start(&s->live, l, s->job.back_fd);
@@ -110,9 +146,9 @@ void fp_live_begin(fp_session_t *s)
     why = "the printer did not take the bytes that switch it on";
   if (why)
   {
-    fp_log("INFO", "Printer status is off: %s", why);
     fp_live_finish(&s->live); /* hands anything held on to fd 3 */
     fp_live_off(&s->live);
+    without_language(s, why);
     return;
   }
   s->live.armed = true;
@@ -296,7 +332,7 @@ int fp_live_drain(fp_session_t *s, int stall_ms)
   int64_t  deadline = fp_monotonic_ms() + stall_ms;
   uint64_t left;
 
-  if (!s->live.language)
+  if (!fp_live_on(&s->live))
     return s->transport->drain(s->conn, stall_ms);
   left = s->transport->queued ? s->transport->queued(s->conn) : 0;
   for (;;)

@@ -6,7 +6,9 @@
  * the back channel -- replies to queries in the job's own data included --
  * goes on to fd 3 in arrival order.  Plain offline (ESC/POS reports it with
  * every paper or cover condition) holds the job but adds no reason of its
- * own: the condition that caused it is the one a person can act on.
+ * own: the condition that caused it is the one a person can act on.  The
+ * conditions the port reports (USB GET_PORT_STATUS) add to the language's:
+ * either one saying a person must act holds the job.
  */
 
 #include "live-status.h"
@@ -61,15 +63,26 @@ static void list_add(char *list, size_t size, const char *sep, const char *item)
   snprintf(list + len, size - len, "%s%s", len ? sep : "", item);
 }
 
-/* Says what changed: "STATE: +a,b" and "STATE: -c" lines, and what holds in words. */
+/* The conditions the printer reports now, in its language or by its port. */
+static unsigned current(const fp_live_t *live)
+{
+  return live->state | live->port_state;
+}
+
+/*
+ * Says what changed: "STATE: +a,b" and "STATE: -c" lines, and in words what
+ * holds the job (plain offline too, which has no reason of its own) and when
+ * nothing does any more.
+ */
 static void announce(fp_live_t *live)
 {
   char   plus[160] = "", minus[160] = "", words[160] = "";
+  bool   held;
   size_t i;
 
   for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
   {
-    bool now = (live->state & reasons[i].condition) != 0;
+    bool now = (current(live) & reasons[i].condition) != 0;
     bool was = (live->announced & reasons[i].condition) != 0;
 
     if (now)
@@ -82,17 +95,18 @@ static void announce(fp_live_t *live)
       list_add(minus, sizeof(minus), ",", reasons[i].reason);
     live->announced ^= reasons[i].condition;
   }
+  held = (current(live) & BLOCKING) != 0;
+  if (held && !*words)
+    list_add(words, sizeof(words), ", ", "offline"); /* a port not selected, and nothing else */
   if (*plus)
-  {
     fp_log("STATE", "+%s", plus);
+  if (*plus || (held && !live->held))
     fp_log("INFO", "Printer: %s; the job waits until it is fixed", words);
-  }
   if (*minus)
-  {
     fp_log("STATE", "-%s", minus);
-    if (!(live->state & BLOCKING))
-      fp_log("INFO", "The printer is ready again");
-  }
+  if ((*minus || live->held) && !held)
+    fp_log("INFO", "The printer is ready again");
+  live->held = held;
 }
 
 /* A reply: ours is consumed, the rest goes on. */
@@ -126,6 +140,27 @@ void fp_live_start(fp_live_t *live, const fp_status_language_t *language, int ba
   live->language = language;
   live->back_fd = back_fd;
   fp_status_parser_init(&live->parser, language, on_reply, pass_on, live);
+}
+
+/* The port's path on: status without a parser when the language has none on. */
+void fp_live_port_on(fp_live_t *live, int back_fd)
+{
+  if (!live->language)
+  {
+    fp_live_off(live);
+    live->back_fd = back_fd;
+  }
+  live->port = true;
+}
+
+/* What the port reports now. */
+void fp_live_port(fp_live_t *live, unsigned conditions)
+{
+  conditions &= FP_COND_ALL;
+  if (!live->port || conditions == live->port_state)
+    return;
+  live->port_state = conditions;
+  announce(live);
 }
 
 /* Back-channel bytes. */
@@ -178,19 +213,21 @@ size_t fp_live_split(const fp_live_t *live, const uint8_t *data, size_t len)
 /* true while the printer cannot print until a person acts. */
 bool fp_live_blocked(const fp_live_t *live)
 {
-  return live->language && (live->state & BLOCKING);
+  return fp_live_on(live) && (current(live) & BLOCKING);
 }
 
 /* GET_STATE: paper out or low, and offline with an error while a person must act. */
 uint8_t fp_live_sc_state(const fp_live_t *live, uint8_t bits)
 {
-  if (!live->language)
+  unsigned now = current(live);
+
+  if (!fp_live_on(live))
     return bits;
-  if (live->state & FP_COND_MEDIA_EMPTY)
+  if (now & FP_COND_MEDIA_EMPTY)
     bits |= FP_SC_STATE_MEDIA_EMPTY;
-  if (live->state & FP_COND_MEDIA_LOW)
+  if (now & FP_COND_MEDIA_LOW)
     bits |= FP_SC_STATE_MEDIA_LOW;
-  if (live->state & BLOCKING)
+  if (now & BLOCKING)
     bits = (uint8_t)((bits & ~FP_SC_STATE_ONLINE) | FP_SC_STATE_ERROR);
   return bits;
 }
@@ -198,9 +235,10 @@ uint8_t fp_live_sc_state(const fp_live_t *live, uint8_t bits)
 /* The end of the job: hands over held bytes, withdraws the reasons still set. */
 void fp_live_finish(fp_live_t *live)
 {
-  if (!live->language)
+  if (!fp_live_on(live))
     return;
-  fp_status_flush(&live->parser);
-  live->state = 0;
+  if (live->language)
+    fp_status_flush(&live->parser);
+  live->state = live->port_state = 0;
   announce(live);
 }

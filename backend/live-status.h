@@ -2,7 +2,9 @@
  * What the printer says about itself during a job (printer-status.h): the
  * back channel goes through the language's reply parser; replies to the
  * backend's own queries and the status the backend armed are consumed and
- * become STATE: lines, everything else goes on to fd 3 as before.
+ * become STATE: lines, everything else goes on to fd 3 as before.  A
+ * transport's path beside the data (USB's port status) reports conditions
+ * too, whatever the language: with it, status may be on without a parser.
  */
 
 #ifndef FP_LIVE_STATUS_H
@@ -24,11 +26,14 @@ enum
 
 typedef struct fp_live_s
 {
-  const fp_status_language_t *language; /* NULL: status is off */
+  const fp_status_language_t *language; /* NULL: no in-band status */
+  bool     port;          /* the transport's condition path is watched */
   fp_status_parser_t parser;
   int      back_fd;       /* where bytes that are not ours go (-1: nowhere) */
-  unsigned state;         /* FP_COND_* the printer reports now */
+  unsigned state;         /* FP_COND_* the printer reports now in its language */
+  unsigned port_state;    /* FP_COND_* its port reports now */
   unsigned announced;     /* the ones with a STATE: + line out */
+  bool     held;          /* the INFO: line that the job waits is out */
   bool     answered;      /* an own query was answered */
   bool     armed;         /* unsolicited status was switched on (and not known cancelled) */
   bool     rearm;         /* the job may have switched it off: arm at the next boundary */
@@ -44,6 +49,18 @@ void fp_live_off(fp_live_t *live);
 
 /* Status on for `language`, bytes not ours to `back_fd`. */
 void fp_live_start(fp_live_t *live, const fp_status_language_t *language, int back_fd);
+
+/* The transport's condition path on too (status starts when it was off). */
+void fp_live_port_on(fp_live_t *live, int back_fd);
+
+/* The port's conditions now (FP_COND_* bits). */
+void fp_live_port(fp_live_t *live, unsigned conditions);
+
+/* true while status is on, in-band or by the port. */
+static inline bool fp_live_on(const fp_live_t *live)
+{
+  return live->language || live->port;
+}
 
 /* Back-channel bytes read from the printer. */
 void fp_live_feed(fp_live_t *live, const uint8_t *data, size_t len);

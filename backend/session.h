@@ -86,6 +86,9 @@ void fp_live_begin(fp_session_t *s);
 /* Arm the status again when a reset in the job may have cancelled it and the printer is idle. */
 int fp_live_rearm(fp_session_t *s);
 
+/* Takes the transport's latest word on the printer's condition (transport.h: condition). */
+void fp_live_hear_port(fp_session_t *s);
+
 /* Wait until the device has everything; a condition the printer reports does not count. */
 int fp_live_drain(fp_session_t *s, int stall_ms);
 

@@ -251,6 +251,7 @@ fp_stream_end_t fp_stream_run(fp_session_t *s, bool until_data, int *failure)
 
       if ((*failure = push_buffer(s)))
         return FP_STREAM_FAILED;
+      fp_live_hear_port(s);
       /* A printer that says a person must act (paper out...) waits without a time limit. */
       if (s->accepted != before || !pending || fp_live_blocked(&s->live))
         stall_deadline = 0;

@@ -14,7 +14,12 @@
  * still shows progress; the session decides when no progress is a failure.
  * A stalled endpoint is cleared and the rest resent after a pause, for as
  * long as the session waits.  On a bidirectional interface one bulk
- * IN transfer is always pending for the back channel.
+ * IN transfer is always pending for the back channel.  Once the session
+ * watches the printer's condition (status=), a transfer that ends without
+ * taking a byte starts GET_PORT_STATUS on the control endpoint, asynchronous
+ * like the rest and repeated about once a second while the printer takes
+ * nothing or reports a condition: a printer out of paper stops reading its
+ * bulk pipe, but still answers there.
  *
  * libusb's descriptors and a timer (back-channel retries) sit in one epoll
  * set: the session polls its descriptor for input, and every wake-up runs
@@ -42,6 +47,7 @@
 #include <unistd.h>
 
 #include "../engine/device-id.h"
+#include "../engine/printer-status.h"
 #include "clock.h"
 #include "flushprinter.h"
 #include "status.h"
@@ -113,6 +119,7 @@ static void usb_device_key(const void *address, char key[FP_DEVICE_KEY_MAX])
 #define IN_RETRY_MS 250            /* pause before re-reading after an empty or failed read */
 #define CONTROL_TIMEOUT_MS 5000    /* control requests: device ID, soft reset */
 #define STATUS_TIMEOUT_MS 1000     /* GET_PORT_STATUS for the side channel: a filter waits */
+#define PORT_WATCH_MS 1000         /* GET_PORT_STATUS while the printer takes nothing: this often */
 #define CANCEL_WAIT_MS 6000        /* a canceled transfer may take this long to come back */
 #define FALLBACK_BUSY_MS 1         /* polling an unwatchable descriptor while writing */
 #define FALLBACK_IDLE_MS 50        /* ... while only the back channel is read */
@@ -121,9 +128,8 @@ static void usb_device_key(const void *address, char key[FP_DEVICE_KEY_MAX])
 #define PRINTER_GET_DEVICE_ID 0
 #define PRINTER_GET_PORT_STATUS 1
 #define PRINTER_SOFT_RESET 2
-#define PORT_PAPER_EMPTY 0x20
-#define PORT_SELECTED 0x10
-#define PORT_NOT_ERROR 0x08
+#define PORT_STATUS_REQUEST_TYPE \
+  (LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE)
 
 /* A printer-class interface found on the bus. */
 typedef struct usb_printer_s
@@ -162,6 +168,13 @@ typedef struct usb_conn_s
   bool                    in_halted;
   size_t                  in_len, in_off; /* back-channel bytes not yet read */
   uint8_t                 in_buf[IN_SIZE];
+  bool                    out_starved; /* the last bulk OUT transfer took no byte */
+  bool                    port_watch;  /* condition() was called: watch GET_PORT_STATUS */
+  struct libusb_transfer *port;        /* the GET_PORT_STATUS request */
+  bool                    port_busy;
+  int64_t                 port_next_at; /* no request before this */
+  unsigned                port_conditions; /* FP_COND_* of the last answer */
+  uint8_t                 port_buf[LIBUSB_CONTROL_SETUP_SIZE + 1];
 } usb_conn_t;
 
 /* ---- Descriptors and identification ---------------------------------- */
@@ -438,7 +451,15 @@ static void arm_timer(usb_conn_t *c, int ms)
   timerfd_settime(c->timer_fd, 0, &t, NULL);
 }
 
-/* Set the timer for the next duty: a read retry, or polling what epoll cannot watch. */
+/* true when the condition watch owes the device a GET_PORT_STATUS (at port_next_at). */
+static bool port_due(const usb_conn_t *c)
+{
+  return c->port_watch && c->port && !c->port_busy && !c->gone
+         && (c->out_starved || c->port_conditions);
+}
+
+/* Set the timer for the next duty: a read retry, a port status request, or polling what
+   epoll cannot watch. */
 static void rearm(usb_conn_t *c)
 {
   int ms = -1;
@@ -449,9 +470,11 @@ static void rearm(usb_conn_t *c)
     ms = fp_ms_until(c->in_retry_at);
   if (c->out_retry_at && (ms < 0 || fp_ms_until(c->out_retry_at) < ms))
     ms = fp_ms_until(c->out_retry_at);
-  if (c->unwatchable && (c->out_busy || c->in_busy))
+  if (port_due(c) && (ms < 0 || fp_ms_until(c->port_next_at) < ms))
+    ms = fp_ms_until(c->port_next_at);
+  if (c->unwatchable && (c->out_busy || c->in_busy || c->port_busy))
   {
-    int tick = c->out_busy ? FALLBACK_BUSY_MS : FALLBACK_IDLE_MS;
+    int tick = c->out_busy || c->port_busy ? FALLBACK_BUSY_MS : FALLBACK_IDLE_MS;
 
     ms = ms < 0 || tick < ms ? tick : ms;
   }
@@ -484,6 +507,24 @@ static void submit_in(usb_conn_t *c)
     retry_in_later(c);
 }
 
+static void LIBUSB_CALL port_finished(struct libusb_transfer *t);
+
+/* Ask for the port status (its answer comes to port_finished). */
+static void submit_port(usb_conn_t *c)
+{
+  int rc;
+
+  libusb_fill_control_setup(c->port_buf, PORT_STATUS_REQUEST_TYPE, PRINTER_GET_PORT_STATUS, 0,
+                            (uint16_t)c->printer.iface, 1);
+  libusb_fill_control_transfer(c->port, c->handle, c->port_buf, port_finished, c,
+                               STATUS_TIMEOUT_MS);
+  c->port_next_at = fp_monotonic_ms() + PORT_WATCH_MS;
+  if ((rc = libusb_submit_transfer(c->port)) == 0)
+    c->port_busy = true;
+  else if (rc == LIBUSB_ERROR_NO_DEVICE)
+    c->gone = true;
+}
+
 /* Run libusb's event handling for up to `timeout_ms` (0: what is ready now); timer duties. */
 static void usb_events(usb_conn_t *c, int timeout_ms)
 {
@@ -498,6 +539,8 @@ static void usb_events(usb_conn_t *c, int timeout_ms)
     c->in_retry = false;
     submit_in(c);
   }
+  if (port_due(c) && fp_ms_until(c->port_next_at) == 0)
+    submit_port(c);
   rearm(c);
 }
 
@@ -510,6 +553,28 @@ static void LIBUSB_CALL out_finished(struct libusb_transfer *t)
   c->out_done = true;
   if (t->status == LIBUSB_TRANSFER_NO_DEVICE)
     c->gone = true;
+}
+
+/*
+ * The port status came: its conditions are the printer's now.  No answer
+ * (a timeout, a stall: the device does not keep to the class) says nothing,
+ * and nothing is kept from an earlier one.
+ */
+static void LIBUSB_CALL port_finished(struct libusb_transfer *t)
+{
+  usb_conn_t *c = t->user_data;
+  bool        answered = t->status == LIBUSB_TRANSFER_COMPLETED && t->actual_length == 1;
+  uint8_t     port = answered ? libusb_control_transfer_get_data(t)[0] : 0;
+  unsigned    was = c->port_conditions;
+
+  c->port_busy = false;
+  if (t->status == LIBUSB_TRANSFER_CANCELLED)
+    return; /* the connection closes */
+  c->port_conditions = answered ? fp_status_port_conditions(port) : 0;
+  if (t->status == LIBUSB_TRANSFER_NO_DEVICE)
+    c->gone = true;
+  if (c->port_conditions != was || !answered)
+    fp_log("DEBUG", "flushprinter: USB port status %s0x%02x", answered ? "" : "unanswered, ", port);
 }
 
 /* The back-channel read finished: keep its data, or retry later. */
@@ -712,9 +777,15 @@ static int usb_open(const fp_options_t *o, int cancel_fd, int attempt_ms, fp_con
 static int collect_out(usb_conn_t *c, size_t *accepted)
 {
   struct libusb_transfer *t = c->out;
+  bool                    starved;
 
   c->out_done = false;
   *accepted = (size_t)t->actual_length;
+  if (!(starved = !*accepted && (t->status == LIBUSB_TRANSFER_TIMED_OUT
+                                 || t->status == LIBUSB_TRANSFER_STALL))
+      && c->out_starved && c->port_conditions)
+    c->port_next_at = 0; /* reading again after a condition: ask at once whether it is gone */
+  c->out_starved = starved;
   switch (t->status)
   {
     case LIBUSB_TRANSFER_COMPLETED:
@@ -889,20 +960,37 @@ static int usb_device_state(fp_conn_t *conn, uint8_t *bits)
 {
   usb_conn_t   *c = fp_conn_state(conn);
   unsigned char port = 0;
-  int           n = libusb_control_transfer(
-    c->handle, LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_CLASS | LIBUSB_RECIPIENT_INTERFACE,
-    PRINTER_GET_PORT_STATUS, 0, (uint16_t)c->printer.iface, &port, 1, STATUS_TIMEOUT_MS);
+  int           n = libusb_control_transfer(c->handle, PORT_STATUS_REQUEST_TYPE,
+                                            PRINTER_GET_PORT_STATUS, 0, (uint16_t)c->printer.iface,
+                                            &port, 1, STATUS_TIMEOUT_MS);
 
   if (n != 1)
     return n == LIBUSB_ERROR_NO_DEVICE ? FP_ERROR_DEVICE_GONE : FP_ERROR_IO;
   *bits = 0;
-  if (port & PORT_SELECTED)
+  if (port & FP_PORT_SELECTED)
     *bits |= FP_SC_STATE_ONLINE;
-  if (port & PORT_PAPER_EMPTY)
+  if (port & FP_PORT_PAPER_EMPTY)
     *bits |= FP_SC_STATE_MEDIA_EMPTY;
-  if (!(port & PORT_NOT_ERROR))
+  if (!(port & FP_PORT_NOT_ERROR))
     *bits |= FP_SC_STATE_ERROR;
   return FP_OK;
+}
+
+/* The printer's condition by GET_PORT_STATUS: the first call starts the watch. */
+static int usb_condition(fp_conn_t *conn, unsigned *conditions)
+{
+  usb_conn_t *c = fp_conn_state(conn);
+
+  *conditions = 0;
+  if (!c->port && !(c->port = libusb_alloc_transfer(0)))
+    return FP_ERROR_NO_MEMORY;
+  if (!c->port_watch)
+  {
+    c->port_watch = true;
+    rearm(c); /* a write may already be starved */
+  }
+  *conditions = c->port_conditions;
+  return c->gone ? FP_ERROR_DEVICE_GONE : FP_OK;
 }
 
 /* Wait for the pending back-channel read to come back after a cancel; false if it does not. */
@@ -977,9 +1065,12 @@ static bool release(usb_conn_t *c)
     libusb_cancel_transfer(c->in);
   if (c->out_busy)
     libusb_cancel_transfer(c->out);
-  while ((c->in_busy || c->out_busy) && fp_ms_until(deadline) > 0)
+  if (c->port_busy)
+    libusb_cancel_transfer(c->port);
+  c->port_watch = false; /* no new request while closing */
+  while ((c->in_busy || c->out_busy || c->port_busy) && fp_ms_until(deadline) > 0)
     usb_events(c, fp_ms_until(deadline));
-  if (c->in_busy || c->out_busy)
+  if (c->in_busy || c->out_busy || c->port_busy)
   {
     /* The kernel still owns our buffers: leave everything to the process exit. */
     fp_log("DEBUG", "flushprinter: USB transfers did not stop; leaving the device as is");
@@ -991,6 +1082,7 @@ static bool release(usb_conn_t *c)
     fp_log("DEBUG", "flushprinter: could not reattach the usblp driver");
   libusb_free_transfer(c->in);
   libusb_free_transfer(c->out);
+  libusb_free_transfer(c->port);
   if (c->ctx && c->epoll_fd >= 0)
     libusb_set_pollfd_notifiers(c->ctx, NULL, NULL, NULL);
   if (c->handle)
@@ -1030,6 +1122,7 @@ const fp_transport_t fp_transport_usb = {
   .drain = usb_drain,
   .device_id = usb_device_id,
   .device_state = usb_device_state,
+  .condition = usb_condition,
   .soft_reset = usb_soft_reset,
   .close = usb_close,
 #endif

@@ -132,6 +132,19 @@ typedef struct fp_transport_s
   /* The device's own state as FP_SC_STATE_* bits (NULL or an error: unknown). */
   int (*device_state)(fp_conn_t *conn, uint8_t *bits);
 
+  /*
+   * The printer's condition from a path beside the data, whatever its
+   * language (USB: GET_PORT_STATUS on the control endpoint), as FP_COND_*
+   * bits (printer-status.h) in `*conditions`: 0 while nothing is known.  The
+   * first call starts the watch: from then on, while a write makes no
+   * progress and while the last answer named a condition, the transport asks
+   * the device about once a second (and at once when a write progresses
+   * again after a condition), never blocking its caller; each call gives the
+   * latest answer.  FP_ERROR_NOT_SUPPORTED when this connection
+   * has no such path (NULL: never).
+   */
+  int (*condition)(fp_conn_t *conn, unsigned *conditions);
+
   /* Printer-class soft reset; FP_ERROR_NOT_SUPPORTED when not applicable. */
   int (*soft_reset)(fp_conn_t *conn);
 

@@ -177,6 +177,22 @@ void fp_status_flush(fp_status_parser_t *p)
   other_flush(p);
 }
 
+/* The conditions of a port status byte; none when a reserved bit says it is no reading. */
+unsigned fp_status_port_conditions(uint8_t port)
+{
+  unsigned conditions = 0;
+
+  if (port & FP_PORT_RESERVED)
+    return 0;
+  if (port & FP_PORT_PAPER_EMPTY)
+    conditions |= FP_COND_MEDIA_EMPTY;
+  if (!(port & FP_PORT_SELECTED))
+    conditions |= FP_COND_OFFLINE;
+  if (!(port & FP_PORT_NOT_ERROR) && !(port & FP_PORT_PAPER_EMPTY))
+    conditions |= FP_COND_OTHER_ERROR; /* with paper out, the error is the paper's */
+  return conditions;
+}
+
 /* A condition's printer-state-reasons keyword (RFC 8011 / CUPS), or NULL. */
 const char *fp_status_condition_keyword(unsigned condition)
 {

@@ -164,6 +164,23 @@ static inline unsigned fp_status_apply(unsigned state, const fp_reply_t *reply)
   return (state & ~reply->known) | (reply->conditions & reply->known);
 }
 
+/*
+ * The printer's port status byte (the IEEE 1284 status lines, as a USB
+ * printer-class GET_PORT_STATUS reports them): three bits have a meaning,
+ * the others are reserved and zero.
+ */
+#define FP_PORT_PAPER_EMPTY 0x20 /* 1: out of paper */
+#define FP_PORT_SELECTED 0x10    /* 1: selected (online) */
+#define FP_PORT_NOT_ERROR 0x08   /* 0: an error */
+#define FP_PORT_RESERVED 0xc7
+
+/*
+ * The conditions a port status byte reports: paper empty, not selected
+ * (offline), an error that is not the paper's.  0 for a byte with a
+ * reserved bit set: a reading that is not one is no condition.
+ */
+unsigned fp_status_port_conditions(uint8_t port);
+
 /* A condition's CUPS printer-state-reasons keyword ("media-empty"...), or NULL. */
 const char *fp_status_condition_keyword(unsigned condition);
 

@@ -550,6 +550,26 @@ START_TEST(random_bytes_conserved)
 }
 END_TEST
 
+/* The port status byte: every reading, the reserved bits making it none. */
+START_TEST(port_status_conditions)
+{
+  ck_assert_uint_eq(fp_status_port_conditions(0x18), 0);                   /* ready */
+  ck_assert_uint_eq(fp_status_port_conditions(0x38), FP_COND_MEDIA_EMPTY); /* paper out */
+  ck_assert_uint_eq(fp_status_port_conditions(0x30), FP_COND_MEDIA_EMPTY); /* ... with the error line */
+  ck_assert_uint_eq(fp_status_port_conditions(0x20), FP_COND_MEDIA_EMPTY | FP_COND_OFFLINE);
+  ck_assert_uint_eq(fp_status_port_conditions(0x08), FP_COND_OFFLINE);
+  ck_assert_uint_eq(fp_status_port_conditions(0x10), FP_COND_OTHER_ERROR);
+  ck_assert_uint_eq(fp_status_port_conditions(0x00), FP_COND_OFFLINE | FP_COND_OTHER_ERROR);
+  for (unsigned bit = 0; bit < 8; bit++)
+    if (1u << bit & FP_PORT_RESERVED)
+    {
+      ck_assert_uint_eq(fp_status_port_conditions((uint8_t)(0x38 | 1u << bit)), 0);
+      ck_assert_uint_eq(fp_status_port_conditions((uint8_t)(0x00 | 1u << bit)), 0);
+    }
+  ck_assert_uint_eq(fp_status_port_conditions(0xff), 0); /* floating lines: no paper-out */
+}
+END_TEST
+
 static Suite *status_suite(void)
 {
   Suite *s = suite_create("status");
@@ -580,6 +600,7 @@ static Suite *status_suite(void)
   suite_add_tcase(s, tc);
   tc = tcase_create("all");
   tcase_add_loop_test(tc, random_bytes_conserved, 0, 8);
+  tcase_add_test(tc, port_status_conditions);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -312,12 +312,14 @@ class Emulator:
         argv += [str(a) for a in args]
         self.proc = Process(EMULATOR, argv, dict(os.environ), {}, "emulator")
         self.port = None
+        # Ready once it listens: the port file, or (a FIFO, which a writer that comes first
+        # would not find, losing its bytes) the FIFO open for reading.
+        end = time.time() + 10
+        while not (self.events("listen") if fifo else os.path.exists(port_file)):
+            if time.time() > end or self.proc.poll() is not None:
+                raise AssertionError("emulator did not start: " + self.proc.stderr())
+            time.sleep(0.01)
         if not fifo:
-            end = time.time() + 10
-            while not os.path.exists(port_file):
-                if time.time() > end or self.proc.poll() is not None:
-                    raise AssertionError("emulator did not start: " + self.proc.stderr())
-                time.sleep(0.01)
             with open(port_file) as f:
                 self.port = int(f.read())
 

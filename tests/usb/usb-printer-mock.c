@@ -7,6 +7,7 @@
  *   usb-printer-mock [--printer VID:PID:MAKE:MODEL:SERIAL[:PROTOCOL]]...
  *                    [--out FILE | --fifo PATH] [--device-id STRING]
  *                    [--rate N] [--stall-after N [--stall-for MS]] [--hang-after N [--resume-after MS]]
+ *                    [--paper-out-after N [--paper-out-for MS]]
  *                    [--unplug-after N [--replug-after MS]] [--absent-for MS]
  *                    [--soft-reset X] [--port-status X] [--back-channel STRING]
  *                    -- COMMAND ARGS...
@@ -30,6 +31,14 @@
  *                     out: the printer takes nothing for a while).
  *   --hang-after N    once N bytes are taken, the printer takes nothing more
  *   --resume-after MS ... until MS ms later (default: never).
+ *   --paper-out-after N  once N bytes are taken, the printer is out of paper:
+ *                     it takes nothing more (its bulk OUT transfers NAK until
+ *                     the host's timeout), and GET_PORT_STATUS adds paper
+ *                     empty (0x20) to --port-status (0x18 gives 0x38: paper
+ *                     empty, selected, no error);
+ *   --paper-out-for MS ... until MS ms later (default: never): then it takes
+ *                     data again and reports --port-status alone.  Not with
+ *                     --hang-after: the same pause, reported.
  *   --unplug-after N  once N bytes are taken, the printer is unplugged:
  *                     pending transfers end with ESHUTDOWN, every request
  *                     fails with ENODEV, the device leaves the bus;
@@ -52,9 +61,10 @@
  * "usb-printer-mock: ".
  *
  * The printer answers GET_DEVICE_ID, GET_PORT_STATUS (0x18: selected, no
- * error) and SOFT_RESET, the standard descriptor requests, and completes each
- * bulk IN transfer with no data after IN_DELAY_MS (an idle printer).  The
- * kernel usblp driver is emulated as bound to the interface until detached.
+ * error; 0x38 while out of paper) and SOFT_RESET, the standard descriptor
+ * requests, and completes each bulk IN transfer with no data after
+ * IN_DELAY_MS (an idle printer).  The kernel usblp driver is emulated as
+ * bound to the interface until detached.
  */
 
 #include "config.h"
@@ -136,9 +146,10 @@ struct behaviour
   unsigned port_status;
   unsigned soft_reset_type; /* 0: both 0x21 and 0x23 work */
   const char *back_channel;
+  gboolean paper_out; /* the --hang-after pause is a paper-out (--paper-out-after) */
 };
 
-static struct behaviour behaviour = {0, -1, -1, -1, -1, -1, 0, 0x18, 0, NULL};
+static struct behaviour behaviour = {0, -1, -1, -1, -1, -1, 0, 0x18, 0, NULL, FALSE};
 static UMockdevTestbed *testbed;
 static int next_devnum = 2;
 
@@ -175,6 +186,7 @@ static void usage(void)
         "                        [--out FILE | --fifo PATH] [--device-id STRING]\n"
         "                        [--rate N] [--stall-after N [--stall-for MS]]\n"
         "                        [--hang-after N [--resume-after MS]]\n"
+        "                        [--paper-out-after N [--paper-out-for MS]]\n"
         "                        [--unplug-after N [--replug-after MS]] [--absent-for MS]\n"
         "                        [--soft-reset X] [--port-status X] [--back-channel STRING]\n"
         "                        -- COMMAND ARGS...\n",
@@ -272,6 +284,8 @@ static void parse_options(int argc, char **argv, struct options *o)
     {"soft-reset", required_argument, NULL, 'x'},
     {"stall-for", required_argument, NULL, 'F'},
     {"back-channel", required_argument, NULL, 'b'},
+    {"paper-out-after", required_argument, NULL, 'O'},
+    {"paper-out-for", required_argument, NULL, 'Q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
   int c;
@@ -301,9 +315,14 @@ static void parse_options(int argc, char **argv, struct options *o)
         behaviour.stall_after = parse_count(optarg);
         break;
       case 'H':
+      case 'O':
+        if (behaviour.hang_after >= 0)
+          usage(); /* one pause: --hang-after or --paper-out-after */
         behaviour.hang_after = parse_count(optarg);
+        behaviour.paper_out = c == 'O';
         break;
       case 'R':
+      case 'Q':
         behaviour.resume_after_ms = (int)parse_count(optarg);
         break;
       case 'U':
@@ -419,6 +438,19 @@ static void sink_data(struct printer *p, const guint8 *buf, size_t len)
   }
 }
 
+/* true while the pause of --hang-after (--paper-out-after) lasts at `now`; notes its end. */
+static gboolean hanging(struct printer *p, gint64 now)
+{
+  if (p->hang_since == 0 || p->resumed)
+    return FALSE;
+  if (behaviour.resume_after_ms < 0 || now - p->hang_since < (gint64)behaviour.resume_after_ms * 1000)
+    return TRUE;
+  p->resumed = TRUE;
+  fprintf(stderr, PREFIX "%s: taking data again%s\n", p->name,
+          behaviour.paper_out ? " (paper back)" : "");
+  return FALSE;
+}
+
 /* Copies a reply into an IN control transfer's data stage; returns its length. */
 static int reply(guint8 *data, unsigned wlength, const guint8 *src, size_t len)
 {
@@ -483,7 +515,8 @@ static int control_transfer(struct printer *p, const guint8 *setup, guint8 *data
   }
   if (type == 0xa1 && request == 1)
   {
-    const guint8 status = (guint8)behaviour.port_status;
+    const gboolean paper_out = behaviour.paper_out && hanging(p, g_get_monotonic_time());
+    const guint8 status = (guint8)(behaviour.port_status | (paper_out ? 0x20 : 0));
 
     len = reply(data, wlength, &status, 1);
     fprintf(stderr, PREFIX "%s: GET_PORT_STATUS -> 0x%02x\n", p->name, status);
@@ -599,15 +632,10 @@ static gint64 out_budget(struct printer *p, const struct pending_out *po, gint64
     if (p->hang_since == 0 && p->taken >= (guint64)behaviour.hang_after)
     {
       p->hang_since = now;
-      fprintf(stderr, PREFIX "%s: hanging after %" G_GUINT64_FORMAT " bytes\n", p->name, p->taken);
+      fprintf(stderr, PREFIX "%s: hanging after %" G_GUINT64_FORMAT " bytes%s\n", p->name, p->taken,
+              behaviour.paper_out ? " (out of paper)" : "");
     }
-    if (p->hang_since && behaviour.resume_after_ms >= 0
-        && now - p->hang_since >= (gint64)behaviour.resume_after_ms * 1000)
-    {
-      p->resumed = TRUE;
-      fprintf(stderr, PREFIX "%s: taking data again\n", p->name);
-    }
-    else
+    if (p->hang_since == 0 || hanging(p, now))
       want = (gint64)behaviour.hang_after - (gint64)p->taken;
   }
   if (behaviour.rate > 0)
