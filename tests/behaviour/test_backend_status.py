@@ -254,6 +254,22 @@ class SilentPrinter(fptest.TestCase):
         self.assertEqual([e.fields["cmd"] for e in emu.events("query")], ["100401"])
         self.assertNotIn("STATE: +media", b.proc.stderr())
 
+    def test_answers_then_goes_silent(self):
+        # Answers the probe and sends its first automatic status back, then nothing: the
+        # paper-out it does not report is what it is without status, a printer that
+        # accepts nothing, and timeout= applies (no media-empty that it never said).
+        emu = self.emulator("--answers", 2, "--stall-after", 200000, "--resume-after", 8000,
+                            "--stall-reason", "paper-out", "--buffer", 8192)
+        b = self.backend(self.socket_uri(emu, "reset=escpos&timeout=2000&status=auto"),
+                         spool_file=self.spool(fptest.receipt("quiet", rows=ROWS, width=WIDTH)))
+        b.proc.wait_line(r"^INFO: Printer status is on")
+        emu.wait_event("condition", set="paper-out", timeout=20)
+        self.assertEqual(b.proc.wait(60), fptest.CUPS_BACKEND_FAILED, b.proc.stderr())
+        err = b.proc.stderr()
+        self.assertIn("ERROR: The printer accepted nothing for 2000 ms", err)
+        self.assertNotIn("media-empty", err)
+        self.assertEqual(len(emu.events("reply")), 2, emu.log_text()[-3000:])
+
     def test_off_by_default_asks_nothing(self):
         emu = self.emulator()
         b = self.backend(self.socket_uri(emu, "reset=escpos"),
