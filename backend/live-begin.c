@@ -4,18 +4,22 @@
  * status=auto sends the language's probe only when it is blind-safe (a
  * printer that does not know it prints nothing; ESC/POS: DLE EOT 1) and
  * turns status on only when the printer answers it within a bound; status=on
- * probes whatever the language.  A printer that answers is armed (ESC/POS:
- * GS a), and re-armed after each reset in the job that may cancel it
- * (stream.c).  Otherwise the job runs exactly as without status, after one
- * INFO: line saying why status is off.
+ * probes whatever the language (PJL: UEL @PJL INFO STATUS, which a printer
+ * without PJL would print).  A printer that answers is armed (ESC/POS: GS a;
+ * PJL: USTATUS DEVICE=ON), and re-armed after each reset in the job that may
+ * cancel it (ESC/POS: ESC @; PJL: the UEL that ends each PJL section), at a
+ * command boundary the tracker vouches for (stream.c).  Otherwise the job
+ * runs exactly as without status, after one INFO: line saying why status is
+ * off.
  *
- * The language's status serves ESC/POS on connections whose back channel is
- * read in the data path without writes left in flight (AppSocket).  A
- * transport with a condition path beside the data (USB: GET_PORT_STATUS)
- * gives status=auto and =on the printer's paper-out, offline and error
- * there, whatever the language -- also when the language's status stays
- * off.  Either way the backend waits out a condition a person must fix
- * without counting it against timeout=, shown as a printer-state-reason.
+ * The language's status serves ESC/POS and PJL (PCL queues) on connections
+ * whose back channel is read in the data path without writes left in flight
+ * (AppSocket).  A transport with a condition path beside the data (USB:
+ * GET_PORT_STATUS) gives status=auto and =on the printer's paper-out,
+ * offline and error there, whatever the language -- also when the
+ * language's status stays off.  Either way the backend waits out a
+ * condition a person must fix without counting it against timeout=, shown
+ * as a printer-state-reason.
  */
 
 #include <inttypes.h>
@@ -93,15 +97,18 @@ static bool await_answer(fp_session_t *s, int ms)
 /* Why the language's status stays off for this job, or NULL when it may be tried. */
 static const char *why_off(const fp_session_t *s, const fp_status_language_t *l)
 {
-  if (!l || strcmp(l->name, "escpos"))
+  if (!l || (strcmp(l->name, "escpos") && strcmp(l->name, "pjl")))
     return "not available for this printer language yet";
   /* Not over USB yet: a write stays in flight there, and a cancel (fp_stream_settle) would
      count the backend's own bytes in flight as the job's. */
   if (!s->transport->read || s->transport->cancel_write
       || !fp_transport_bidirectional(s->transport, s->conn))
     return "not available on this connection yet";
+  /* PJL: a job that itself begins with UEL @PJL does not show that the printer answers
+     (a PJL-less PCL printer skips the UEL and prints the lines), so only the queue may say. */
   if (!l->probe_blind && s->opts->status_mode != FP_STATUS_MODE_ON)
-    return "the language's status query is not safe for a printer that does not know it";
+    return "the language's status query is not safe for a printer that does not know it "
+           "(status=on sends it)";
   return NULL;
 }
 
@@ -168,7 +175,8 @@ int fp_live_rearm(fp_session_t *s)
   size_t          n = 0;
   int             status;
 
-  if (!live->own_len && live->rearm && !fp_tracker_completion(&s->tracker, &owed))
+  if (!live->own_len && live->rearm && live->language->arm_len <= sizeof(live->own)
+      && !fp_tracker_completion(&s->tracker, &owed))
   {
     memcpy(live->own, live->language->arm, live->language->arm_len);
     live->own_len = live->language->arm_len;
@@ -214,11 +222,12 @@ static int ask_done(fp_session_t *s, unsigned salt)
 /*
  * With status=on, after the job's last byte: asks the printer to confirm it
  * has printed everything (ESC/POS: GS ( H fn 48, answered only once the data
- * before it has printed) and waits for that answer -- without a time limit
- * while the printer reports a condition a person must fix, else up to
- * CONFIRM_MS (what the printer has buffered may take that long to print),
- * keeping the connection open (a printer may drop what it has not answered
- * when the host closes).  FP_ERROR_UNCONFIRMED when no answer came.  Not
+ * before it has printed; PJL: ECHO, answered once the data before it has
+ * been parsed -- a page printer may still be printing it) and waits for
+ * that answer -- without a time limit while the printer reports a
+ * condition a person must fix, else up to CONFIRM_MS (what the printer has
+ * buffered may take that long to print), keeping the connection open (a
+ * printer may drop what it has not answered when the host closes).  FP_ERROR_UNCONFIRMED when no answer came.  Not
  * with status=auto: a printer that answers DLE EOT may still not know
  * GS ( H and print its bytes.
  */
@@ -256,7 +265,8 @@ int fp_live_confirm(fp_session_t *s)
  * With status=on, after a flush (`what`: "the cancel's flush", "the
  * recovery's flush"): asks a question that only a parser at command level
  * answers (ESC/POS: GS ( H fn 48, which the printer answers once everything
- * before it, the reset included, has been processed) and waits for the
+ * before it, the reset included, has been processed; PJL: UEL @PJL ECHO,
+ * answered by a printer back at PJL command level) and waits for the
  * answer for timeout=, at least VERIFY_MIN_MS.  Not with status=auto, for
  * the reason fp_live_confirm gives.  Returns false only when the question
  * went out and was not answered; the caller decides what that costs.

@@ -114,10 +114,13 @@ static void on_reply(void *ctx, const fp_reply_t *reply)
 {
   fp_live_t *live = ctx;
   bool       unsolicited_armed = !reply->solicited && live->armed && reply->known == FP_COND_ALL;
+  bool       completion = reply->type == FP_REPLY_DONE
+                    || (reply->type == FP_REPLY_ECHO && reply->own);
 
-  if (reply->type == FP_REPLY_DONE && live->done_id[0] && !strcmp(reply->id, live->done_id))
+  if (completion && live->done_id[0] && !strcmp(reply->id, live->done_id))
   {
-    live->done = true; /* the completion the backend asked for: everything before it printed */
+    /* the completion the backend asked for: everything before it printed (PJL: parsed) */
+    live->done = true;
     return;
   }
   if (!reply->own && !unsolicited_armed)

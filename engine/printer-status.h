@@ -91,8 +91,8 @@ typedef struct fp_status_language_s
   /* Switches unsolicited status on (NULL: the language has none; poll with the probe). */
   const uint8_t *arm;
   size_t         arm_len;
-  /* A command in a job that may switch it off again (ESC/POS: ESC @); NULL: none.
-     Arming is at most 16 bytes where there is one to repeat. */
+  /* A command in a job that may switch it off again (ESC/POS: ESC @; PJL: the UEL);
+     NULL: none.  Arming is at most 64 bytes where there is one to repeat. */
   const uint8_t *disarm;
   size_t         disarm_len;
   size_t         reply_max;   /* longest reply the parser holds (<= FP_STATUS_REPLY_MAX) */
@@ -106,9 +106,11 @@ typedef struct fp_status_language_s
   fp_step_t (*step)(void *state, uint8_t byte, fp_reply_t *reply);
   /*
    * Writes into `out` (at most `size` bytes) a query whose DONE reply names
-   * `id` and comes only once everything sent before it has printed; returns
-   * its length, 0 when `id` does not fit its form.  NULL: the language has
-   * none (ZPL: poll the probe until its reply's `queued` is 0).
+   * `id` and comes only once everything sent before it has printed (PJL: an
+   * ECHO reply naming `id`, which comes once everything before it has been
+   * parsed -- for a page printer not yet printed); returns its length, 0
+   * when `id` does not fit its form.  NULL: the language has none (ZPL: poll
+   * the probe until its reply's `queued` is 0).
    */
   size_t (*done_query)(const char *id, uint8_t *out, size_t size);
   /* What must precede the job for done_query to name it (NULL: nothing). */

@@ -24,9 +24,26 @@
  *
  * The probe (INFO STATUS inside a UEL) is text: a PCL printer without PJL
  * would print it, so it goes only to a printer whose device ID lists PJL or
- * that the queue says speaks it.  USTATUS settings end with the connection,
- * and a job's UEL may reset them: arming is repeated per connection and
- * after each job.
+ * that the queue says speaks it.  The arming is USTATUS DEVICE=ON alone.
+ *
+ * Re-arming: the PJL Technical Reference has USTATUS settings last until
+ * USTATUSOFF, a USTATUS command that changes them, or a power cycle; it does
+ * not say in so many words whether "@PJL RESET" or "@PJL INITIALIZE" in a
+ * job end them, and printers differ in whether they outlive a connection
+ * (the emulator's end with it).  ESC E resets PCL only, not PJL.  Fail-safe:
+ * every command a job could use to switch them off is a PJL line, and a PJL
+ * section ends at the job's next UEL, so the UEL is the "disarm" sequence --
+ * the backend arms again (at the command boundary the tracker vouches for)
+ * after each UEL in the job, and per connection.  A job that switches
+ * status off itself goes without it until its next UEL.
+ *
+ * Completion is "@PJL ECHO <id>": the printer answers it only once its PJL
+ * parser reached it, i.e. everything sent before it was parsed.  For a page
+ * printer "parsed" is not "printed": pages may still be in the engine.  (The
+ * printed-page confirmation is USTATUS JOB END for a job bracketed by JOB
+ * NAME= and EOJ, which this parser recognises but the backend does not ask
+ * for.)  The same ECHO, sent after a cancel's reset, shows the printer is
+ * back at PJL command level.
  */
 
 #include "printer-status.h"
@@ -325,34 +342,23 @@ static fp_step_t pjl_step(void *state, uint8_t b, fp_reply_t *r)
   return FP_STEP_HOLD;
 }
 
-/* Builds "UEL @PJL <cmd> NAME="id" CR LF UEL" for JOB and EOJ. */
-static size_t job_line(const char *cmd, const char *id, uint8_t *out, size_t size)
+/* "UEL @PJL ECHO id UEL": answered once the PJL parser reached it; 0 when `id` does not fit. */
+static size_t pjl_done_query(const char *id, uint8_t *out, size_t size)
 {
   int n;
 
-  if (!id || !*id || strlen(id) > 40 || strpbrk(id, "\"\r\n\x0c\x1b"))
+  if (!id || !*id || strlen(id) > 40)
     return 0;
   for (const char *c = id; *c; c++)
-    if (*c < 0x20 || *c > 0x7e)
+    if (*c < 0x21 || *c > 0x7e)
       return 0;
-  n = snprintf((char *)out, size, "%s@PJL\r\n@PJL %s NAME=\"%s\"\r\n%s", UEL, cmd, id, UEL);
+  n = snprintf((char *)out, size, "%s@PJL\r\n@PJL ECHO %s\r\n%s", UEL, id, UEL);
   return n > 0 && (size_t)n < size ? (size_t)n : 0;
 }
 
-/* EOJ NAME="id": USTATUS JOB END for it comes when the job's pages are out. */
-static size_t pjl_done_query(const char *id, uint8_t *out, size_t size)
-{
-  return job_line("EOJ", id, out, size);
-}
-
-/* JOB NAME="id": sent before the job, so that its EOJ closes it. */
-static size_t pjl_begin_query(const char *id, uint8_t *out, size_t size)
-{
-  return job_line("JOB", id, out, size);
-}
-
 static const uint8_t pjl_probe[] = UEL "@PJL\r\n@PJL INFO STATUS\r\n" UEL;
-static const uint8_t pjl_arm[] = UEL "@PJL\r\n@PJL USTATUS DEVICE=ON\r\n@PJL USTATUS JOB=ON\r\n" UEL;
+static const uint8_t pjl_arm[] = UEL "@PJL\r\n@PJL USTATUS DEVICE=ON\r\n" UEL;
+static const uint8_t pjl_disarm[] = UEL;
 
 const fp_status_language_t fp_status_pjl = {
   .name = "pjl",
@@ -362,6 +368,8 @@ const fp_status_language_t fp_status_pjl = {
   .command_set = "PJL",
   .arm = pjl_arm,
   .arm_len = sizeof(pjl_arm) - 1,
+  .disarm = pjl_disarm,
+  .disarm_len = sizeof(pjl_disarm) - 1,
   .reply_max = FP_STATUS_REPLY_MAX,
   .state_size = sizeof(pjl_state_t),
   .init = pjl_init,
@@ -369,5 +377,4 @@ const fp_status_language_t fp_status_pjl = {
   .note_sent = pjl_note_sent,
   .step = pjl_step,
   .done_query = pjl_done_query,
-  .begin_query = pjl_begin_query,
 };

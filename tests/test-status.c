@@ -442,19 +442,34 @@ START_TEST(pjl_split_everywhere)
 }
 END_TEST
 
-/* JOB/EOJ bracket: the text, and ids that do not fit. */
+/* Completion is an ECHO: the text, ids that do not fit, and its answer as the backend's own. */
 START_TEST(pjl_queries)
 {
+  static const char back[] = "@PJL ECHO fp-7\r\n\f";
   uint8_t q[128];
   size_t  n = fp_status_pjl.done_query("fp-7", q, sizeof(q));
+  static record_t r;
 
   ck_assert_uint_gt(n, 0);
-  ck_assert(!memcmp(q, "\x1b%-12345X@PJL\r\n@PJL EOJ NAME=\"fp-7\"\r\n\x1b%-12345X", n));
-  ck_assert_uint_gt(fp_status_pjl.begin_query("fp-7", q, sizeof(q)), 0);
-  ck_assert_uint_eq(fp_status_pjl.done_query("a\"b", q, sizeof(q)), 0);
+  ck_assert(!memcmp(q, "\x1b%-12345X@PJL\r\n@PJL ECHO fp-7\r\n\x1b%-12345X", n));
+  ck_assert_ptr_null(fp_status_pjl.begin_query);
+  ck_assert_uint_eq(fp_status_pjl.done_query("a b", q, sizeof(q)), 0);
+  ck_assert_uint_eq(fp_status_pjl.done_query("a\x1b", q, sizeof(q)), 0);
   ck_assert_uint_eq(fp_status_pjl.done_query("fp-7", q, 20), 0);
   ck_assert(!fp_status_pjl.probe_blind);
   ck_assert_str_eq(fp_status_pjl.command_set, "PJL");
+  /* The arming asks for device status alone; a job's UEL may end it. */
+  ck_assert_uint_eq(fp_status_pjl.arm_len, 48);
+  ck_assert(!memcmp(fp_status_pjl.arm,
+                    "\x1b%-12345X@PJL\r\n@PJL USTATUS DEVICE=ON\r\n\x1b%-12345X", 48));
+  ck_assert_uint_eq(fp_status_pjl.disarm_len, 9);
+  ck_assert(!memcmp(fp_status_pjl.disarm, "\x1b%-12345X", 9));
+  n = fp_status_pjl.done_query("fp-7", q, sizeof(q)); /* q was written over above */
+  parse(&r, &fp_status_pjl, (const char *)q, n, back, L(back), 5);
+  ck_assert_uint_eq(r.nreply, 1);
+  ck_assert_int_eq(r.reply[0].type, FP_REPLY_ECHO);
+  ck_assert_str_eq(r.reply[0].id, "fp-7");
+  ck_assert(r.reply[0].solicited && r.reply[0].own);
 }
 END_TEST
 

@@ -75,14 +75,14 @@ class PaperOutOverUsb(UsbCase):
         self.check_printed_once()
 
     def test_any_printer_language_gets_the_port_status(self):
-        # PCL: no in-band status for it yet, the port's path is the language's own
+        # PCL: no in-band (PJL) status over USB yet, the port's path is the language's own
         job = fptest.pcl_page("paper", rows=40, row_bytes=2000)
         out = os.path.join(self.tmp, "usb-out")
         b = self.usb_job(job, "timeout=%d&status=auto" % TIMEOUT_MS, sink=False,
                          mock=["--out", out, "--device-id", PCL_ID] + PAPER_OUT)
         log = self.check_waited_out(b)
         self.assertIn("INFO: Printer language: pcl", log)
-        self.assertIn("not available for this printer language yet", log)
+        self.assertIn("not available on this connection yet", log)
         with open(out, "rb") as f:
             self.assertTrue(f.read() == job, "the printer did not get the job byte for byte")
 

@@ -2,6 +2,10 @@
  * pjl-status.h: what the emulator's PCL printer answers at the PJL level:
  * INFO STATUS, ECHO, unsolicited USTATUS DEVICE when its conditions change,
  * and USTATUS JOB END when a job's EOJ is reached (after its pages printed).
+ * With --stall-reason paper-out (or cover-open), a connection that asked
+ * USTATUS DEVICE=ON gets USTATUS DEVICE CODE=41302 (40021) with ONLINE=FALSE
+ * when the stall begins (--stall-after N) and CODE=10001 when it ends
+ * (--resume-after MS).
  */
 
 #ifndef FP_PJL_STATUS_H

@@ -1,0 +1,136 @@
+"""PJL status for PCL queues (status=on): the backend asks a printer that speaks PJL
+for its status with UEL @PJL INFO STATUS, arms USTATUS DEVICE=ON, shows a paper-out
+mid-job as media-empty-error and waits it out beyond timeout=, printing the page once;
+with status=on it ends the job with an ECHO the printer answers once it parsed all of
+it, and verifies a cancel's flush with one.  status=auto sends a PCL printer no PJL
+query at all (a printer without PJL would print it).  Every wait has a deadline."""
+
+import os
+import signal
+
+import fptest
+from fptest import CUPS_BACKEND_OK
+
+PCL = "language=pcl&reset=pjl+pcl"
+ROWS, ROW_BYTES = 100, 32000        # a 3.2 MB raster page
+
+
+def queries(emu, conn=None):
+    """The PJL status lines the printer parsed, in order."""
+    return [bytes.fromhex(e["cmd"]).decode("ascii", "replace").strip()
+            for e in emu.events("query") if conn is None or e.conn == conn]
+
+
+def echoes(lines):
+    return [l for l in lines if l.startswith("@PJL ECHO")]
+
+
+class PaperOut(fptest.TestCase):
+
+    def test_paper_out_mid_job_waits_and_prints_once(self):
+        # Out of paper for 6 s after 200 kB; the backend's timeout= is 2 s.
+        emu = self.emulator("--language", "pcl", "--stall-after", 200000, "--resume-after", 6000,
+                            "--stall-reason", "paper-out", "--buffer", 8192)
+        b = self.backend(self.socket_uri(emu, PCL + "&timeout=2000&status=on"),
+                         spool_file=self.spool(fptest.pcl_page("paper", ROWS, ROW_BYTES)))
+        b.proc.wait_line(r"^INFO: Printer status is on: the printer answers pjl status queries")
+        b.proc.wait_line(r"^STATE: \+media-empty-error\b", timeout=20)
+        command, status, data = b.side.request(fptest.SC_GET_STATE)
+        self.assertEqual((command, status), (fptest.SC_GET_STATE, fptest.SC_OK))
+        self.assertEqual(data[0] & (32 | 4 | 1), 32 | 4)
+        self.assertEqual(b.proc.wait(60), CUPS_BACKEND_OK, b.proc.stderr())
+        err = b.proc.stderr()
+        self.assertLess(err.index("STATE: +media-empty-error"),
+                        err.index("STATE: -media-empty-error"))
+        self.assertNotIn("accepted nothing", err)
+        self.assertIn("INFO: The printer confirmed it printed the job", err)
+        stall = emu.wait_event("condition", set="paper-out")
+        clear = emu.wait_event("condition", cleared="paper-out")
+        self.assertGreaterEqual(clear.t - stall.t, 5.5)  # well beyond timeout=
+        emu.wait_event("text", text="END paper")
+        self.assertEqual(emu.texts(), ["BEGIN paper", "END paper"])
+        pages = emu.events("page")
+        self.assertEqual(len(pages), 1, emu.log_text()[-3000:])
+        self.assertEqual((pages[0]["texts"], pages[0]["images"]), (2, 1))
+        self.assertCleanImages(emu)
+        # The probe and the arming first; the printer's USTATUS DEVICE came unasked.
+        sent = queries(emu)
+        self.assertEqual(sent[:2], ["@PJL INFO STATUS", "@PJL USTATUS DEVICE=ON"])
+        self.assertEqual(sent.count("@PJL INFO STATUS"), 1)
+        self.assertEqual(len(echoes(sent)), 1)
+        # fd 3 got nothing of the backend's.
+        os.set_blocking(b.back_read, False)
+        try:
+            got = os.read(b.back_read, 4096)
+        except BlockingIOError:
+            got = b""
+        self.assertEqual(got, b"", (sent, emu.log_text()[-4000:]))
+
+
+class Auto(fptest.TestCase):
+
+    def test_auto_sends_no_pjl_query(self):
+        emu = self.emulator("--language", "pcl")
+        b = self.backend(self.socket_uri(emu, PCL + "&status=auto"),
+                         spool_file=self.spool(fptest.pcl_job(fptest.pcl_text("AUTO"))))
+        self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
+        lines = [l for l in b.proc.stderr().splitlines() if "Printer status" in l]
+        self.assertEqual(lines, ["INFO: Printer status is off: the language's status query is "
+                                 "not safe for a printer that does not know it (status=on "
+                                 "sends it)"])
+        emu.wait_event("text", text="AUTO")
+        self.assertEqual(emu.events("query"), [])
+        self.assertEqual(emu.events("reply"), [])
+
+
+class Completion(fptest.TestCase):
+
+    def test_confirmed_once_parsed(self):
+        # 1.6 MB at 400 kB/s into a 64 kB buffer: the ECHO comes back only once the printer
+        # parsed the page before it.
+        emu = self.emulator("--language", "pcl", "--rate", 400000, "--buffer", 65536)
+        b = self.backend(self.socket_uri(emu, PCL + "&timeout=1000&status=on"),
+                         spool_file=self.spool(fptest.pcl_page("confirm", 50, ROW_BYTES)))
+        self.assertEqual(b.proc.wait(60), CUPS_BACKEND_OK, b.proc.stderr())
+        self.assertIn("INFO: The printer confirmed it printed the job", b.proc.stderr())
+        self.assertIn("END confirm", emu.texts())     # looked at once, without waiting
+        [echo] = [e for e in emu.events("query")
+                  if bytes.fromhex(e["cmd"]).startswith(b"@PJL ECHO")]
+        page = emu.wait_event("page")
+        self.assertGreaterEqual(echo.t, page.t)
+        emu.wait_event("reply", after=echo.t)
+
+
+class VerifiedFlush(fptest.TestCase):
+
+    IDLE = 800
+
+    def test_cancel_confirmed(self):
+        emu = self.emulator("--language", "pcl", "--rate", 400000)
+        uri = self.socket_uri(emu, PCL + "&status=on&timeout=2000&idle=%d" % self.IDLE)
+        b = self.backend(uri, spool_file=self.spool(fptest.pcl_page("verified", 240, ROW_BYTES)))
+        b.proc.wait_line(r"^INFO: Printer status is on")
+        emu.wait_event("text", text="BEGIN verified")
+        b.proc.signal(signal.SIGTERM)
+        confirmed = (r"^INFO: Printer confirmed it is back at command level after the "
+                     r"cancel's flush \(\d+ ms\)")
+        b.proc.wait_line(confirmed, timeout=30)
+        self.assertEqual(b.proc.wait(20), CUPS_BACKEND_OK, b.proc.stderr())
+        self.assertNotIn("WARNING", b.proc.stderr())
+        # The ECHO followed the flush's reset, and was answered.
+        [echo] = [e for e in emu.events("query")
+                  if bytes.fromhex(e["cmd"]).startswith(b"@PJL ECHO")]
+        reset = emu.wait_event("reset")
+        self.assertGreaterEqual(echo.t, reset.t)
+        reply = emu.wait_event("reply", after=echo.t)
+        self.assertTrue(bytes.fromhex(reply["data"]).startswith(b"@PJL ECHO"))
+        # The journal is clean: the next job starts without a recovery flush.
+        nxt = self.backend(self.socket_uri(emu, PCL), job_id=2,
+                           spool_file=self.spool(fptest.pcl_job(fptest.pcl_text("NEXT")), "next"))
+        self.assertEqual(nxt.proc.wait(20), CUPS_BACKEND_OK, nxt.proc.stderr())
+        self.assertNotIn("interrupted", nxt.proc.stderr())
+        emu.wait_event("text", text="NEXT")
+
+
+if __name__ == "__main__":
+    fptest.main()
