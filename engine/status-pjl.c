@@ -24,18 +24,19 @@
  *
  * The probe (INFO STATUS inside a UEL) is text: a PCL printer without PJL
  * would print it, so it goes only to a printer whose device ID lists PJL or
- * that the queue says speaks it.  The arming is USTATUS DEVICE=ON alone.
+ * that the queue says speaks it (the backend: status=on only).  The arming
+ * is USTATUS DEVICE=ON alone.
  *
- * Re-arming: the PJL Technical Reference has USTATUS settings last until
- * USTATUSOFF, a USTATUS command that changes them, or a power cycle; it does
- * not say in so many words whether "@PJL RESET" or "@PJL INITIALIZE" in a
- * job end them, and printers differ in whether they outlive a connection
- * (the emulator's end with it).  ESC E resets PCL only, not PJL.  Fail-safe:
- * every command a job could use to switch them off is a PJL line, and a PJL
- * section ends at the job's next UEL, so the UEL is the "disarm" sequence --
- * the backend arms again (at the command boundary the tracker vouches for)
- * after each UEL in the job, and per connection.  A job that switches
- * status off itself goes without it until its next UEL.
+ * Re-arming: in the PJL Technical Reference USTATUSOFF (or USTATUS ...=OFF)
+ * switches unsolicited status off and a power cycle loses it; ESC E resets
+ * PCL, not PJL.  Whether a job's "@PJL RESET" or "@PJL INITIALIZE" ends it
+ * too is not relied on either way, nor whether it outlives a connection
+ * (the emulator's ends with it).  Fail-safe: every command a job could use
+ * to switch it off is a PJL line, and a PJL section ends at the job's next
+ * UEL, so the UEL is the "disarm" sequence -- the backend arms again (at
+ * the command boundary the tracker vouches for) after each UEL in the job,
+ * and per connection.  A job that switches status off itself goes without
+ * it until its next UEL.
  *
  * Completion is "@PJL ECHO <id>": the printer answers it only once its PJL
  * parser reached it, i.e. everything sent before it was parsed.  For a page

@@ -21,10 +21,6 @@ def queries(emu, conn=None):
             for e in emu.events("query") if conn is None or e.conn == conn]
 
 
-def echoes(lines):
-    return [l for l in lines if l.startswith("@PJL ECHO")]
-
-
 class PaperOut(fptest.TestCase):
 
     def test_paper_out_mid_job_waits_and_prints_once(self):
@@ -53,11 +49,12 @@ class PaperOut(fptest.TestCase):
         self.assertEqual(len(pages), 1, emu.log_text()[-3000:])
         self.assertEqual((pages[0]["texts"], pages[0]["images"]), (2, 1))
         self.assertCleanImages(emu)
-        # The probe and the arming first; the printer's USTATUS DEVICE came unasked.
+        # The probe and the arming, the arming again after each of the job's three UELs, and
+        # the completion's ECHO; the printer's USTATUS DEVICE came unasked.
         sent = queries(emu)
-        self.assertEqual(sent[:2], ["@PJL INFO STATUS", "@PJL USTATUS DEVICE=ON"])
-        self.assertEqual(sent.count("@PJL INFO STATUS"), 1)
-        self.assertEqual(len(echoes(sent)), 1)
+        self.assertEqual(sent[:5], ["@PJL INFO STATUS"] + ["@PJL USTATUS DEVICE=ON"] * 4, sent)
+        self.assertEqual(len(sent), 6, sent)
+        self.assertRegex(sent[5], r"^@PJL ECHO \d{4}$")
         # fd 3 got nothing of the backend's.
         os.set_blocking(b.back_read, False)
         try:
@@ -65,6 +62,22 @@ class PaperOut(fptest.TestCase):
         except BlockingIOError:
             got = b""
         self.assertEqual(got, b"", (sent, emu.log_text()[-4000:]))
+
+
+class DoorOpen(fptest.TestCase):
+
+    def test_door_open_mid_job_is_cover_open(self):
+        emu = self.emulator("--language", "pcl", "--stall-after", 200000, "--resume-after", 4000,
+                            "--stall-reason", "cover-open", "--buffer", 8192)
+        b = self.backend(self.socket_uri(emu, PCL + "&timeout=1500&status=on"),
+                         spool_file=self.spool(fptest.pcl_page("door", ROWS, ROW_BYTES)))
+        b.proc.wait_line(r"^STATE: \+cover-open-error$", timeout=20)
+        self.assertEqual(b.proc.wait(60), CUPS_BACKEND_OK, b.proc.stderr())
+        err = b.proc.stderr()
+        self.assertLess(err.index("STATE: +cover-open-error"), err.index("STATE: -cover-open-error"))
+        self.assertNotIn("media-empty", err)
+        emu.wait_event("text", text="END door")
+        self.assertEqual(len(emu.events("page")), 1)
 
 
 class Auto(fptest.TestCase):
@@ -99,6 +112,37 @@ class Completion(fptest.TestCase):
         page = emu.wait_event("page")
         self.assertGreaterEqual(echo.t, page.t)
         emu.wait_event("reply", after=echo.t)
+
+
+    def test_the_jobs_own_echo_goes_to_the_filters(self):
+        """The job's own PJL query is answered on fd 3; the backend's ECHO stays its own."""
+        emu = self.emulator("--language", "pcl")
+        job = (fptest.UEL + b"@PJL\r\n@PJL ECHO from the driver\r\n"
+               + fptest.pcl_job(fptest.pcl_text("OWN")))
+        b = self.backend(self.socket_uri(emu, PCL + "&status=on"), spool_file=self.spool(job))
+        self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
+        self.assertIn("INFO: The printer confirmed it printed the job", b.proc.stderr())
+        os.set_blocking(b.back_read, False)
+        try:
+            back = os.read(b.back_read, 4096)
+        except BlockingIOError:
+            back = b""
+        self.assertEqual(back, b"@PJL ECHO from the driver\r\n\f")
+
+
+class Silent(fptest.TestCase):
+
+    def test_on_with_a_printer_that_does_not_answer(self):
+        emu = self.emulator("--language", "pcl", "--dumb")
+        b = self.backend(self.socket_uri(emu, PCL + "&status=on"),
+                         spool_file=self.spool(fptest.pcl_job(fptest.pcl_text("DUMB"))))
+        self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
+        lines = [l for l in b.proc.stderr().splitlines() if "Printer status" in l]
+        self.assertEqual(lines, ["INFO: Printer status is off: the printer did not answer its "
+                                 "status query in 1000 ms"])
+        emu.wait_event("text", text="DUMB")
+        # The probe only: no arming, no ECHO.
+        self.assertEqual(queries(emu), ["@PJL INFO STATUS"])
 
 
 class VerifiedFlush(fptest.TestCase):
