@@ -175,6 +175,29 @@ class VerifiedFlush(fptest.TestCase):
         self.assertNotIn("interrupted", nxt.proc.stderr())
         emu.wait_event("text", text="NEXT")
 
+    def test_recovery_confirmed(self):
+        """A backend killed mid-page leaves the device dirty; the next job's recovery flush
+        is verified with an ECHO before the job's first byte."""
+        emu = self.emulator("--language", "pcl", "--rate", 400000)
+        uri = self.socket_uri(emu, PCL + "&status=on&timeout=2000")
+        b = self.backend(uri, spool_file=self.spool(fptest.pcl_page("killed", 240, ROW_BYTES)))
+        emu.wait_event("text", text="BEGIN killed")
+        b.proc.kill()
+        emu.wait_event("close", conn=1)
+        nxt = self.backend(uri, job_id=2,
+                           spool_file=self.spool(fptest.pcl_job(fptest.pcl_text("AFTER")), "next"))
+        self.assertEqual(nxt.proc.wait(30), CUPS_BACKEND_OK, nxt.proc.stderr())
+        err = nxt.proc.stderr()
+        recovered = err.index("INFO: Printer confirmed it is back at command level after the "
+                              "recovery's flush")
+        self.assertLess(err.index("flushing the printer first"), recovered)
+        self.assertLess(recovered, err.index("INFO: Printer status is on"))
+        # On the second connection the ECHO came first, after the flush's reset.
+        sent = queries(emu, conn=2)
+        self.assertRegex(sent[0], r"^@PJL ECHO \d{4}$")
+        self.assertEqual(sent[1], "@PJL INFO STATUS")
+        emu.wait_event("text", text="AFTER")
+
 
 if __name__ == "__main__":
     fptest.main()
