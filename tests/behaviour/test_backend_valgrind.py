@@ -14,8 +14,8 @@ VALGRIND = shutil.which("valgrind")
 @unittest.skipUnless(VALGRIND, "valgrind is not installed")
 class Valgrind(fptest.TestCase):
 
-    def run_under_valgrind(self, emu, job, cancel, query=""):
-        p = fptest.raw_job(self.socket_uri(emu, "reset=escpos&idle=200" + query), self.statedir,
+    def run_under_valgrind(self, emu, job, cancel, query="", base="reset=escpos"):
+        p = fptest.raw_job(self.socket_uri(emu, base + "&idle=200" + query), self.statedir,
                            self.spool(job),
                            wrapper=(VALGRIND, "--leak-check=full", "--show-leak-kinds=all",
                                     "--errors-for-leak-kinds=all", "--error-exitcode=99"))
@@ -42,6 +42,18 @@ class Valgrind(fptest.TestCase):
         self.assertIn("STATE: -media-empty-error", p.stderr())
         self.assertIn("INFO: The printer confirmed it printed the job", p.stderr())
         emu.wait_event("text", text="END status")
+
+    def test_pjl_status_paper_out(self):
+        """PCL, status=on: the PJL probe, arming and re-arming, a paper-out mid-job waited
+        out, the ECHO that confirms the job."""
+        emu = self.emulator("--language", "pcl", "--stall-after", 20000, "--resume-after", 1500,
+                            "--stall-reason", "paper-out")
+        job = fptest.pcl_page("pjl", rows=20, row_bytes=4000)
+        p = self.run_under_valgrind(emu, job, False, "&status=on&timeout=1000",
+                                    base="language=pcl&reset=pjl+pcl")
+        self.assertIn("STATE: -media-empty-error", p.stderr())
+        self.assertIn("INFO: The printer confirmed it printed the job", p.stderr())
+        emu.wait_event("text", text="END pjl")
 
     def test_canceled_job(self):
         emu = self.emulator("--rate", 40000)
