@@ -63,6 +63,24 @@ class PaperOut(fptest.TestCase):
             got = b""
         self.assertEqual(got, b"", (sent, emu.log_text()[-4000:]))
 
+    def test_rearmed_after_the_jobs_own_ustatusoff(self):
+        """The job switches unsolicited status off in a PJL section of its own; the backend
+        arms it again after that section's UEL, so the paper-out in the page is still heard."""
+        emu = self.emulator("--language", "pcl", "--stall-after", 200000, "--resume-after", 4000,
+                            "--stall-reason", "paper-out", "--buffer", 8192)
+        job = (fptest.UEL + b"@PJL\r\n@PJL USTATUSOFF\r\n"
+               + fptest.pcl_page("off", ROWS, ROW_BYTES))
+        b = self.backend(self.socket_uri(emu, PCL + "&timeout=1500&status=on"),
+                         spool_file=self.spool(job))
+        b.proc.wait_line(r"^STATE: \+media-empty-error$", timeout=20)
+        self.assertEqual(b.proc.wait(60), CUPS_BACKEND_OK, b.proc.stderr())
+        self.assertIn("STATE: -media-empty-error", b.proc.stderr())
+        emu.wait_event("text", text="END off")
+        self.assertEqual(len(emu.events("page")), 1)
+        sent = queries(emu)
+        off = sent.index("@PJL USTATUSOFF")
+        self.assertEqual(sent[off + 1], "@PJL USTATUS DEVICE=ON", sent)
+
 
 class DoorOpen(fptest.TestCase):
 
