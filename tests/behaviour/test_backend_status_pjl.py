@@ -81,6 +81,26 @@ class PaperOut(fptest.TestCase):
         off = sent.index("@PJL USTATUSOFF")
         self.assertEqual(sent[off + 1], "@PJL USTATUS DEVICE=ON", sent)
 
+    def test_cancel_during_the_paper_out(self):
+        """A cancel while the printer is out of paper: the flush waits for the paper (twice
+        timeout=), then flushes, and the ECHO after the reset confirms it."""
+        emu = self.emulator("--language", "pcl", "--stall-after", 200000, "--resume-after", 1500,
+                            "--stall-reason", "paper-out", "--buffer", 8192)
+        b = self.backend(self.socket_uri(emu, PCL + "&timeout=1000&idle=300&status=on"),
+                         spool_file=self.spool(fptest.pcl_page("cancel", ROWS, ROW_BYTES)))
+        b.proc.wait_line(r"^STATE: \+media-empty-error\b", timeout=20)
+        b.proc.signal(signal.SIGTERM)
+        b.proc.wait_line(r"^INFO: The printer cannot read the cancel's flush until it is fixed; "
+                         r"waiting up to 2000 ms")
+        b.proc.wait_line(r"^INFO: Printer confirmed it is back at command level after the "
+                         r"cancel's flush", timeout=20)
+        self.assertEqual(b.proc.wait(20), CUPS_BACKEND_OK, b.proc.stderr())
+        err = b.proc.stderr()
+        self.assertIn("STATE: -media-empty-error", err)
+        self.assertNotIn("WARNING", err)
+        clear = emu.wait_event("condition", cleared="paper-out")
+        emu.wait_event("reset", after=clear.t)    # the flush's ESC E, once the paper is back
+
 
 class DoorOpen(fptest.TestCase):
 
