@@ -522,6 +522,26 @@ class TestCase(unittest.TestCase):
             self.assertEqual(e["swallowed"], 0, "image swallowed another job's bytes: %r\n%s" % (
                 e, emu.log_text()))
 
+    def flushed_padding(self, proc, timeout=10):
+        """The padding bytes of a backend's flush: its "Printer flushed:" line, or a crash
+        recovery's DEBUG line (waited for)."""
+        return padding_of(proc.wait_line(FLUSHED_PADDING, timeout))
+
+    def assertCompletionWhite(self, image, padding):
+        """A cancel's completion of a banded GS v 0 image printed nothing but white.
+        `image` is the last image that ended before the reset.  A cut inside the
+        band's rows owes them as zero bytes (and yH, a zero, when the cut fell just
+        after yL); a cut inside the band's 8-byte header owes at most its rest,
+        which the completion makes a harmless command or an image 0 rows high, so
+        `image` printed no white; a cut at a band's end owes nothing."""
+        if image["zeros"]:
+            self.assertIn(padding - image["zeros"], (0, 1),
+                          "the completion must be the band's owed white: %d padding bytes, "
+                          "%d white" % (padding, image["zeros"]))
+        else:
+            self.assertLess(padding, 8, "with no white printed, the completion can only "
+                            "have ended a band's header")
+
     def assertImagePrintedOnce(self, emu, rows, width):
         """The job's one image printed every row once, in the bands the backend sent
         (band= default), with no padding and nothing swallowed; call after its last text."""
@@ -530,6 +550,17 @@ class TestCase(unittest.TestCase):
         self.assertEqual(len(ends), -(-rows // BAND))
         self.assertEqual(sum(e["bytes"] for e in ends), rows * width)
         self.assertEqual(sum(e["zeros"] + e["swallowed"] for e in ends), 0)
+
+
+# A backend's flush, by a cancel or a failure (INFO) or by a crash recovery (DEBUG);
+# without the prefixes, which cupsd's error_log does not keep.
+FLUSHED_PADDING = (r"Printer flushed: \d+ padding bytes"
+                   r"|flushprinter: recovered job \d+: \d+ padding")
+
+
+def padding_of(line):
+    """The padding bytes a FLUSHED_PADDING line names."""
+    return int(re.search(r"(\d+) padding", line).group(1))
 
 
 def free_port():

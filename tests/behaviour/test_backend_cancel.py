@@ -33,8 +33,7 @@ class CancelMidImage(fptest.TestCase):
         self.assertEqual(image.conn, 1)
         self.assertEqual(image["swallowed"], 0)
         padding = int(b.proc.wait_line(r"Printer flushed: (\d+)").split()[3])
-        self.assertGreater(padding, 0)
-        self.assertEqual(image["zeros"], padding, "the completion must be white pixels")
+        self.assertCompletionWhite(image, padding)
         self.assertGreaterEqual(reset.t, image.t)
         return image, reset
 
@@ -205,7 +204,7 @@ class DirtyJournal(fptest.TestCase):
         nxt.proc.wait_line(r"^INFO: Job 1 was interrupted after \d+ bytes without a flush")
         emu.wait_event("close", conn=2)
         image = emu.last_event("image-end", owner=1)         # the band the recovery ended
-        self.assertGreater(image["zeros"], 0)
+        self.assertCompletionWhite(image, self.flushed_padding(nxt.proc))
         self.assertEqual(image["swallowed"], image["zeros"],
                          "only the recovery's white padding may complete the image")
         emu.wait_event("text", text="AFTER CRASH")

@@ -76,7 +76,7 @@ class SideChannel(fptest.TestCase):
         images, reset = emu.completed_image()
         image = images[-1]
         self.assertEqual(image["swallowed"], 0)
-        self.assertGreater(image["zeros"], 0)
+        self.assertCompletionWhite(image, self.flushed_padding(b.proc))
         self.assertGreaterEqual(reset.t, image.t)
         b.proc.wait_line(r"^INFO: Printer flushed")
         b.proc.signal(15)
