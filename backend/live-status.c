@@ -46,13 +46,17 @@ void fp_live_off(fp_live_t *live)
   live->back_fd = -1;
 }
 
-/* Writes bytes that are not ours to fd 3. */
+/* Hands back-channel bytes that are not the backend's on to the filters (fd 3). */
+void fp_back_channel_pass_on(int back_fd, const uint8_t *data, size_t len)
+{
+  if (len && back_fd >= 0 && write(back_fd, data, len) < 0)
+    fp_log("DEBUG", "flushprinter: back channel: %s", strerror(errno));
+}
+
+/* The parser's callback for bytes that are not ours. */
 static void pass_on(void *ctx, const uint8_t *data, size_t len)
 {
-  fp_live_t *live = ctx;
-
-  if (live->back_fd >= 0 && write(live->back_fd, data, len) < 0)
-    fp_log("DEBUG", "flushprinter: back channel: %s", strerror(errno));
+  fp_back_channel_pass_on(((fp_live_t *)ctx)->back_fd, data, len);
 }
 
 /* Appends `item` to a comma-separated `list` of `size` bytes. */

@@ -62,6 +62,13 @@ static inline bool fp_live_on(const fp_live_t *live)
   return live->language || live->port;
 }
 
+/*
+ * Hands back-channel bytes that are not the backend's on to `back_fd` (the
+ * filters' fd 3, opened non-blocking; -1: nowhere): what CUPS backends do
+ * with everything the printer sends, status off or on.
+ */
+void fp_back_channel_pass_on(int back_fd, const uint8_t *data, size_t len);
+
 /* Back-channel bytes read from the printer. */
 void fp_live_feed(fp_live_t *live, const uint8_t *data, size_t len);
 

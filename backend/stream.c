@@ -49,8 +49,8 @@ static int pump_back_channel(fp_session_t *s)
     return status;
   if (s->live.language)
     fp_live_feed(&s->live, data, got); /* replies to the backend stay here, the rest goes on */
-  else if (got && s->job.back_fd >= 0 && write(s->job.back_fd, data, got) < 0)
-    fp_log("DEBUG", "flushprinter: back channel: %s", strerror(errno));
+  else
+    fp_back_channel_pass_on(s->job.back_fd, data, got);
   return FP_OK;
 }
 
