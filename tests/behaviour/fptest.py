@@ -522,6 +522,26 @@ class TestCase(unittest.TestCase):
             self.assertEqual(e["swallowed"], 0, "image swallowed another job's bytes: %r\n%s" % (
                 e, emu.log_text()))
 
+    def assertPaperOutWaitedOut(self, emu, b, out_s):
+        """A job through the emulator's paper-out of `out_s` s: the backend shows it
+        (STATE: +media-empty-error, and GET_STATE says paper out, an error, not online),
+        waits it out beyond timeout= without failing, withdraws the reason and ends with
+        exit 0; its stderr."""
+        b.proc.wait_line(r"^STATE: \+media-empty-error\b", timeout=20)
+        command, status, data = b.side.request(SC_GET_STATE)
+        self.assertEqual((command, status), (SC_GET_STATE, SC_OK))
+        self.assertEqual(data[0] & (32 | 4 | 1), 32 | 4)
+        self.assertEqual(b.proc.wait(60), CUPS_BACKEND_OK, b.proc.stderr())
+        err = b.proc.stderr()
+        self.assertIn("STATE: -media-empty-error", err)
+        self.assertLess(err.index("STATE: +media-empty-error"),
+                        err.index("STATE: -media-empty-error"))
+        self.assertNotIn("accepted nothing", err)
+        stall = emu.wait_event("condition", set="paper-out")
+        clear = emu.wait_event("condition", cleared="paper-out")
+        self.assertGreaterEqual(clear.t - stall.t, out_s - 0.5)
+        return err
+
     def flushed_padding(self, proc, timeout=10):
         """The padding bytes of a backend's flush: its "Printer flushed:" line, or a crash
         recovery's DEBUG line (waited for)."""

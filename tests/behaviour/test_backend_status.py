@@ -23,20 +23,7 @@ class PaperOut(fptest.TestCase):
         b = self.backend(self.socket_uri(emu, "reset=escpos&timeout=2000&status=auto"),
                          spool_file=self.spool(job))
         b.proc.wait_line(r"^INFO: Printer status is on")
-        b.proc.wait_line(r"^STATE: \+media-empty-error\b", timeout=20)
-        # The side channel's GET_STATE says so too: paper out, an error, not online.
-        command, status, data = b.side.request(fptest.SC_GET_STATE)
-        self.assertEqual((command, status), (fptest.SC_GET_STATE, fptest.SC_OK))
-        self.assertEqual(data[0] & (32 | 4 | 1), 32 | 4)
-        self.assertEqual(b.proc.wait(60), CUPS_BACKEND_OK, b.proc.stderr())
-        err = b.proc.stderr()
-        self.assertIn("STATE: -media-empty-error", err)
-        self.assertLess(err.index("STATE: +media-empty-error"),
-                        err.index("STATE: -media-empty-error"))
-        self.assertNotIn("accepted nothing", err)
-        stall = emu.wait_event("condition", set="paper-out")
-        clear = emu.wait_event("condition", cleared="paper-out")
-        self.assertGreaterEqual(clear.t - stall.t, 5.5)  # well beyond timeout=
+        self.assertPaperOutWaitedOut(emu, b, 6)            # well beyond timeout=
         emu.wait_event("text", text="END paper")
         self.assertEqual(emu.texts(), ["BEGIN paper", "END paper"])
         self.assertImagePrintedOnce(emu, ROWS, WIDTH)
