@@ -542,6 +542,17 @@ class TestCase(unittest.TestCase):
         self.assertGreaterEqual(clear.t - stall.t, out_s - 0.5)
         return err
 
+    def assertRecoveryConfirmed(self, nxt):
+        """The job after a killed one (status=on) flushed the printer first, had the printer
+        confirm it is back at command level, and only then probed its status; its stderr."""
+        self.assertEqual(nxt.proc.wait(30), CUPS_BACKEND_OK, nxt.proc.stderr())
+        err = nxt.proc.stderr()
+        recovered = err.index("INFO: Printer confirmed it is back at command level after the "
+                              "recovery's flush")
+        self.assertLess(err.index("flushing the printer first"), recovered)
+        self.assertLess(recovered, err.index("INFO: Printer status is on"))
+        return err
+
     def flushed_padding(self, proc, timeout=10):
         """The padding bytes of a backend's flush: its "Printer flushed:" line, or a crash
         recovery's DEBUG line (waited for)."""

@@ -190,12 +190,7 @@ class VerifiedFlush(fptest.TestCase):
         b.proc.kill()
         emu.wait_event("close", conn=1)
         nxt = self.backend(uri, job_id=2, spool_file=self.spool(fptest.receipt("after"), "next"))
-        self.assertEqual(nxt.proc.wait(30), CUPS_BACKEND_OK, nxt.proc.stderr())
-        err = nxt.proc.stderr()
-        recovered = err.index("INFO: Printer confirmed it is back at command level after the "
-                              "recovery's flush")
-        self.assertLess(err.index("flushing the printer first"), recovered)
-        self.assertLess(recovered, err.index("INFO: Printer status is on"))
+        self.assertRecoveryConfirmed(nxt)
         # Asked on the second connection after the completed image and its reset.
         [query] = [q for q in self.pid_queries(emu) if q.conn == 2][:1]
         image = emu.wait_event("image-end")

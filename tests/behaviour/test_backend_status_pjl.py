@@ -213,12 +213,7 @@ class VerifiedFlush(fptest.TestCase):
         emu.wait_event("close", conn=1)
         nxt = self.backend(uri, job_id=2,
                            spool_file=self.spool(fptest.pcl_job(fptest.pcl_text("AFTER")), "next"))
-        self.assertEqual(nxt.proc.wait(30), CUPS_BACKEND_OK, nxt.proc.stderr())
-        err = nxt.proc.stderr()
-        recovered = err.index("INFO: Printer confirmed it is back at command level after the "
-                              "recovery's flush")
-        self.assertLess(err.index("flushing the printer first"), recovered)
-        self.assertLess(recovered, err.index("INFO: Printer status is on"))
+        self.assertRecoveryConfirmed(nxt)
         # On the second connection the ECHO came first, after the flush's reset.
         sent = queries(emu, conn=2)
         self.assertRegex(sent[0], r"^@PJL ECHO \d{4}$")
