@@ -178,6 +178,7 @@ int fp_stream_settle(fp_session_t *s)
 fp_stream_end_t fp_stream_run(fp_session_t *s, bool until_data, int *failure)
 {
   int64_t stall_deadline = 0;
+  bool    was_blocked = false; /* the printer said a person must act, at the last look */
 
   /*
    * Data buffered before this call (the first bytes, read before detection)
@@ -248,12 +249,15 @@ fp_stream_end_t fp_stream_run(fp_session_t *s, bool until_data, int *failure)
     if (!until_data && fp_stream_pending(s))
     {
       size_t before = s->accepted;
+      bool   blocked;
 
       if ((*failure = push_buffer(s)))
         return FP_STREAM_FAILED;
       fp_live_hear_port(s);
-      /* A printer that says a person must act (paper out...) waits without a time limit. */
-      if (s->accepted != before || !pending || fp_live_blocked(&s->live))
+      /* A printer that says a person must act (paper out...) waits without a time limit,
+         and timeout= counts afresh from when it says that has been fixed. */
+      blocked = fp_live_blocked(&s->live);
+      if (s->accepted != before || !pending || blocked || was_blocked)
         stall_deadline = 0;
       else if (fp_ms_until(stall_deadline) == 0)
       {
@@ -261,6 +265,7 @@ fp_stream_end_t fp_stream_run(fp_session_t *s, bool until_data, int *failure)
         *failure = FP_ERROR_TIMEOUT;
         return FP_STREAM_FAILED;
       }
+      was_blocked = blocked;
     }
   }
 }

@@ -35,6 +35,23 @@ class PaperOut(fptest.TestCase):
         self.assertEqual(os.read(b.back_read, 4096), b"\x12")
 
 
+    def test_timeout_counts_from_the_paper_back(self):
+        # Paper back after 6 s (three times timeout=), and the printer feeds the new roll
+        # for 1 s before it reads again: timeout= counts from the paper's return.
+        emu = self.emulator("--stall-after", 200000, "--resume-after", 6000,
+                            "--feed-after", 1000, "--stall-reason", "paper-out",
+                            "--buffer", 8192)
+        b = self.backend(self.socket_uri(emu, "reset=escpos&timeout=2000&status=auto"),
+                         spool_file=self.spool(fptest.receipt("paper", rows=ROWS, width=WIDTH)))
+        b.proc.wait_line(r"^INFO: Printer status is on")
+        self.assertPaperOutWaitedOut(emu, b, 6)
+        clear = emu.wait_event("condition", cleared="paper-out")
+        self.assertGreaterEqual(emu.wait_event("resume").t - clear.t, 0.9)
+        emu.wait_event("text", text="END paper")
+        self.assertEqual(emu.texts(), ["BEGIN paper", "END paper"])
+        self.assertImagePrintedOnce(emu, ROWS, WIDTH)
+
+
 class SlowPrinter(fptest.TestCase):
 
     def test_draining_slower_than_the_timeout_is_not_a_failure(self):

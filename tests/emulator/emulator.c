@@ -15,7 +15,7 @@
  *               [--stall-after N[@CONN]] [--resume-after MS] [--close-after N[@CONN]]
  *               [--refuse-first N] [--stall-reason paper-out|cover-open] [--dumb]
  *               [--rows] [--paper FILE]
- *               [--answers N]
+ *               [--answers N] [--feed-after MS]
  *
  *   --listen ADDR:PORT   AppSocket (JetDirect) server; ADDR must be a loopback
  *                        address (127.x.x.x, [::1] or localhost); PORT 0 picks a
@@ -53,6 +53,9 @@
  *                        paper shows it: double width doubles each dot, double
  *                        height writes the row twice (a dot line is the row's
  *                        width, doubled in double width, in bytes).
+ *   --feed-after MS      once a --stall-reason condition clears, read again only MS
+ *                        ms later (a printer feeding the new roll before it takes
+ *                        data); its status says ready meanwhile.
  *   --answers N          a printer that sends N status replies (answers and
  *                        automatic status alike) and then falls silent, still
  *                        logging each query: a printer that stops talking.
@@ -177,6 +180,7 @@ struct options
   struct trigger stall;
   struct trigger close;
   int64_t resume_ms; /* -1: never */
+  int64_t feed_ms;   /* from the condition's end to reading again */
   unsigned refuse_first;
   unsigned stall_reason; /* MC_COND_* the stall shows as (0: none) */
   int dumb;
@@ -492,7 +496,7 @@ static void usage(FILE *out)
         "                   [--rate BYTES_PER_SEC] [--stall-after N[@CONN]]\n"
         "                   [--resume-after MS] [--close-after N[@CONN]] [--refuse-first N]\n"
         "                   [--stall-reason paper-out|cover-open] [--dumb] [--answers N]\n"
-        "                   [--rows] [--paper FILE]\n"
+        "                   [--rows] [--paper FILE] [--feed-after MS]\n"
         "An ESC/POS receipt printer (or DYMO LabelWriter, PCL or ZPL printer) emulator\n"
         "for tests (loopback only).\n"
         "Default --listen " DEFAULT_LISTEN ", --language escpos, --buffer 4096, log to stderr.\n"
@@ -609,6 +613,7 @@ static void parse_options(int argc, char **argv, struct options *o)
     {"rows", no_argument, NULL, 'w'},
     {"paper", required_argument, NULL, 'P'},
     {"answers", required_argument, NULL, 'A'},
+    {"feed-after", required_argument, NULL, 'F'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
   };
@@ -671,6 +676,9 @@ static void parse_options(int argc, char **argv, struct options *o)
         break;
       case 'A':
         o->answers = option_u64("--answers", optarg, UINT32_MAX);
+        break;
+      case 'F':
+        o->feed_ms = (int64_t)option_u64("--feed-after", optarg, INT32_MAX);
         break;
       case 'h':
         usage(stdout);
@@ -886,9 +894,10 @@ static void check_triggers(struct emulator *e)
       && e->conn_bytes >= o->stall.bytes)
   {
     e->stalled = 1;
-    e->resume_at = o->resume_ms >= 0 ? now_ns() + o->resume_ms * 1000000 : -1;
+    e->condition_until = o->resume_ms >= 0 ? now_ns() + o->resume_ms * 1000000 : -1;
+    e->resume_at = e->condition_until >= 0 && o->stall_reason
+                     ? e->condition_until + o->feed_ms * 1000000 : e->condition_until;
     log_event(e->conn, "stall bytes=%" PRIu64, e->conn_bytes);
-    e->condition_until = e->resume_at;
     set_condition(e, o->stall_reason, 1);
     return;
   }
@@ -918,7 +927,7 @@ static void conn_open(struct emulator *e, int fd)
   {
     /* Still out of paper (cover open): the new connection is not read either. */
     e->stalled = 1;
-    e->resume_at = e->condition_until;
+    e->resume_at = e->condition_until >= 0 ? e->condition_until + e->opt.feed_ms * 1000000 : -1;
     log_event(e->conn, "stall bytes=0");
     return;
   }
@@ -1076,10 +1085,13 @@ static int64_t plan_wait(struct emulator *e, struct pollfd *pfd)
   }
   if (e->stalled)
   {
-    int64_t left = e->resume_at - now_ns();
+    int64_t wake = e->resume_at, left;
 
-    if (e->resume_at < 0)
+    if (condition_holds(e) && e->condition_until >= 0)
+      wake = e->condition_until; /* the status changes before the reading resumes */
+    if (wake < 0)
       return -1;
+    left = wake - now_ns();
     return left > 0 ? left : 0;
   }
   if (e->opt.rate > 0)
