@@ -193,6 +193,7 @@ fp_stream_end_t fp_stream_run(fp_session_t *s, bool until_data, int *failure)
   {
     struct pollfd pfd[4];
     bool          pending = fp_stream_pending(s);
+    short         listen = fp_transport_read_events(s->transport, s->conn);
     int           timeout = -1, n;
 
     if (fp_session_canceled(s))
@@ -208,7 +209,7 @@ fp_stream_end_t fp_stream_run(fp_session_t *s, bool until_data, int *failure)
     pfd[1] = (struct pollfd){ .fd = pending ? -1 : s->job.input_fd, .events = POLLIN };
     pfd[2] = (struct pollfd){ .fd = s->transport->poll_fd(s->conn),
                               .events = (short)((pending ? s->transport->write_events : 0)
-                                                | (s->transport->read ? POLLIN : 0)) };
+                                                | listen) };
     pfd[3] = (struct pollfd){ .fd = fp_server_fd(s->server), .events = POLLIN };
     if (pending)
     {
@@ -234,8 +235,8 @@ fp_stream_end_t fp_stream_run(fp_session_t *s, bool until_data, int *failure)
     if (fp_session_canceled(s))
       return FP_STREAM_CANCELED;
     if (n > 0 && (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))
-        && ((*failure = pump_back_channel(s))
-            || (!s->transport->read && (pfd[2].revents & (POLLHUP | POLLERR)))))
+        && ((*failure = listen ? pump_back_channel(s) : FP_OK)
+            || (!listen && (pfd[2].revents & (POLLHUP | POLLERR)))))
     {
       /* A hang-up on a write-only device would otherwise wake poll() forever. */
       if (!*failure)

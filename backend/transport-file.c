@@ -2,6 +2,17 @@
  * Character-device transport: flushprinter+file:/dev/usb/lp0 (usblp),
  * /dev/lp0, /dev/ttyS0, a FIFO, or a plain file for tests.  The path must
  * exist: a missing device is waited for, never created.
+ *
+ * The back channel: a usblp device (/dev/usb/lp*, character major 180) and
+ * a tty are opened for reading too, as CUPS's usb backend opens usblp, and
+ * what the printer sends is read like a socket's.  usblp answers EINVAL to
+ * a read on a printer without a bulk IN endpoint (then the device is
+ * write-only) and EIO to a failed transfer it restarts by itself; a read of
+ * 0 bytes is a zero-length packet there, not the end.  A tty is switched to
+ * raw mode for the connection (no CR/LF translation, no echo of the
+ * printer's replies back to it, 8 data bits; the line speed is left as
+ * set) and restored at close.  Other devices (/dev/lp*, FIFOs, files) stay
+ * write-only: reading a parallel port is a slow negotiation of its own.
  */
 
 #include "transport.h"
@@ -17,6 +28,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "../engine/device-id.h"
@@ -27,6 +39,8 @@
 /* usblp ioctls (linux/drivers/usb/class/usblp.c). */
 #define LPIOC_GET_DEVICE_ID(len) _IOC(_IOC_READ, 'P', 1, len)
 #define LPIOC_SOFT_RESET         _IOC(_IOC_NONE, 'P', 7, 0)
+#define USB_CHAR_MAJOR           180 /* usblp's character devices */
+#define LP_CHAR_MAJOR            6   /* parallel ports (lp) */
 
 /* Where the device is: flushprinter+file:/PATH. */
 typedef struct file_address_s
@@ -37,9 +51,12 @@ typedef struct file_address_s
 /* An open device. */
 typedef struct file_conn_s
 {
-  int  fd;
-  bool regular; /* a plain file */
-  bool tty;
+  int            fd;
+  bool           regular;  /* a plain file */
+  bool           tty;
+  bool           usblp;
+  bool           readable; /* open for reading: the printer's back channel is read */
+  struct termios line;     /* a tty's settings before the connection, restored at close */
 } file_conn_t;
 
 /* ---- The URI --------------------------------------------------------------- */
@@ -127,6 +144,31 @@ static void file_list(void)
   globfree(&g);
 }
 
+/* A character device other than a parallel port: one that may be read (usblp, a tty). */
+static bool may_read(const char *path)
+{
+  struct stat st;
+
+  return stat(path, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) != LP_CHAR_MAJOR;
+}
+
+/* Raw mode for the connection: the bytes pass as they are, nothing is echoed. */
+static void make_raw(file_conn_t *c)
+{
+  struct termios raw;
+
+  if (tcgetattr(c->fd, &c->line))
+  {
+    c->tty = false;
+    return;
+  }
+  raw = c->line;
+  cfmakeraw(&raw);
+  raw.c_cflag |= CREAD | CLOCAL;
+  if (tcsetattr(c->fd, TCSANOW, &raw))
+    c->tty = false; /* nothing to restore */
+}
+
 /* Open the device once; a missing device or a FIFO without a reader is "not yet". */
 static int file_open(const fp_options_t *o, int cancel_fd, int attempt_ms, fp_conn_t **conn,
                      char *message, size_t size)
@@ -134,9 +176,11 @@ static int file_open(const fp_options_t *o, int cancel_fd, int attempt_ms, fp_co
   const file_address_t *a = o->address;
   struct stat           st;
   file_conn_t          *c;
-  int                   fd = open(a->path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  int                   flags = O_NOCTTY | O_NONBLOCK | O_CLOEXEC;
+  int                   fd = may_read(a->path) ? open(a->path, O_RDWR | flags) : -1;
 
-  if (fd < 0)
+  /* A device that refuses readers is written only, as before. */
+  if (fd < 0 && (fd = open(a->path, O_WRONLY | flags)) < 0)
   {
     snprintf(message, size, "cannot open %s: %s", a->path, strerror(errno));
     return errno == EBUSY ? FP_ERROR_BUSY : FP_ERROR_IO;
@@ -149,7 +193,10 @@ static int file_open(const fp_options_t *o, int cancel_fd, int attempt_ms, fp_co
   c = fp_conn_state(*conn);
   c->fd = fd;
   c->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-  c->tty = isatty(fd);
+  c->usblp = S_ISCHR(st.st_mode) && major(st.st_rdev) == USB_CHAR_MAJOR;
+  if ((c->tty = isatty(fd)))
+    make_raw(c);
+  c->readable = (c->usblp || c->tty) && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR;
   if (c->regular)
     lseek(fd, 0, SEEK_END);
   return FP_OK;
@@ -166,6 +213,36 @@ static int file_write(fp_conn_t *conn, const uint8_t *buf, size_t len, size_t *a
     return FP_OK;
   return (errno == EPIPE || errno == ENODEV || errno == ENXIO) ? FP_ERROR_DEVICE_GONE
                                                                 : FP_ERROR_IO;
+}
+
+/* Read what the printer has sent; nothing from a write-only device. */
+static int file_read(fp_conn_t *conn, uint8_t *buf, size_t len, size_t *got)
+{
+  file_conn_t *c = fp_conn_state(conn);
+  ssize_t      n = c->readable ? read(c->fd, buf, len) : 0;
+
+  *got = n > 0 ? (size_t)n : 0;
+  if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
+    return FP_OK;
+  if (c->usblp && n == 0)
+    return FP_OK; /* a zero-length packet */
+  if (c->usblp && n < 0 && (errno == EIO || errno == EINVAL))
+  {
+    if (errno == EINVAL)
+      c->readable = false; /* no bulk IN endpoint: the printer is write-only */
+    return FP_OK;
+  }
+  if (!c->readable)
+    return FP_OK;
+  if (n == 0)
+    return FP_ERROR_DEVICE_CLOSED; /* a tty hung up */
+  return errno == ENODEV || errno == EIO ? FP_ERROR_DEVICE_GONE : FP_ERROR_IO;
+}
+
+/* Whether the printer's back channel is read on this connection. */
+static bool file_bidirectional(fp_conn_t *conn)
+{
+  return ((file_conn_t *)fp_conn_state(conn))->readable;
 }
 
 /* The device, for poll(). */
@@ -209,7 +286,11 @@ static void file_close(fp_conn_t *conn)
 {
   if (conn)
   {
-    close(((file_conn_t *)fp_conn_state(conn))->fd);
+    file_conn_t *c = fp_conn_state(conn);
+
+    if (c->tty)
+      tcsetattr(c->fd, TCSANOW, &c->line);
+    close(c->fd);
     fp_conn_free(conn);
   }
 }
@@ -224,7 +305,8 @@ const fp_transport_t fp_transport_file = {
   .list = file_list,
   .open = file_open,
   .write = file_write,
-  .read = NULL,
+  .read = file_read,
+  .bidirectional = file_bidirectional,
   .poll_fd = file_poll_fd,
   .drain = file_drain,
   .device_id = file_device_id,

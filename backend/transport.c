@@ -6,6 +6,7 @@
 #include "config.h"
 #include "transport.h"
 
+#include <poll.h>
 #include <stdalign.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -76,6 +77,13 @@ int fp_transport_cancel_write(const fp_transport_t *t, fp_conn_t *conn, size_t *
 bool fp_transport_bidirectional(const fp_transport_t *t, fp_conn_t *conn)
 {
   return t->bidirectional ? conn && t->bidirectional(conn) : t->read != NULL;
+}
+
+short fp_transport_read_events(const fp_transport_t *t, fp_conn_t *conn)
+{
+  if (!t->read)
+    return 0;
+  return (t->write_events & POLLIN) || fp_transport_bidirectional(t, conn) ? POLLIN : 0;
 }
 
 /* Give up on a waiting write: count what the write in flight delivered, return `status`. */

@@ -180,4 +180,11 @@ int fp_transport_cancel_write(const fp_transport_t *t, fp_conn_t *conn, size_t *
 /* true when the connection has a back channel. */
 bool fp_transport_bidirectional(const fp_transport_t *t, fp_conn_t *conn);
 
+/*
+ * The poll() events on poll_fd() that say the back channel has bytes or the
+ * device hung up: POLLIN on a connection that has a back channel, and always
+ * on an event set (write_events POLLIN); 0 otherwise.
+ */
+short fp_transport_read_events(const fp_transport_t *t, fp_conn_t *conn);
+
 #endif /* FP_TRANSPORT_H */

@@ -489,6 +489,58 @@ class Backend:
         os.close(self.back_read)
 
 
+class SerialPrinter:
+    """The emulator on a serial line: a pseudo-terminal whose far end is bridged, byte
+    for byte each way, to the emulator's AppSocket port.  A printer that stops reading
+    stops the line (the bridge's send waits, the terminal's buffer fills), as a serial
+    printer's flow control does.  `path` is the terminal the backend opens."""
+
+    def __init__(self, emu):
+        self.master, self.slave = os.openpty()   # the slave stays open: the line outlives a job
+        self.path = os.ttyname(self.slave)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)  # a line holds little
+        self.sock.connect(("127.0.0.1", emu.port))
+        self.threads = [threading.Thread(target=self._pump, args=(self._from_line, self.sock.sendall),
+                                         daemon=True),
+                        threading.Thread(target=self._pump, args=(self._from_printer, self._to_line),
+                                         daemon=True)]
+        for t in self.threads:
+            t.start()
+
+    def _from_line(self):
+        return os.read(self.master, 65536)
+
+    def _from_printer(self):
+        return self.sock.recv(65536)
+
+    def _to_line(self, data):
+        while data:
+            data = data[os.write(self.master, data):]
+
+    @staticmethod
+    def _pump(read, write):
+        try:
+            while True:
+                data = read()
+                if not data:
+                    return
+                write(data)
+        except OSError:
+            return
+
+    def stop(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        os.close(self.slave)          # the line's last opener gone: reads of the master end
+        for t in self.threads:
+            t.join(5)
+        self.sock.close()
+        os.close(self.master)
+
+
 class TestCase(unittest.TestCase):
     """A test with a temp dir, a state dir, and automatic cleanup of processes."""
 
@@ -506,6 +558,11 @@ class TestCase(unittest.TestCase):
         b = Backend(uri, self.statedir, **kwargs)
         self.addCleanup(b.cleanup)
         return b
+
+    def serial_printer(self, emu):
+        line = SerialPrinter(emu)
+        self.addCleanup(line.stop)
+        return line
 
     def spool(self, data, name="job"):
         path = os.path.join(self.tmp, name)

@@ -5,6 +5,7 @@ INFO: line; status=off (the default) sends the printer no query at all."""
 
 import os
 import signal
+import termios
 
 import fptest
 from fptest import CUPS_BACKEND_OK
@@ -50,6 +51,40 @@ class PaperOut(fptest.TestCase):
         emu.wait_event("text", text="END paper")
         self.assertEqual(emu.texts(), ["BEGIN paper", "END paper"])
         self.assertImagePrintedOnce(emu, ROWS, WIDTH)
+
+
+class SerialLine(fptest.TestCase):
+    """flushprinter+file: on a terminal (a serial printer; usblp reads the same way):
+    the back channel is read like a socket's, in raw mode for the job."""
+
+    def test_paper_out_on_a_serial_line(self):
+        emu = self.emulator("--stall-after", 200000, "--resume-after", 4000,
+                            "--stall-reason", "paper-out", "--buffer", 8192)
+        line = self.serial_printer(emu)
+        before = termios.tcgetattr(line.slave)
+        job = b"\x1b@\x10\x04\x04" + fptest.receipt("paper", rows=ROWS, width=WIDTH)[2:]
+        b = self.backend("flushprinter+file:%s?reset=escpos&timeout=2000&status=auto" % line.path,
+                         spool_file=self.spool(job))
+        b.proc.wait_line(r"^INFO: Printer status is on: the printer answers escpos")
+        self.assertPaperOutWaitedOut(emu, b, 4)
+        emu.wait_event("text", text="END paper")
+        self.assertEqual(emu.texts(), ["BEGIN paper", "END paper"])
+        # Every byte as sent (a terminal in its default mode would turn LF into CR LF).
+        self.assertImagePrintedOnce(emu, ROWS, WIDTH)
+        os.set_blocking(b.back_read, False)
+        self.assertEqual(os.read(b.back_read, 4096), b"\x12")
+        self.assertEqual(termios.tcgetattr(line.slave), before)  # the line as it was
+
+    def test_a_fifo_is_written_only(self):
+        fifo = os.path.join(self.tmp, "lp0")
+        emu = self.emulator(fifo=fifo)
+        b = self.backend("flushprinter+file:%s?reset=escpos&status=auto" % fifo,
+                         spool_file=self.spool(fptest.receipt("fifo", rows=50)))
+        self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
+        self.assertIn("INFO: Printer status is off: not available on this connection yet",
+                      b.proc.stderr())
+        emu.wait_event("text", text="END fifo")
+        self.assertEqual(emu.events("query"), [])
 
 
 class SlowPrinter(fptest.TestCase):
