@@ -12,10 +12,18 @@
  * runs exactly as without status, after one INFO: line saying why status is
  * off.
  *
- * The language's status serves ESC/POS and PJL (PCL queues) on connections
- * whose back channel is read in the data path without writes left in flight
- * (AppSocket).  A transport with a condition path beside the data (USB:
- * GET_PORT_STATUS) gives status=auto and =on the printer's paper-out,
+ * The language's status serves ESC/POS, PJL (PCL queues) and ZPL on
+ * connections whose back channel is read in the data path without writes
+ * left in flight (AppSocket, usblp, serial lines).  ZPL has no unsolicited
+ * status: the backend asks ~HS again at a command boundary once the last
+ * one is answered and FP_LIVE_POLL_BYTES of the job have gone since, so
+ * that when the paper runs out one query is most likely among the bytes
+ * the printer still takes into its receive buffer (which it parses, tilde
+ * commands included, while paused); a printer that stops reading before
+ * any answer says why is judged by timeout=, as without status.
+ *
+ * A transport with a condition path beside the data (USB: GET_PORT_STATUS)
+ * gives status=auto and =on the printer's paper-out,
  * offline and error there, whatever the language -- also when the
  * language's status stays off.  Either way the backend waits out a
  * condition a person must fix without counting it against timeout=, shown
@@ -97,7 +105,7 @@ static bool await_answer(fp_session_t *s, int ms)
 /* Why the language's status stays off for this job, or NULL when it may be tried. */
 static const char *why_off(const fp_session_t *s, const fp_status_language_t *l)
 {
-  if (!l || (strcmp(l->name, "escpos") && strcmp(l->name, "pjl")))
+  if (!l)
     return "not available for this printer language yet";
   /* Not over USB yet: a write stays in flight there, and a cancel (fp_stream_settle) would
      count the backend's own bytes in flight as the job's. */
@@ -149,7 +157,7 @@ void fp_live_begin(fp_session_t *s)
   fp_live_start(&s->live, l, s->job.back_fd);
   if (!send_own(s, l->probe, l->probe_len) || !await_answer(s, PROBE_MS))
     why = "the printer did not answer its status query in " TEXT(PROBE_MS) " ms";
-  else if (!send_own(s, l->arm, l->arm_len))
+  else if (l->arm_len && !send_own(s, l->arm, l->arm_len))
     why = "the printer did not take the bytes that switch it on";
   if (why)
   {
@@ -159,28 +167,46 @@ void fp_live_begin(fp_session_t *s)
     return;
   }
   s->live.armed = true;
-  fp_log("INFO", "Printer status is on: the printer answers %s status queries", l->name);
+  s->live.since_asked = 0;
+  fp_log("INFO", "Printer status is on: the printer answers %s status queries%s", l->name,
+         s->live.polled ? " (asked again between commands as the job goes)" : "");
+}
+
+/* Queues `len` own bytes to go before job data. */
+static void queue_own(fp_live_t *live, const uint8_t *bytes, size_t len)
+{
+  memcpy(live->own, bytes, len);
+  live->own_len = len;
 }
 
 /*
- * Sends the arming again when the job may have cancelled it and the printer
- * is between commands, without waiting (the printer may have stopped
- * reading): what it does not take now is offered again on the next call,
- * and job data waits until it has all gone.
+ * Sends the backend's own bytes when the printer is between commands,
+ * without waiting (the printer may have stopped reading): the arming again
+ * when the job may have cancelled it, or a polled language's next query
+ * (`now`: due at once, after the job's last byte).  What the printer does
+ * not take now is offered again on the next call, and job data waits until
+ * it has all gone.
  */
-int fp_live_rearm(fp_session_t *s)
+static int send_own_due(fp_session_t *s, bool now)
 {
   fp_live_t      *live = &s->live;
   fp_completion_t owed;
   size_t          n = 0;
   int             status;
 
-  if (!live->own_len && live->rearm && live->language->arm_len <= sizeof(live->own)
-      && !fp_tracker_completion(&s->tracker, &owed))
+  if (!live->own_len && live->language && !fp_tracker_completion(&s->tracker, &owed))
   {
-    memcpy(live->own, live->language->arm, live->language->arm_len);
-    live->own_len = live->language->arm_len;
-    live->rearm = false;
+    if (live->rearm && live->language->arm_len <= sizeof(live->own))
+    {
+      queue_own(live, live->language->arm, live->language->arm_len);
+      live->rearm = false;
+    }
+    else if (fp_live_poll_due(live, now) && live->language->probe_len <= sizeof(live->own))
+    {
+      queue_own(live, live->language->probe, live->language->probe_len);
+      live->asked++;
+      live->since_asked = 0;
+    }
   }
   if (!live->own_len)
     return FP_OK;
@@ -190,6 +216,11 @@ int fp_live_rearm(fp_session_t *s)
   memmove(live->own, live->own + n, live->own_len - n);
   live->own_len -= n;
   return status;
+}
+
+int fp_live_rearm(fp_session_t *s)
+{
+  return send_own_due(s, false);
 }
 
 /* As hear(), and FP_ERROR_CANCELED once the job is canceled at all. */
@@ -220,31 +251,54 @@ static int ask_done(fp_session_t *s, unsigned salt)
 }
 
 /*
+ * A polled language's completion: an answer to a query sent after own query
+ * number `after` says the printer holds nothing unprinted (ZPL: no format
+ * in the receive buffer or being received, no label of a batch left).
+ */
+static bool polled_all_printed(const fp_live_t *live, uint64_t after)
+{
+  return live->polled && live->heard > after && live->queued == 0;
+}
+
+/* A polled language's verification: an answer to a query sent after number `after`, given
+   between commands (ZPL: no format being received). */
+static bool polled_at_command_level(const fp_live_t *live, uint64_t after)
+{
+  return live->polled && live->heard > after && !live->partial;
+}
+
+/*
  * With status=on, after the job's last byte: asks the printer to confirm it
  * has printed everything (ESC/POS: GS ( H fn 48, answered only once the data
  * before it has printed; PJL: ECHO, answered once the data before it has
- * been parsed -- a page printer may still be printing it) and waits for
- * that answer -- without a time limit while the printer reports a
- * condition a person must fix, else up to CONFIRM_MS (what the printer has
- * buffered may take that long to print), keeping the connection open (a
- * printer may drop what it has not answered when the host closes).  FP_ERROR_UNCONFIRMED when no answer came.  Not
- * with status=auto: a printer that answers DLE EOT may still not know
- * GS ( H and print its bytes.
+ * been parsed -- a page printer may still be printing it; ZPL: ~HS, asked
+ * every DRAIN_STEP_MS until it counts nothing unprinted) and waits for that
+ * answer -- without a time limit while the printer reports a condition a
+ * person must fix, else up to CONFIRM_MS (what the printer has buffered may
+ * take that long to print), keeping the connection open (a printer may drop
+ * what it has not answered when the host closes).  FP_ERROR_UNCONFIRMED
+ * when no answer came.  Not with status=auto: a printer that answers
+ * DLE EOT may still not know GS ( H and print its bytes.
  */
 int fp_live_confirm(fp_session_t *s)
 {
   const int  stall_ms = CONFIRM_MS;
   fp_live_t *live = &s->live;
   int64_t    deadline;
+  uint64_t   after = live->asked;
   int        status;
 
-  if (!live->language || s->opts->status_mode != FP_STATUS_MODE_ON
-      || !(status = ask_done(s, 0)))
+  if (!live->language || s->opts->status_mode != FP_STATUS_MODE_ON)
+    return FP_OK;
+  live->done = false;
+  if (live->polled)
+    status = send_own_due(s, true) ? -1 : 1;
+  else if (!(status = ask_done(s, 0)))
     return FP_OK;
   if (status < 0)
     return FP_ERROR_IO;
   deadline = fp_monotonic_ms() + stall_ms;
-  while (!live->done)
+  while (!(live->done = live->done || polled_all_printed(live, after)))
   {
     if (fp_live_blocked(live))
       deadline = fp_monotonic_ms() + stall_ms;
@@ -254,7 +308,8 @@ int fp_live_confirm(fp_session_t *s)
              stall_ms);
       return FP_ERROR_UNCONFIRMED;
     }
-    if ((status = listen_for(s, DRAIN_STEP_MS)))
+    if ((status = listen_for(s, DRAIN_STEP_MS))
+        || (live->polled && (status = send_own_due(s, true))))
       return status;
   }
   fp_log("INFO", "The printer confirmed it printed the job");
@@ -266,7 +321,9 @@ int fp_live_confirm(fp_session_t *s)
  * recovery's flush"): asks a question that only a parser at command level
  * answers (ESC/POS: GS ( H fn 48, which the printer answers once everything
  * before it, the reset included, has been processed; PJL: UEL @PJL ECHO,
- * answered by a printer back at PJL command level) and waits for the
+ * answered by a printer back at PJL command level; ZPL: ~HS, which a
+ * printer answers even inside a format, so only an answer saying no format
+ * is being received counts) and waits for the
  * answer for timeout=, at least VERIFY_MIN_MS.  Not with status=auto, for
  * the reason fp_live_confirm gives.  Returns false only when the question
  * went out and was not answered; the caller decides what that costs.
@@ -280,17 +337,25 @@ bool fp_live_verify(fp_session_t *s, const char *what)
                                                                           : VERIFY_MIN_MS;
   int64_t                     start = fp_monotonic_ms(), deadline = start + bound;
   int                         asked, heard = FP_OK;
+  uint64_t                    after;
 
   if (s->opts->status_mode != FP_STATUS_MODE_ON || !s->conn || (temporary && why_off(s, l)))
     return true;
   if (temporary)
     fp_live_start(&s->live, l, s->job.back_fd);
-  if ((asked = ask_done(s, 5000)))
+  after = s->live.asked;
+  s->live.done = false;
+  if (s->live.polled) /* asked at once, or once a query still out is answered */
+    asked = send_own_due(s, true) ? -1 : 1;
+  else
+    asked = ask_done(s, 5000);
+  if (asked)
   {
     /* A SIGTERM not yet acknowledged or a broken link ends the wait early. */
-    while (asked > 0 && !s->live.done && fp_ms_until(deadline) > 0
-           && (heard = hear(s, fp_ms_until(deadline))) == FP_OK)
-      continue;
+    while (asked > 0 && !(s->live.done = s->live.done || polled_at_command_level(&s->live, after))
+           && fp_ms_until(deadline) > 0 && (heard = hear(s, fp_ms_until(deadline))) == FP_OK)
+      if (s->live.polled && send_own_due(s, true))
+        asked = -1;
     if ((confirmed = s->live.done))
       fp_log("INFO", "Printer confirmed it is back at command level after %s (%" PRId64 " ms)",
              what, fp_monotonic_ms() - start);
@@ -354,8 +419,9 @@ int fp_live_drain(fp_session_t *s, int stall_ms)
       return status;
     /* No progress for a step: hear what the printer said meanwhile, then decide.  A slow
        printer with a small buffer opens its window only every second or so: what it took
-       since the last step is progress, and timeout= counts from there. */
-    if ((status = listen_for(s, 0)))
+       since the last step is progress, and timeout= counts from there.  A polled language
+       is asked again (a paper-out in the tail shows only in an answer). */
+    if ((status = listen_for(s, 0)) || (status = send_own_due(s, true)))
       return status;
     now_left = s->transport->queued ? s->transport->queued(s->conn) : 0;
     if (fp_live_blocked(&s->live) || now_left < left)

@@ -135,7 +135,12 @@ static void on_reply(void *ctx, const fp_reply_t *reply)
   if (reply->type != FP_REPLY_STATUS)
     return;
   if (reply->own)
+  {
     live->answered = true;
+    live->heard += live->heard < live->asked;
+    live->queued = reply->queued;
+    live->partial = reply->partial;
+  }
   live->state = fp_status_apply(live->state, reply);
   announce(live);
 }
@@ -146,6 +151,8 @@ void fp_live_start(fp_live_t *live, const fp_status_language_t *language, int ba
   fp_live_off(live);
   live->language = language;
   live->back_fd = back_fd;
+  live->polled = !language->arm_len;
+  live->queued = -1;
   fp_status_parser_init(&live->parser, language, on_reply, pass_on, live);
 }
 
@@ -187,6 +194,8 @@ void fp_live_note_sent(fp_live_t *live, const uint8_t *data, size_t len, bool ow
   if (!l)
     return;
   fp_status_note_sent(&live->parser, data, len, own);
+  if (!own)
+    live->since_asked += len;
   if (own || !l->disarm)
     return;
   for (size_t i = 0; i < len; i++)
@@ -215,6 +224,12 @@ size_t fp_live_split(const fp_live_t *live, const uint8_t *data, size_t len)
       return i + 1;
   }
   return len;
+}
+
+bool fp_live_poll_due(const fp_live_t *live, bool now)
+{
+  return live->language && live->polled && live->heard == live->asked
+         && (now || live->since_asked >= FP_LIVE_POLL_BYTES);
 }
 
 /* true while the printer cannot print until a person acts. */

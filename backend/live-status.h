@@ -42,6 +42,12 @@ typedef struct fp_live_s
   size_t   own_len;
   char     done_id[FP_STATUS_ID_MAX + 1]; /* the completion asked for ("": none) */
   bool     done;          /* ... and the printer confirmed it */
+  /* A language without unsolicited status (ZPL) is asked again and again (polled). */
+  bool     polled;
+  uint64_t asked, heard;  /* own queries sent, and answers to them (in order) */
+  uint64_t since_asked;   /* job bytes the printer took since the last own query */
+  long     queued;        /* the last own answer: work the printer holds unprinted (-1: not said) */
+  bool     partial;       /* ... and it was inside a command then (a ZPL format) */
 } fp_live_t;
 
 /* Status off (the state every session starts in). */
@@ -71,6 +77,14 @@ void fp_back_channel_pass_on(int back_fd, const uint8_t *data, size_t len);
 
 /* Back-channel bytes read from the printer. */
 void fp_live_feed(fp_live_t *live, const uint8_t *data, size_t len);
+
+/*
+ * Whether a polled language's next query is due: none unanswered, and
+ * FP_LIVE_POLL_BYTES of the job taken since the last one (`now`: due at
+ * once, for the waits after the job's last byte).
+ */
+#define FP_LIVE_POLL_BYTES 8192
+bool fp_live_poll_due(const fp_live_t *live, bool now);
 
 /* Bytes the printer accepted: the job's (`own` false) or the backend's queries. */
 void fp_live_note_sent(fp_live_t *live, const uint8_t *data, size_t len, bool own);

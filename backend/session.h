@@ -83,7 +83,11 @@ typedef struct fp_session_s
 /* Turn the printer's live status on before the job's first byte, when status= and it allow. */
 void fp_live_begin(fp_session_t *s);
 
-/* Arm the status again when a reset in the job may have cancelled it and the printer is idle. */
+/*
+ * Send the backend's own bytes that are due when the printer is between
+ * commands: the arming again after a reset in the job that may have
+ * cancelled it, or a polled language's next query (ZPL ~HS).
+ */
 int fp_live_rearm(fp_session_t *s);
 
 /* Takes the transport's latest word on the printer's condition (transport.h: condition). */

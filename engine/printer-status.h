@@ -56,6 +56,7 @@ typedef struct fp_reply_s
   unsigned conditions;                /* of `known`, the ones present */
   long     code;                      /* PJL: the status code; ESC/POS: the raw byte(s); -1: none */
   long     queued;                    /* ZPL: formats/labels not printed yet; -1: not said */
+  bool     partial;                   /* ZPL: a format is being received (not at command level) */
   bool     solicited;                 /* answers a query noted in fp_status_note_sent() */
   bool     own;                       /* ... and that query was noted as the caller's own */
   char     id[FP_STATUS_ID_MAX + 1];  /* DONE, ECHO: NUL-terminated, printable ASCII only */

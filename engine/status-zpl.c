@@ -106,6 +106,7 @@ static void decode(const zpl_state_t *s, fp_reply_t *r)
                   | (b[2] ? FP_COND_COVER_OPEN : 0)
                   | (b[3] || a[9] || a[11] ? FP_COND_OTHER_ERROR : 0);
   r->queued = (long)(a[4] + b[8] + (a[7] ? 1 : 0));
+  r->partial = a[7] != 0;
 }
 
 /* Ends the field in progress; false when it is empty or one too many. */

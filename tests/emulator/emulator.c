@@ -15,7 +15,7 @@
  *               [--stall-after N[@CONN]] [--resume-after MS] [--close-after N[@CONN]]
  *               [--refuse-first N] [--stall-reason paper-out|cover-open] [--dumb]
  *               [--rows] [--paper FILE]
- *               [--answers N] [--feed-after MS]
+ *               [--answers N] [--feed-after MS] [--hold BYTES]
  *
  *   --listen ADDR:PORT   AppSocket (JetDirect) server; ADDR must be a loopback
  *                        address (127.x.x.x, [::1] or localhost); PORT 0 picks a
@@ -56,6 +56,11 @@
  *   --feed-after MS      once a --stall-reason condition clears, read again only MS
  *                        ms later (a printer feeding the new roll before it takes
  *                        data); its status says ready meanwhile.
+ *   --hold BYTES         while a --stall-reason condition holds, go on reading up to
+ *                        BYTES more (a page or label printer's receive buffer): they
+ *                        are parsed as they arrive, so status queries among them are
+ *                        answered, but what they print is logged only once the
+ *                        condition clears (formats held: ZPL ~HS counts them).
  *   --answers N          a printer that sends N status replies (answers and
  *                        automatic status alike) and then falls silent, still
  *                        logging each query: a printer that stops talking.
@@ -181,6 +186,7 @@ struct options
   struct trigger close;
   int64_t resume_ms; /* -1: never */
   int64_t feed_ms;   /* from the condition's end to reading again */
+  uint64_t hold;     /* bytes read on while the condition holds */
   unsigned refuse_first;
   unsigned stall_reason; /* MC_COND_* the stall shows as (0: none) */
   int dumb;
@@ -216,6 +222,7 @@ struct emulator
   int64_t refill_at;    /* monotonic ns of the last refill */
   int fifo_created;     /* remove the FIFO at exit */
   int64_t condition_until; /* monotonic ns when the --stall-reason condition clears, -1: never */
+  uint64_t stall_bytes; /* conn_bytes when the stall began (--hold counts from there) */
 };
 
 static int log_fd = STDERR_FILENO;
@@ -248,26 +255,85 @@ static void write_all(int fd, const char *buf, size_t len)
   }
 }
 
+/* What a paused printer printed (--hold): log lines without their time, written once it
+   prints again. */
+static struct
+{
+  int on;       /* log_event() keeps lines here instead of writing them */
+  char *lines;
+  size_t len, size;
+} deferred;
+
+/* Keeps a line (without its time) for later; dies without memory. */
+static void defer_line(const char *line, size_t len)
+{
+  if (deferred.len + len > deferred.size)
+  {
+    size_t size = deferred.size ? deferred.size : 4096;
+
+    while (size < deferred.len + len)
+      size *= 2;
+    if (!(deferred.lines = realloc(deferred.lines, size)))
+    {
+      fputs("fp-emulator: out of memory\n", stderr);
+      exit(1);
+    }
+    deferred.size = size;
+  }
+  memcpy(deferred.lines + deferred.len, line, len);
+  deferred.len += len;
+}
+
+/* The time prefix of a log line. */
+static size_t log_time(char *line, size_t size)
+{
+  struct timespec ts;
+  int n;
+
+  clock_gettime(CLOCK_REALTIME, &ts);
+  n = snprintf(line, size, "T=%lld.%06ld ", (long long)ts.tv_sec, ts.tv_nsec / 1000);
+  return n > 0 ? (size_t)n : 0;
+}
+
 /* Logs one event line for connection `conn`. */
 __attribute__((format(printf, 2, 3))) static void log_event(unsigned conn, const char *fmt, ...)
 {
   char line[LOG_LINE_MAX];
-  struct timespec ts;
-  size_t len;
+  size_t len, start;
   int n;
   va_list ap;
 
-  clock_gettime(CLOCK_REALTIME, &ts);
-  n = snprintf(line, sizeof(line), "T=%lld.%06ld C=%u ", (long long)ts.tv_sec,
-               ts.tv_nsec / 1000, conn);
-  len = n > 0 ? (size_t)n : 0;
+  start = log_time(line, sizeof(line));
+  n = snprintf(line + start, sizeof(line) - start, "C=%u ", conn);
+  len = start + (n > 0 ? (size_t)n : 0);
   va_start(ap, fmt);
   n = vsnprintf(line + len, sizeof(line) - len - 1, fmt, ap);
   va_end(ap);
   if (n > 0)
     len += (size_t)n < sizeof(line) - len - 1 ? (size_t)n : sizeof(line) - len - 2;
   line[len++] = '\n';
-  write_all(log_fd, line, len);
+  if (deferred.on)
+    defer_line(line + start, len - start);
+  else
+    write_all(log_fd, line, len);
+}
+
+/* Writes the lines kept while the printer was paused, as printed now. */
+static void log_deferred(void)
+{
+  char stamp[64];
+  size_t stamp_len = log_time(stamp, sizeof(stamp)), at = 0;
+
+  while (at < deferred.len)
+  {
+    const char *end = memchr(deferred.lines + at, '\n', deferred.len - at);
+    size_t len = (size_t)(end - (deferred.lines + at)) + 1;
+
+    write_all(log_fd, stamp, stamp_len);
+    write_all(log_fd, deferred.lines + at, len);
+    at += len;
+  }
+  deferred.len = 0;
 }
 
 /* Prints a message and exits with status 1. */
@@ -399,11 +465,24 @@ static void count_row(const mc_event_t *ev)
   paper_row(ev);
 }
 
-/* Turns the model's events into log lines. */
+static int printing_paused(const struct emulator *e);
+
+/* Nonzero for an event that puts something on paper. */
+static int prints(mc_event_type_t type)
+{
+  return type == MC_EV_TEXT || type == MC_EV_IMAGE_BEGIN || type == MC_EV_IMAGE_END
+         || type == MC_EV_LABEL || type == MC_EV_PAGE || type == MC_EV_CUT;
+}
+
+/* Turns the model's events into log lines (what a paused printer prints, later). */
 static void on_model_event(void *ctx, const mc_event_t *ev)
 {
   char text[4 * MC_TEXT_MAX + 1];
+  struct emulator *e = ctx;
 
+  deferred.on = prints(ev->type) && printing_paused(e);
+  if (deferred.on && (ev->type == MC_EV_LABEL || ev->type == MC_EV_PAGE))
+    ((mc_core_t *)e->model)->waiting++;
   switch (ev->type)
   {
     case MC_EV_TEXT:
@@ -473,6 +552,7 @@ static void on_model_event(void *ctx, const mc_event_t *ev)
       count_row(ev);
       break;
   }
+  deferred.on = 0;
 }
 
 /* The languages --language chooses from; the first is the default. */
@@ -496,7 +576,7 @@ static void usage(FILE *out)
         "                   [--rate BYTES_PER_SEC] [--stall-after N[@CONN]]\n"
         "                   [--resume-after MS] [--close-after N[@CONN]] [--refuse-first N]\n"
         "                   [--stall-reason paper-out|cover-open] [--dumb] [--answers N]\n"
-        "                   [--rows] [--paper FILE] [--feed-after MS]\n"
+        "                   [--rows] [--paper FILE] [--feed-after MS] [--hold BYTES]\n"
         "An ESC/POS receipt printer (or DYMO LabelWriter, PCL or ZPL printer) emulator\n"
         "for tests (loopback only).\n"
         "Default --listen " DEFAULT_LISTEN ", --language escpos, --buffer 4096, log to stderr.\n"
@@ -614,6 +694,7 @@ static void parse_options(int argc, char **argv, struct options *o)
     {"paper", required_argument, NULL, 'P'},
     {"answers", required_argument, NULL, 'A'},
     {"feed-after", required_argument, NULL, 'F'},
+    {"hold", required_argument, NULL, 'H'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
   };
@@ -679,6 +760,9 @@ static void parse_options(int argc, char **argv, struct options *o)
         break;
       case 'F':
         o->feed_ms = (int64_t)option_u64("--feed-after", optarg, INT32_MAX);
+        break;
+      case 'H':
+        o->hold = option_u64("--hold", optarg, MAX_BUFFER);
         break;
       case 'h':
         usage(stdout);
@@ -863,10 +947,25 @@ static int condition_holds(const struct emulator *e)
   return (((const mc_core_t *)e->model)->conditions & e->opt.stall_reason) != 0;
 }
 
+/* Nonzero while a paused printer holds what it parses (--hold). */
+static int printing_paused(const struct emulator *e)
+{
+  return e->opt.hold > 0 && e->stalled && condition_holds(e);
+}
+
+/* Bytes a paused printer still reads now (--hold); 0 when it reads none. */
+static uint64_t hold_room(const struct emulator *e)
+{
+  uint64_t taken = e->conn_bytes - e->stall_bytes;
+
+  return printing_paused(e) && e->conn_fd >= 0 && taken < e->opt.hold ? e->opt.hold - taken : 0;
+}
+
 /* Sets or clears a condition of the printer (none: `condition` 0) and lets the model report it. */
 static void set_condition(struct emulator *e, unsigned condition, int on)
 {
   mc_core_t *core = e->model; /* every model's first member (model-common.h) */
+  int cleared = !on && (core->conditions & condition);
 
   if (condition == 0)
     return;
@@ -875,6 +974,11 @@ static void set_condition(struct emulator *e, unsigned condition, int on)
   else
     core->conditions &= ~condition;
   log_event(e->conn, "condition %s=%s", on ? "set" : "cleared", condition_name(condition));
+  if (cleared)
+  {
+    log_deferred(); /* printing again: what the paused printer parsed comes out now */
+    core->waiting = 0;
+  }
   if (e->opt.language->status_changed)
     e->opt.language->status_changed(e->model);
 }
@@ -894,6 +998,7 @@ static void check_triggers(struct emulator *e)
       && e->conn_bytes >= o->stall.bytes)
   {
     e->stalled = 1;
+    e->stall_bytes = e->conn_bytes;
     e->condition_until = o->resume_ms >= 0 ? now_ns() + o->resume_ms * 1000000 : -1;
     e->resume_at = e->condition_until >= 0 && o->stall_reason
                      ? e->condition_until + o->feed_ms * 1000000 : e->condition_until;
@@ -927,6 +1032,7 @@ static void conn_open(struct emulator *e, int fd)
   {
     /* Still out of paper (cover open): the new connection is not read either. */
     e->stalled = 1;
+    e->stall_bytes = 0;
     e->resume_at = e->condition_until >= 0 ? e->condition_until + e->opt.feed_ms * 1000000 : -1;
     log_event(e->conn, "stall bytes=0");
     return;
@@ -980,6 +1086,8 @@ static size_t read_budget(struct emulator *e)
   const struct options *o = &e->opt;
   uint64_t budget = o->buffer;
 
+  if (e->stalled) /* paused: the receive buffer takes what it has room for, at once */
+    return (size_t)(hold_room(e) < budget ? hold_room(e) : budget);
   if (o->rate > 0)
   {
     refill(e);
@@ -1089,6 +1197,8 @@ static int64_t plan_wait(struct emulator *e, struct pollfd *pfd)
 
     if (condition_holds(e) && e->condition_until >= 0)
       wake = e->condition_until; /* the status changes before the reading resumes */
+    if (hold_room(e) > 0)
+      pfd->fd = e->conn_fd;
     if (wake < 0)
       return -1;
     left = wake - now_ns();

@@ -150,6 +150,7 @@ typedef struct
   int dumb;              /* answers no status command (they are still reported as queries) */
   uint64_t answer_limit; /* status replies it sends before going silent (--answers); 0: no limit */
   uint64_t answered;     /* status replies sent */
+  uint64_t waiting;      /* formats parsed but not printed yet (set by the emulator: --hold) */
 } mc_core_t;
 
 /* A text line being composed. */

@@ -429,17 +429,19 @@ static void cmd_power_on_reset(zpl_model_t *m, unsigned conn)
  * pause, formats waiting and a format in progress in the first; head up and
  * labels remaining in the second; password and RAM in the third. Paper out
  * raises the paper-out flag, cover open the head-up flag. Formats print as
- * they are parsed, so none waits.
+ * they are parsed, except those a paused printer holds (core.waiting, the
+ * emulator's --hold), which are the formats in the receive buffer.
  */
 static void cmd_host_status(zpl_model_t *m, unsigned conn)
 {
   unsigned conditions = m->core.conditions;
+  unsigned waiting = m->core.waiting < 999 ? (unsigned)m->core.waiting : 999;
   char reply[160];
   int n = snprintf(reply, sizeof(reply),
-                   "\x02" "030,%d,0,1245,000,0,0,%d,000,0,0,0\x03\r\n"
+                   "\x02" "030,%d,0,1245,%03u,0,0,%d,000,0,0,0\x03\r\n"
                    "\x02" "001,0,%d,0,0,2,6,0,00000000,1,000\x03\r\n"
                    "\x02" "1234,0\x03\r\n",
-                   (conditions & MC_COND_PAPER_OUT) != 0, m->in_format != 0,
+                   (conditions & MC_COND_PAPER_OUT) != 0, waiting, m->in_format != 0,
                    (conditions & MC_COND_COVER_OPEN) != 0);
 
   mc_status_reply(&m->core, conn, m->name, sizeof(m->name), (const unsigned char *)reply,

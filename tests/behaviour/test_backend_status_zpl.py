@@ -1,0 +1,115 @@
+"""ZPL printer status (status=): a ZPL printer has no unsolicited status, so the
+backend asks ~HS between formats as the job goes, one query at a time.  A
+paper-out shows as media-empty-error and is waited out beyond timeout= while
+the printer, paused, still takes bytes into its receive buffer and answers the
+queries among them; every label prints once.  With status=on the job is
+completed only when ~HS counts nothing unprinted, and a cancel's flush is
+verified by a ~HS answered outside any format."""
+
+import signal
+
+import fptest
+from fptest import CUPS_BACKEND_OK
+
+HS = "7e4853"           # ~HS, as the emulator logs a query
+LABELS = 6000           # about 250 kB of small labels
+
+
+def labels(name, count=LABELS):
+    return (fptest.zpl_label("BEGIN " + name)
+            + b"".join(fptest.zpl_label("%s %d" % (name, i)) for i in range(count))
+            + fptest.zpl_label("END " + name))
+
+
+def paused_printer(test, *args):
+    """A ZPL printer that takes 128 kB more into its receive buffer while paused."""
+    return test.emulator("--language", "zpl", "--stall-reason", "paper-out", "--buffer", 8192,
+                         "--hold", 131072, *args)
+
+
+class PaperOut(fptest.TestCase):
+
+    def assertEveryLabelOnce(self, emu, name, count=LABELS):
+        emu.wait_event("text", text="END " + name)
+        self.assertEqual(emu.texts(), ["BEGIN " + name]
+                         + ["%s %d" % (name, i) for i in range(count)] + ["END " + name])
+
+    def test_paper_out_mid_job_waits_and_prints_once(self):
+        emu = paused_printer(self, "--stall-after", 40000, "--resume-after", 5000)
+        uri = self.socket_uri(emu, "language=zpl&reset=zpl&timeout=2000&status=auto")
+        b = self.backend(uri, spool_file=self.spool(labels("paper")))
+        b.proc.wait_line(r"^INFO: Printer status is on: the printer answers zpl status queries")
+        self.assertPaperOutWaitedOut(emu, b, 5)             # beyond timeout=
+        self.assertEveryLabelOnce(emu, "paper")
+        queries = emu.events("query")
+        self.assertEqual({q.fields["cmd"] for q in queries}, {HS})   # nothing but ~HS
+        # Asked again as the job went (one unanswered at most, and 8 kB apart at least).
+        self.assertGreaterEqual(len(queries), 3)
+        self.assertLessEqual(len(queries), len(labels("paper")) // 8192 + 4)
+
+    def test_a_printer_that_stops_reading_at_once_is_todays_behaviour(self):
+        # No receive buffer while paused: no query gets through, nothing says paper out,
+        # and timeout= judges the stall as it does without status.
+        emu = self.emulator("--language", "zpl", "--stall-reason", "paper-out", "--buffer", 8192,
+                            "--stall-after", 40000, "--resume-after", 8000)
+        uri = self.socket_uri(emu, "language=zpl&reset=zpl&timeout=2000&status=auto")
+        b = self.backend(uri, spool_file=self.spool(labels("stuck")))
+        self.assertEqual(b.proc.wait(60), fptest.CUPS_BACKEND_FAILED, b.proc.stderr())
+        self.assertIn("ERROR: The printer accepted nothing for 2000 ms", b.proc.stderr())
+        self.assertNotIn("media-empty", b.proc.stderr())
+
+    def test_dumb_printer(self):
+        emu = self.emulator("--language", "zpl", "--dumb")
+        uri = self.socket_uri(emu, "language=zpl&reset=zpl&status=auto")
+        b = self.backend(uri, spool_file=self.spool(labels("dumb", 20)))
+        self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
+        self.assertIn("INFO: Printer status is off: the printer did not answer its status query "
+                      "in 1000 ms", b.proc.stderr())
+        self.assertEveryLabelOnce(emu, "dumb", 20)
+        self.assertEqual([q.fields["cmd"] for q in emu.events("query")], [HS])   # the probe only
+
+
+class Completion(fptest.TestCase):
+
+    def test_confirmed_only_once_printed(self):
+        # Paper out with the job's last 20 kB in the paused printer's receive buffer: the
+        # backend has sent everything, and still the job completes only once ~HS counts
+        # nothing unprinted, after the paper came back.
+        job = labels("tail")
+        emu = paused_printer(self, "--stall-after", len(job) - 20000, "--resume-after", 3000)
+        uri = self.socket_uri(emu, "language=zpl&reset=zpl&timeout=2000&status=on")
+        b = self.backend(uri, spool_file=self.spool(job))
+        confirmed = r"^INFO: The printer confirmed it printed the job"
+        b.proc.wait_line(confirmed, timeout=30)
+        self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
+        clear = emu.wait_event("condition", cleared="paper-out")
+        self.assertGreaterEqual(b.proc.line_time(confirmed), clear.t)
+        self.assertIn("STATE: +media-empty-error", b.proc.stderr())
+        end = emu.wait_event("text", text="END tail")
+        self.assertGreaterEqual(end.t, clear.t)             # printed after the paper came back
+        # Asked until an answer counted nothing unprinted: the last reply says 000 formats.
+        last = emu.events("reply")[-1]
+        self.assertIn("2c3030302c", last.fields["data"][:60])   # ",000," formats waiting
+
+
+class VerifiedFlush(fptest.TestCase):
+
+    def test_cancel_mid_graphic_is_verified(self):
+        emu = self.emulator("--language", "zpl", "--rate", 200000)
+        uri = self.socket_uri(emu, "language=zpl&reset=zpl&timeout=2000&status=on&idle=500")
+        b = self.backend(uri, spool_file=self.spool(fptest.zpl_graphic_labels("cut", labels=2)))
+        b.proc.wait_line(r"^INFO: Printer status is on")
+        emu.wait_event("image-begin")
+        b.proc.signal(signal.SIGTERM)
+        b.proc.wait_line(r"^INFO: Printer confirmed it is back at command level after the "
+                         r"cancel's flush \(\d+ ms\)", timeout=30)
+        self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
+        # The question went after the completed graphic and the reset.
+        image = emu.wait_event("image-end")
+        last = [q for q in emu.events("query") if q.fields["cmd"] == HS][-1]
+        self.assertGreater(last.t, image.t)
+        self.assertNotIn("WARNING", b.proc.stderr())
+
+
+if __name__ == "__main__":
+    fptest.main()
