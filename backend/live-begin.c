@@ -13,21 +13,21 @@
  * off.
  *
  * The language's status serves ESC/POS, PJL (PCL queues) and ZPL on
- * connections whose back channel is read in the data path without writes
- * left in flight (AppSocket, usblp, serial lines).  ZPL has no unsolicited
- * status: the backend asks ~HS again at a command boundary once the last
- * one is answered and FP_LIVE_POLL_BYTES of the job have gone since, so
- * that when the paper runs out one query is most likely among the bytes
- * the printer still takes into its receive buffer (which it parses, tilde
- * commands included, while paused); a printer that stops reading before
- * any answer says why is judged by timeout=, as without status.
+ * connections that have a back channel (AppSocket, USB, usblp, serial lines;
+ * on USB, own bytes wait while job data is in flight and the other way
+ * round, so that a stopped write counts each where it belongs). ZPL has no
+ * unsolicited status: the backend asks ~HS again at a command boundary once
+ * the last one is answered and FP_LIVE_POLL_BYTES of the job have gone
+ * since, so that when the paper runs out one query is most likely among the
+ * bytes the printer still takes into its receive buffer (which it parses,
+ * tilde commands included, while paused); a printer that stops reading
+ * before any answer says why is judged by timeout=, as without status.
  *
  * A transport with a condition path beside the data (USB: GET_PORT_STATUS)
- * gives status=auto and =on the printer's paper-out,
- * offline and error there, whatever the language -- also when the
- * language's status stays off.  Either way the backend waits out a
- * condition a person must fix without counting it against timeout=, shown
- * as a printer-state-reason.
+ * gives status=auto and =on the printer's paper-out, offline and error
+ * there, whatever the language -- also when the language's status stays off.
+ * Either way the backend waits out a condition a person must fix without
+ * counting it against timeout=, shown as a printer-state-reason.
  */
 
 #include <inttypes.h>
@@ -107,10 +107,7 @@ static const char *why_off(const fp_session_t *s, const fp_status_language_t *l)
 {
   if (!l)
     return "not available for this printer language yet";
-  /* Not over USB yet: a write stays in flight there, and a cancel (fp_stream_settle) would
-     count the backend's own bytes in flight as the job's. */
-  if (!s->transport->read || s->transport->cancel_write
-      || !fp_transport_bidirectional(s->transport, s->conn))
+  if (!s->transport->read || !fp_transport_bidirectional(s->transport, s->conn))
     return "not available on this connection yet";
   /* PJL: a job that itself begins with UEL @PJL does not show that the printer answers
      (a PJL-less PCL printer skips the UEL and prints the lines), so only the queue may say. */
@@ -125,19 +122,25 @@ static const char *why_off(const fp_session_t *s, const fp_status_language_t *l)
  * alone when it has one (its first call starts the watch), else none; one
  * INFO: line says which.
  */
-static void without_language(fp_session_t *s, const char *why)
+/* Starts watching the transport's condition path, when it has one; false when not. */
+static bool watch_port(fp_session_t *s)
 {
   unsigned conditions = 0;
 
   if (!s->transport->condition || s->transport->condition(s->conn, &conditions) != FP_OK)
-  {
-    fp_log("INFO", "Printer status is off: %s", why);
-    return;
-  }
+    return false;
   fp_live_port_on(&s->live, s->job.back_fd);
   fp_live_port(&s->live, conditions);
-  fp_log("INFO", "Printer status is on: the port's paper-out, offline and error (the "
-         "language's own status is off: %s)", why);
+  return true;
+}
+
+static void without_language(fp_session_t *s, const char *why)
+{
+  if (!watch_port(s))
+    fp_log("INFO", "Printer status is off: %s", why);
+  else
+    fp_log("INFO", "Printer status is on: the port's paper-out, offline and error (the "
+           "language's own status is off: %s)", why);
 }
 
 /* Turns status on when status= and the printer allow; one INFO: line says what came of it. */
@@ -168,8 +171,9 @@ void fp_live_begin(fp_session_t *s)
   }
   s->live.armed = true;
   s->live.since_asked = 0;
-  fp_log("INFO", "Printer status is on: the printer answers %s status queries%s", l->name,
-         s->live.polled ? " (asked again between commands as the job goes)" : "");
+  fp_log("INFO", "Printer status is on: the printer answers %s status queries%s%s", l->name,
+         s->live.polled ? " (asked again between commands as the job goes)" : "",
+         watch_port(s) ? ", and its port's status is watched too" : "");
 }
 
 /* Queues `len` own bytes to go before job data. */
@@ -194,7 +198,9 @@ static int send_own_due(fp_session_t *s, bool now)
   size_t          n = 0;
   int             status;
 
-  if (!live->own_len && live->language && !fp_tracker_completion(&s->tracker, &owed))
+  /* Not while job data is in flight (USB): the printer gets it before anything queued now. */
+  if (!live->own_len && live->language && !s->data_in_flight
+      && !fp_tracker_completion(&s->tracker, &owed))
   {
     if (live->rearm && live->language->arm_len <= sizeof(live->own))
     {
@@ -211,11 +217,19 @@ static int send_own_due(fp_session_t *s, bool now)
   if (!live->own_len)
     return FP_OK;
   status = s->transport->write(s->conn, live->own, live->own_len, &n);
+  fp_live_own_taken(s, n);
+  return status;
+}
+
+void fp_live_own_taken(fp_session_t *s, size_t n)
+{
+  fp_live_t *live = &s->live;
+
+  n = n < live->own_len ? n : live->own_len;
   fp_tracker_feed(&s->tracker, live->own, n);
   fp_live_note_sent(live, live->own, n, true);
   memmove(live->own, live->own + n, live->own_len - n);
   live->own_len -= n;
-  return status;
 }
 
 int fp_live_rearm(fp_session_t *s)

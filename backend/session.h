@@ -71,6 +71,7 @@ typedef struct fp_session_s
   uint64_t              accepted;      /* job bytes the device accepted */
   uint64_t              in_doubt;      /* accepted bytes maybe lost with a broken connection */
   bool                  journaled;     /* the journal says this job is streaming */
+  bool                  data_in_flight; /* job bytes offered and not all taken (USB): own bytes wait */
   bool                  failed;        /* a device write failed */
   bool                  connecting;    /* STATE: +connecting-to-device is set */
   int64_t               quiet_until;   /* realtime ms of the window this job armed */
@@ -89,6 +90,9 @@ void fp_live_begin(fp_session_t *s);
  * cancelled it, or a polled language's next query (ZPL ~HS).
  */
 int fp_live_rearm(fp_session_t *s);
+
+/* The device took `n` of the backend's own bytes offered last (a write stopped in flight). */
+void fp_live_own_taken(fp_session_t *s, size_t n);
 
 /* Takes the transport's latest word on the printer's condition (transport.h: condition). */
 void fp_live_hear_port(fp_session_t *s);

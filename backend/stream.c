@@ -158,6 +158,7 @@ static int push_buffer(fp_session_t *s)
       journal_start(s);
     len = fp_live_split(&s->live, out, len);
     status = s->transport->write(s->conn, out, len, &n);
+    s->data_in_flight = s->transport->cancel_write && n < len;
     account_sent(s, n);
     if (status || n < len)
       return status;
@@ -170,7 +171,12 @@ int fp_stream_settle(fp_session_t *s)
   size_t n = 0;
   int    status = fp_transport_cancel_write(s->transport, s->conn, &n);
 
-  account_sent(s, n);
+  /* What was in flight: the backend's own bytes while any wait, else job data. */
+  if (s->live.own_len)
+    fp_live_own_taken(s, n);
+  else
+    account_sent(s, n);
+  s->data_in_flight = false;
   return status;
 }
 

@@ -1,6 +1,7 @@
 """Printer status over USB (status=), under the umockdev fixture: a printer out
 of paper stops reading its bulk pipe, and the backend hears it on the control
-endpoint (GET_PORT_STATUS) instead, whatever the printer's language.  A
+endpoint (GET_PORT_STATUS) instead, whatever the printer's language; an ESC/POS
+printer is heard in its own language on the bulk IN pipe too.  A
 paper-out mid-job is shown as media-empty-error, waited out beyond timeout=,
 withdrawn when the paper is back, and the job prints exactly once; with
 status=off (the default) the same paper-out fails the job after timeout=, as
@@ -75,14 +76,16 @@ class PaperOutOverUsb(UsbCase):
         self.check_printed_once()
 
     def test_any_printer_language_gets_the_port_status(self):
-        # PCL: no in-band (PJL) status over USB yet, the port's path is the language's own
+        # PCL with status=auto: no PJL query (it would print on a printer without PJL), and
+        # the port's path serves alone
         job = fptest.pcl_page("paper", rows=40, row_bytes=2000)
         out = os.path.join(self.tmp, "usb-out")
         b = self.usb_job(job, "timeout=%d&status=auto" % TIMEOUT_MS, sink=False,
                          mock=["--out", out, "--device-id", PCL_ID] + PAPER_OUT)
         log = self.check_waited_out(b)
         self.assertIn("INFO: Printer language: pcl", log)
-        self.assertIn("not available on this connection yet", log)
+        self.assertIn("the language's own status is off: the language's status query is not "
+                      "safe for a printer that does not know it", log)
         with open(out, "rb") as f:
             self.assertTrue(f.read() == job, "the printer did not get the job byte for byte")
 
@@ -144,6 +147,54 @@ class PaperOutOverUsb(UsbCase):
         self.assertNotIn("Printer status is", log)
         self.assertNotIn("GET_PORT_STATUS", log)
 
+
+
+class LanguageStatusOverUsb(UsbCase):
+    """The printer's own ESC/POS status over USB: the fixture's printer is the emulator
+    (bulk OUT goes to it as fast as it reads, its replies answer bulk IN), so it answers
+    DLE EOT, sends automatic status back and answers GS ( H as a real one does."""
+
+    def printer(self, *args):
+        self.emu = self.emulator(*args)
+        return ["--socket", self.emu.port]
+
+    def test_paper_out_reported_by_the_printer(self):
+        mock = self.printer("--stall-after", PAPER_AFTER, "--resume-after", PAPER_OUT_MS,
+                            "--stall-reason", "paper-out", "--buffer", 8192)
+        job = fptest.receipt("paper", rows=ROWS, width=WIDTH)
+        b = self.usb_job(job, "reset=escpos&status=auto&timeout=%d" % TIMEOUT_MS, mock=mock,
+                         sink=False)
+        b.proc.wait_line(r"^INFO: Printer status is on: the printer answers escpos status "
+                         r"queries, and its port's status is watched too", timeout=20)
+        self.assertPaperOutWaitedOut(self.emu, b, PAPER_OUT_MS / 1000)
+        self.assertIn("bulk IN answered with", b.proc.stderr())
+        self.emu.wait_event("text", text="END paper")
+        self.assertEqual(self.emu.texts(), ["BEGIN paper", "END paper"])
+        self.assertImagePrintedOnce(self.emu, ROWS, WIDTH)
+
+    def test_completion_and_a_cancels_flush_confirmed(self):
+        mock = self.printer("--rate", 40000)
+        b = self.usb_job(fptest.receipt("done", rows=50), "reset=escpos&status=on", mock=mock,
+                         sink=False)
+        self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
+        self.assertIn("INFO: The printer confirmed it printed the job", b.proc.stderr())
+        c = self.usb_job(fptest.receipt("cut", rows=4000), "reset=escpos&status=on&timeout=2000",
+                         mock=mock, sink=False, job_id=2)
+        c.proc.wait_line(r"^INFO: Printer status is on", timeout=20)
+        self.emu.wait_event("text", text="BEGIN cut")
+        c.proc.signal(signal.SIGTERM)                        # the fixture passes it on
+        c.proc.wait_line(r"^INFO: Printer confirmed it is back at command level after the "
+                         r"cancel's flush \(\d+ ms\)", timeout=30)
+        self.assertEqual(c.proc.wait(30), CUPS_BACKEND_OK, c.proc.stderr())
+        self.assertCleanImages(self.emu)
+        # The flush completed the band it cut with white, reset, and only then asked.
+        padding = self.flushed_padding(c.proc)
+        reset = [e for e in self.emu.events("reset") if e.conn == 2][-1]
+        cut = [e for e in self.emu.events("image-end") if e.conn == 2 and e.t <= reset.t][-1]
+        self.assertCompletionWhite(cut, padding)
+        asked = [q for q in self.emu.events("query") if q.conn == 2][-1]
+        self.assertTrue(asked.fields["cmd"].startswith("1d284806003030"))
+        self.assertGreaterEqual(asked.t, reset.t)
 
 if __name__ == "__main__":
     fptest.main()

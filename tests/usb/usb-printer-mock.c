@@ -5,7 +5,7 @@
  *
  * Usage:
  *   usb-printer-mock [--printer VID:PID:MAKE:MODEL:SERIAL[:PROTOCOL]]...
- *                    [--out FILE | --fifo PATH] [--device-id STRING]
+ *                    [--out FILE | --fifo PATH | --socket PORT] [--device-id STRING]
  *                    [--rate N] [--stall-after N [--stall-for MS]] [--hang-after N [--resume-after MS]]
  *                    [--paper-out-after N [--paper-out-for MS]]
  *                    [--unplug-after N [--replug-after MS]] [--absent-for MS]
@@ -21,6 +21,13 @@
  *                     tests/fp-emulator --fifo PATH); opened at a device's
  *                     first bulk OUT transfer, closed when the device is
  *                     closed, so that each open..close is one connection.
+ *   --socket PORT     a printer whose engine is tests/fp-emulator --listen on
+ *                     127.0.0.1:PORT: connected at a device's first bulk OUT
+ *                     transfer and closed with the device, like --fifo; bulk
+ *                     OUT data goes to it only as fast as it reads (the OUT
+ *                     endpoint NAKs meanwhile, as a printer whose buffer is
+ *                     full does), and what it sends back answers bulk IN
+ *                     transfers at once (its status replies).
  *   --device-id STR   the IEEE 1284 device ID of every printer (default
  *                     "MFG:make;MDL:model;CMD:ESC/POS;CLS:PRINTER;SN:serial;").
  *   --rate N          a printer takes bulk OUT data at N bytes/s (default:
@@ -77,7 +84,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -116,6 +126,7 @@ struct printer
   enum driver driver;
   unsigned soft_resets;
   int fifo_fd; /* --fifo: open while a client writes, else -1 */
+  int sock_fd; /* --socket: connected while a client writes, else -1 */
   unsigned iface_class;
   char *syspath;
   guint64 taken;      /* bulk OUT bytes taken so far (all connections) */
@@ -171,6 +182,7 @@ struct options
   GPtrArray *printers; /* struct printer * */
   const char *out;
   const char *fifo;
+  int socket_port;
   const char *device_id;
   int absent_for_ms;
   char **command;
@@ -178,12 +190,13 @@ struct options
 
 static int out_fd = -1;
 static const char *fifo_path;
+static int socket_port; /* --socket: 0 when not */
 
 /* Prints a usage message to stderr and exits with status 2. */
 static void usage(void)
 {
   fputs("Usage: usb-printer-mock [--printer VID:PID:MAKE:MODEL:SERIAL[:PROTOCOL]]...\n"
-        "                        [--out FILE | --fifo PATH] [--device-id STRING]\n"
+        "                        [--out FILE | --fifo PATH | --socket PORT] [--device-id STRING]\n"
         "                        [--rate N] [--stall-after N [--stall-for MS]]\n"
         "                        [--hang-after N [--resume-after MS]]\n"
         "                        [--paper-out-after N [--paper-out-for MS]]\n"
@@ -261,6 +274,7 @@ static struct printer *parse_printer(const char *arg)
     p->protocol = (unsigned)(f[5][0] - '0');
   }
   p->fifo_fd = -1;
+  p->sock_fd = -1;
   g_strfreev(f);
   return p;
 }
@@ -272,6 +286,7 @@ static void parse_options(int argc, char **argv, struct options *o)
     {"printer", required_argument, NULL, 'p'},
     {"out", required_argument, NULL, 'o'},
     {"fifo", required_argument, NULL, 'f'},
+    {"socket", required_argument, NULL, 'k'},
     {"device-id", required_argument, NULL, 'd'},
     {"rate", required_argument, NULL, 'r'},
     {"stall-after", required_argument, NULL, 'S'},
@@ -304,6 +319,11 @@ static void parse_options(int argc, char **argv, struct options *o)
         break;
       case 'f':
         o->fifo = optarg;
+        break;
+      case 'k':
+        o->socket_port = (int)parse_count(optarg);
+        if (o->socket_port < 1 || o->socket_port > 65535)
+          usage();
         break;
       case 'd':
         o->device_id = optarg;
@@ -350,7 +370,7 @@ static void parse_options(int argc, char **argv, struct options *o)
         usage();
     }
   }
-  if (optind >= argc || (o->out && o->fifo))
+  if (optind >= argc || (o->out && o->fifo) || (o->fifo && o->socket_port))
     usage();
   o->command = argv + optind;
   if (o->printers->len == 0)
@@ -418,11 +438,61 @@ static int write_all(int fd, const guint8 *buf, size_t len)
   return 0;
 }
 
-/* Delivers print data to --out or --fifo (or nowhere). */
-static void sink_data(struct printer *p, const guint8 *buf, size_t len)
+/* --socket: the connection to the printer's engine, opened on first use; -1 if it fails. */
+static int engine_socket(struct printer *p)
+{
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)socket_port)};
+  int fd, small = 4096; /* a printer's input buffer is small: back-pressure comes soon */
+
+  if (p->sock_fd >= 0)
+    return p->sock_fd;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd >= 0)
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+  if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+  {
+    fprintf(stderr, PREFIX "%s: connecting to 127.0.0.1:%d: %s\n", p->name, socket_port,
+            strerror(errno));
+    if (fd >= 0)
+      close(fd);
+    return -1;
+  }
+  return p->sock_fd = fd;
+}
+
+/* Closes what print data went to for a client that is gone. */
+static void close_sinks(struct printer *p)
+{
+  if (p->fifo_fd >= 0)
+  {
+    close(p->fifo_fd);
+    p->fifo_fd = -1;
+  }
+  if (p->sock_fd >= 0)
+  {
+    close(p->sock_fd);
+    p->sock_fd = -1;
+  }
+}
+
+/* Delivers print data to --out, --fifo or --socket (or nowhere); returns the bytes taken
+   (--socket: what the engine's connection takes now, else all). */
+static size_t sink_data(struct printer *p, const guint8 *buf, size_t len)
 {
   if (len == 0)
-    return;
+    return 0;
+  if (socket_port)
+  {
+    int fd = engine_socket(p);
+    ssize_t n = fd < 0 ? (ssize_t)len : send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+      return 0;
+    if (n < 0)
+      fprintf(stderr, PREFIX "%s: writing to the printer's engine: %s\n", p->name, strerror(errno));
+    return n < 0 ? len : (size_t)n; /* an engine gone takes everything, as a sink would */
+  }
   if (out_fd >= 0 && write_all(out_fd, buf, len) != 0)
     fprintf(stderr, PREFIX "%s: writing the output: %s\n", p->name, strerror(errno));
   if (fifo_path)
@@ -436,6 +506,7 @@ static void sink_data(struct printer *p, const guint8 *buf, size_t len)
     if (p->fifo_fd >= 0 && write_all(p->fifo_fd, buf, len) != 0)
       fprintf(stderr, PREFIX "%s: writing the FIFO: %s\n", p->name, strerror(errno));
   }
+  return len;
 }
 
 /* true while the pause of --hang-after (--paper-out-after) lasts at `now`; notes its end. */
@@ -676,7 +747,17 @@ static void advance_out(struct printer *p, struct client_state *st)
       pull = TRUE;
     }
     if (take > 0 && po->buf)
-      sink_data(p, po->buf->data + po->done, (size_t)take);
+    {
+      gint64 sunk = (gint64)sink_data(p, po->buf->data + po->done, (size_t)take);
+
+      if (sunk < take) /* the engine takes no more now: the rest waits (NAK) */
+      {
+        take = sunk;
+        if (stall)
+          p->stalled = p->halted = FALSE; /* its byte count is not reached yet */
+        stall = pull = FALSE;
+      }
+    }
     po->done += (int)take;
     p->taken += (guint64)take;
     if (pull)
@@ -789,8 +870,44 @@ static void submit_urb(struct printer *p, UMockdevIoctlClient *client)
   umockdev_ioctl_client_complete(client, 0, 0);
 }
 
-/* Takes the next completed URB of a client (an overdue bulk IN completes empty), or NULL. */
-static UMockdevIoctlData *next_completed(struct client_state *st, gboolean wait)
+/* --socket: what the printer's engine sent answers the first pending bulk IN, or NULL. */
+static UMockdevIoctlData *answer_from_engine(struct printer *p, struct client_state *st)
+{
+  struct pending_in *pi;
+  struct usbdevfs_urb *urb;
+  UMockdevIoctlData *urbdata, *buf;
+  GError *err = NULL;
+  ssize_t n;
+
+  if (p->sock_fd < 0 || st->pending_in == NULL)
+    return NULL;
+  pi = st->pending_in->data;
+  urb = (struct usbdevfs_urb *)pi->urb->data;
+  buf = umockdev_ioctl_data_resolve(pi->urb, offsetof(struct usbdevfs_urb, buffer),
+                                    (gsize)urb->buffer_length, &err);
+  if (buf == NULL)
+  {
+    g_clear_error(&err);
+    return NULL;
+  }
+  n = recv(p->sock_fd, buf->data, (size_t)urb->buffer_length, MSG_DONTWAIT);
+  g_object_unref(buf);
+  if (n <= 0)
+    return NULL;
+  st->pending_in = g_list_delete_link(st->pending_in, st->pending_in);
+  urbdata = pi->urb;
+  g_free(pi);
+  urb = (struct usbdevfs_urb *)urbdata->data;
+  urb->status = 0;
+  urb->actual_length = (int)n;
+  fprintf(stderr, PREFIX "%s: bulk IN answered with %zd bytes from the printer\n", p->name, n);
+  return urbdata;
+}
+
+/* Takes the next completed URB of a client (the printer's answer to a bulk IN, or an overdue
+   one completes empty), or NULL. */
+static UMockdevIoctlData *next_completed(struct printer *p, struct client_state *st,
+                                         gboolean wait)
 {
   struct pending_in *pi;
   UMockdevIoctlData *urbdata;
@@ -798,6 +915,8 @@ static UMockdevIoctlData *next_completed(struct client_state *st, gboolean wait)
 
   if (!g_queue_is_empty(&st->done))
     return g_queue_pop_head(&st->done);
+  if ((urbdata = answer_from_engine(p, st)))
+    return urbdata;
   if (st->pending_in == NULL)
     return NULL;
   pi = st->pending_in->data;
@@ -851,7 +970,7 @@ static void reap_urb(struct printer *p, UMockdevIoctlClient *client, gboolean wa
   GError *err = NULL;
 
   advance_out(p, st);
-  urbdata = p->unplugged ? g_queue_pop_head(&st->done) : next_completed(st, wait && !st->pending_out);
+  urbdata = p->unplugged ? g_queue_pop_head(&st->done) : next_completed(p, st, wait && !st->pending_out);
   if (urbdata == NULL)
   {
     if (!p->unplugged)
@@ -1110,11 +1229,7 @@ static gboolean check_client_closed(gpointer data)
     return G_SOURCE_CONTINUE;
   if (p->driver == DRIVER_USBFS)
     p->driver = DRIVER_NONE;
-  if (p->fifo_fd >= 0)
-  {
-    close(p->fifo_fd);
-    p->fifo_fd = -1;
-  }
+  close_sinks(p);
   client_state_free(g_object_steal_data(G_OBJECT(w->client), "usb-printer-mock"));
   fprintf(stderr, PREFIX "%s: closed\n", p->name);
   return G_SOURCE_REMOVE;
@@ -1182,7 +1297,7 @@ static gboolean replug(gpointer data)
   p->serial = old->serial;
   p->protocol = old->protocol;
   p->iface_class = old->iface_class;
-  p->fifo_fd = -1;
+  p->fifo_fd = p->sock_fd = -1;
   p->taken = old->taken;
   p->stalled = old->stalled;
   p->resumed = old->resumed;
@@ -1211,11 +1326,7 @@ static void unplug(struct printer *p, struct client_state *st)
   }
   g_list_free(st->pending_in);
   st->pending_in = NULL;
-  if (p->fifo_fd >= 0)
-  {
-    close(p->fifo_fd);
-    p->fifo_fd = -1;
-  }
+  close_sinks(p);
   umockdev_testbed_remove_device(testbed, p->syspath);
   fprintf(stderr, PREFIX "%s: unplugged after %" G_GUINT64_FORMAT " bytes\n", p->name, p->taken);
   if (behaviour.replug_after_ms >= 0)
@@ -1292,6 +1403,7 @@ int main(int argc, char **argv)
     }
   }
   fifo_path = o.fifo;
+  socket_port = o.socket_port;
 
   tb = testbed = umockdev_testbed_new();
   if (o.absent_for_ms > 0)
