@@ -117,11 +117,6 @@ static const char *why_off(const fp_session_t *s, const fp_status_language_t *l)
   return NULL;
 }
 
-/*
- * The language's status is off for `why`: the transport's condition path
- * alone when it has one (its first call starts the watch), else none; one
- * INFO: line says which.
- */
 /* Starts watching the transport's condition path, when it has one; false when not. */
 static bool watch_port(fp_session_t *s)
 {
@@ -134,6 +129,11 @@ static bool watch_port(fp_session_t *s)
   return true;
 }
 
+/*
+ * The language's status is off for `why`: the transport's condition path
+ * alone when it has one (its first call starts the watch), else none; one
+ * INFO: line says which.
+ */
 static void without_language(fp_session_t *s, const char *why)
 {
   if (!watch_port(s))
