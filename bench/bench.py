@@ -21,10 +21,11 @@
    (at most 20 cancels each).
 4. Tracker throughput: each printer-language tracker fed the stock drivers'
    streams, beside memcpy of the same bytes.
-5. Printer status (status=, ESC/POS over AppSocket, against the emulator):
-   throughput with status off and on, the backend's CPU time while it waits
-   with status on, paper-out to the STATE: line, and the printer's last
-   printed line to the backend's exit with status=on (printer-confirmed).
+5. Printer status (status=, ESC/POS and ZPL over AppSocket, against the
+   emulator): throughput with status off and on, the backend's CPU time
+   while it waits with status on, paper-out to the STATE: line, and the
+   printer's last printed line to the backend's exit with status=on
+   (printer-confirmed).
 6. With --baseline OTHER_BUILDDIR: this build's backend beside another
    build's (before a change), interleaved: throughput, CPU time per job and
    cancel-to-reset latency.
@@ -386,21 +387,25 @@ def trackers(workdir, megabytes):
 def status(workdir, rounds):
     """Section 5: what listening to the printer costs and how fast it hears it."""
     statedir = os.path.join(workdir, "state-status")
-    jobs = {"large": scenario.banded_receipt("status", bands=1000),   # 18 MB, GS v 0 bands
-            "small": fptest.receipt("status", rows=50)}               # 3.6 kB
-    print("\n5. Printer status (ESC/POS over AppSocket, emulator printer), median of %d rounds"
-          % rounds)
-    for size, job in jobs.items():
+    labels = b"".join(fptest.zpl_label("LABEL %d" % i) for i in range(50000))
+    jobs = {"large": ("escpos", scenario.banded_receipt("status", bands=1000)),  # 18 MB, bands
+            "small": ("escpos", fptest.receipt("status", rows=50)),              # 3.6 kB
+            # 2 MB of small ZPL labels: ~HS asked again between them, 8 kB apart at least
+            "labels": ("zpl", fptest.zpl_label("BEGIN status") + labels
+                       + fptest.zpl_label("END status"))}
+    print("\n5. Printer status (ESC/POS and ZPL over AppSocket, emulator printer), median of %d "
+          "rounds" % rounds)
+    for size, (language, job) in jobs.items():
         path = os.path.join(workdir, "status-" + size)
         with open(path, "wb") as f:
             f.write(job)
         secs = {"off": [], "on": []}
         for r in range(rounds):
             for mode in secs:                                     # interleaved
-                emu = fptest.Emulator(workdir)
+                emu = fptest.Emulator(workdir, "--language", language)
                 try:
-                    uri = "flushprinter+socket://127.0.0.1:%d/?reset=escpos&status=%s" % (
-                        emu.port, mode)
+                    uri = "flushprinter+socket://127.0.0.1:%d/?language=%s&reset=%s&status=%s" % (
+                        emu.port, language, language, mode)
                     p = fptest.raw_job(uri, statedir, path)
                     if p.wait(120) != 0:
                         raise SystemExit("status=%s failed: %s" % (mode, p.stderr()))
@@ -410,8 +415,9 @@ def status(workdir, rounds):
                     emu.stop()
         for mode in secs:
             t = statistics.median(secs[mode])
-            print("   %8.1f kB job, status=%-3s %8.1f MB/s, %7.1f ms (start to the printer's "
-                  "last byte parsed)" % (len(job) / 1e3, mode, len(job) / t / 1e6, t * 1000))
+            print("   %-6s %8.1f kB job, status=%-3s %8.1f MB/s, %7.1f ms (start to the "
+                  "printer's last byte parsed)" % (language, len(job) / 1e3, mode,
+                                                  len(job) / t / 1e6, t * 1000))
 
     # CPU while connected and waiting for data, status on: the filter pipe goes quiet.
     emu = fptest.Emulator(workdir)
