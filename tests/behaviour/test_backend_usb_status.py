@@ -1,7 +1,8 @@
 """Printer status over USB (status=), under the umockdev fixture: a printer out
 of paper stops reading its bulk pipe, and the backend hears it on the control
-endpoint (GET_PORT_STATUS) instead, whatever the printer's language; an ESC/POS
-printer is heard in its own language on the bulk IN pipe too.  A
+endpoint (GET_PORT_STATUS) instead, whatever the printer's language; a
+bidirectional printer is heard in its own language (ESC/POS, PJL) on the bulk IN
+pipe too.  A
 paper-out mid-job is shown as media-empty-error, waited out beyond timeout=,
 withdrawn when the paper is back, and the job prints exactly once; with
 status=off (the default) the same paper-out fails the job after timeout=, as
@@ -150,7 +151,7 @@ class PaperOutOverUsb(UsbCase):
 
 
 class LanguageStatusOverUsb(UsbCase):
-    """The printer's own ESC/POS status over USB: the fixture's printer is the emulator
+    """The printer's own status over USB: the fixture's printer is the emulator
     (bulk OUT goes to it as fast as it reads, its replies answer bulk IN), so it answers
     DLE EOT, sends automatic status back and answers GS ( H as a real one does."""
 
@@ -195,6 +196,21 @@ class LanguageStatusOverUsb(UsbCase):
         asked = [q for q in self.emu.events("query") if q.conn == 2][-1]
         self.assertTrue(asked.fields["cmd"].startswith("1d284806003030"))
         self.assertGreaterEqual(asked.t, reset.t)
+
+    def test_pjl_status_over_usb(self):
+        # A PCL printer answering PJL on bulk IN: status=on probes, arms USTATUS and confirms
+        # the job with ECHO, once the printer parsed the page before it.
+        mock = self.printer("--language", "pcl", "--rate", 400000, "--buffer", 65536)
+        b = self.usb_job(fptest.pcl_page("pjl", 50, 2000), "language=pcl&reset=pjl%2Bpcl"
+                         "&status=on", mock=mock + ["--device-id", PCL_ID], sink=False)
+        self.assertEqual(b.proc.wait(60), CUPS_BACKEND_OK, b.proc.stderr())
+        log = b.proc.stderr()
+        self.assertIn("INFO: Printer status is on: the printer answers pjl status queries", log)
+        self.assertIn("INFO: The printer confirmed it printed the job", log)
+        [echo] = [e for e in self.emu.events("query")
+                  if bytes.fromhex(e["cmd"]).startswith(b"@PJL ECHO")]
+        self.assertGreaterEqual(echo.t, self.emu.wait_event("page").t)
+        self.assertIn("END pjl", self.emu.texts())
 
 if __name__ == "__main__":
     fptest.main()
