@@ -18,6 +18,7 @@ static const fp_status_language_t *const status_languages[] = {
   &fp_status_escpos,
   &fp_status_pjl,
   &fp_status_zpl,
+  &fp_status_dymo,
   NULL,
 };
 

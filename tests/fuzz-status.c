@@ -21,7 +21,7 @@
 #include "fuzz-split.h"
 
 static const fp_status_language_t *const langs[] = {&fp_status_escpos, &fp_status_pjl,
-                                                   &fp_status_zpl};
+                                                   &fp_status_zpl, &fp_status_dymo};
 
 /* What one feed gave. */
 typedef struct
@@ -110,7 +110,7 @@ static void check_input(const uint8_t *data, size_t size)
 
   if (size < 2)
     return;
-  lang = langs[data[0] % 3];
+  lang = langs[data[0] % (sizeof(langs) / sizeof(langs[0]))];
   nsent = data[1] < size - 2 ? data[1] : size - 2;
   run(&whole, lang, data + 2, nsent, data + 2 + nsent, size - 2 - nsent, 0);
   run(&pieces, lang, data + 2, nsent, data + 2 + nsent, size - 2 - nsent, hash(data, size));

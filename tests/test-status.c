@@ -331,7 +331,8 @@ START_TEST(escpos_queries)
   ck_assert_uint_eq(fp_status_escpos.done_query("0815", q, 10), 0);
   ck_assert_ptr_eq(fp_status_language_find("ESCPOS"), &fp_status_escpos);
   ck_assert_ptr_eq(fp_status_language_find("pcl"), &fp_status_pjl);
-  ck_assert_ptr_null(fp_status_language_find("dymo"));
+  ck_assert_ptr_eq(fp_status_language_find("dymo"), &fp_status_dymo);
+  ck_assert_ptr_null(fp_status_language_find("epl"));
 }
 END_TEST
 
@@ -543,12 +544,49 @@ START_TEST(zpl_hostile)
 }
 END_TEST
 
+/* DYMO ESC A: one byte per own query, decoded; without a query, or of the wrong shape, none. */
+START_TEST(dymo_status_byte)
+{
+  static const uint8_t back[] = {0x03, 0xa1, 0x41, 0x81, 0x07, 0x02};
+  static record_t r;
+
+  parse(&r, &fp_status_dymo, "\x1b" "A\x1b" "A\x1b" "A\x1b" "A", 8, back, sizeof(back), 1);
+  ck_assert_uint_eq(r.nreply, 4); /* 07h has a reserved bit, 02h no ready bit */
+  ck_assert_uint_eq(r.reply[0].conditions, 0);
+  ck_assert_int_eq(r.reply[0].queued, 0); /* at top of form */
+  ck_assert_uint_eq(r.reply[1].conditions, FP_COND_MEDIA_EMPTY);
+  ck_assert_int_eq(r.reply[1].queued, 1);
+  ck_assert_uint_eq(r.reply[2].conditions, FP_COND_MEDIA_JAM);
+  ck_assert_uint_eq(r.reply[3].conditions, FP_COND_OTHER_ERROR);
+  ck_assert(r.reply[3].solicited && r.reply[3].own);
+  ck_assert_uint_eq(r.reply[0].known & (FP_COND_COVER_OPEN | FP_COND_OFFLINE), 0);
+  /* Nothing asked: every byte passes through, even one of a reply's shape. */
+  parse(&r, &fp_status_dymo, NULL, 0, back, sizeof(back), 0);
+  ck_assert_uint_eq(r.nreply, 0);
+  /* The job's own ESC A (perhaps pixels in a raster line) is not noted. */
+  {
+    fp_status_parser_t p;
+
+    memset(&r, 0, sizeof(r));
+    fp_status_parser_init(&p, &fp_status_dymo, on_reply, on_other, &r);
+    fp_status_note_sent(&p, "\x1b" "A", 2, false);
+    fp_status_feed(&p, back, 1);
+    fp_status_flush(&p);
+    ck_assert_uint_eq(r.nreply, 0);
+    ck_assert_uint_eq(r.nall, 1);
+  }
+  ck_assert(!fp_status_dymo.probe_blind);
+  ck_assert_ptr_null(fp_status_dymo.arm);
+}
+END_TEST
+
 /* Every language: arbitrary bytes come out exactly once, whatever the cuts. */
 START_TEST(random_bytes_conserved)
 {
-  const fp_status_language_t *langs[] = {&fp_status_escpos, &fp_status_pjl, &fp_status_zpl};
+  const fp_status_language_t *langs[] = {&fp_status_escpos, &fp_status_pjl, &fp_status_zpl,
+                                         &fp_status_dymo};
   uint8_t  back[2048];
-  static const char sent[] = "\x10\x04\x01~HS@PJL INFO STATUS\n";
+  static const char sent[] = "\x10\x04\x01~HS@PJL INFO STATUS\n\x1b" "A";
   unsigned seed = (unsigned)_i * 7919u + 1;
   static record_t r;
 
@@ -559,7 +597,7 @@ START_TEST(random_bytes_conserved)
     back[i] = (seed >> 16) % 5 == 0 ? (uint8_t)"\x10\x37\x22\x00@\x0c\n\x02\x03,1"[(seed >> 8) % 11]
                                     : (uint8_t)(seed >> 20);
   }
-  for (size_t l = 0; l < 3; l++)
+  for (size_t l = 0; l < sizeof(langs) / sizeof(langs[0]); l++)
     for (size_t piece = 1; piece < 40; piece += 13)
       parse(&r, langs[l], sent, L(sent), back, sizeof(back), piece);
 }
@@ -612,6 +650,9 @@ static Suite *status_suite(void)
   tc = tcase_create("zpl");
   tcase_add_test(tc, zpl_host_status);
   tcase_add_test(tc, zpl_hostile);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("dymo");
+  tcase_add_test(tc, dymo_status_byte);
   suite_add_tcase(s, tc);
   tc = tcase_create("all");
   tcase_add_loop_test(tc, random_bytes_conserved, 0, 8);

@@ -78,12 +78,13 @@ static void cmd_bytes_per_line(dm_model_t *m, unsigned conn);
 static void cmd_form_feed(dm_model_t *m, unsigned conn);
 static void cmd_label_length(dm_model_t *m, unsigned conn);
 static void cmd_skip(dm_model_t *m, unsigned conn);
+static void cmd_status(dm_model_t *m, unsigned conn);
 
 /* The ESC commands the model knows, with their fixed parameter byte counts. */
 static const struct command commands[] = {
   {'*', 0, cmd_defaults},       /* restore default settings */
   {'@', 0, cmd_reset},          /* reset */
-  {'A', 0, NULL},               /* get printer status */
+  {'A', 0, cmd_status},         /* get printer status */
   {'B', 1, NULL},               /* dot tab: n blank bytes at the left */
   {'C', 1, NULL},               /* tape type (LabelWriter Duo tape) */
   {'D', 1, cmd_bytes_per_line}, /* bytes per line */
@@ -216,6 +217,27 @@ static void cmd_form_feed(dm_model_t *m, unsigned conn)
   mc_emit(&m->core, &ev);
   m->lines = 0;
   m->skipped = 0;
+}
+
+/*
+ * ESC A: one status byte (DYMO's LabelWriter 400/450 technical references):
+ * 01h ready (always), 02h at top of form (no label being printed, none
+ * waiting), 20h out of paper, 80h error (with out of paper, and for an open
+ * cover, which has no bit of its own).
+ */
+static void cmd_status(dm_model_t *m, unsigned conn)
+{
+  static const unsigned char query[] = {ESC, 'A'};
+  unsigned conditions = m->core.conditions;
+  unsigned char status = 0x01;
+
+  if (!m->image && m->lines == 0 && m->core.waiting == 0)
+    status |= 0x02;
+  if (conditions & MC_COND_PAPER_OUT)
+    status |= 0x20 | 0x80;
+  if (conditions & MC_COND_COVER_OPEN)
+    status |= 0x80;
+  mc_status_reply(&m->core, conn, query, sizeof(query), &status, 1);
 }
 
 /* ESC L n1 n2: label length n1 * 256 + n2 dot lines (most significant byte first). */
