@@ -331,6 +331,26 @@ int fp_live_confirm(fp_session_t *s)
 }
 
 /*
+ * A polled language's question after a flush, sent whole (the job may go on
+ * on this connection: no own byte may stay in flight): once the queries
+ * still out are answered (or `deadline` passes), the probe, as own query
+ * number `*after` + 1.  1 sent, -1 not (`*heard`: why, when the wait failed).
+ */
+static int ask_polled(fp_session_t *s, int64_t deadline, int *heard, uint64_t *after)
+{
+  fp_live_t *live = &s->live;
+
+  while (live->heard < live->asked && fp_ms_until(deadline) > 0
+         && (*heard = hear(s, fp_ms_until(deadline))) == FP_OK)
+    continue;
+  *after = live->asked;
+  if (live->own_len || *heard || !send_own(s, live->language->probe, live->language->probe_len))
+    return -1;
+  live->asked++;
+  return 1;
+}
+
+/*
  * With status=on, after a flush (`what`: "the cancel's flush", "the
  * recovery's flush"): asks a question that only a parser at command level
  * answers (ESC/POS: GS ( H fn 48, which the printer answers once everything
@@ -351,16 +371,15 @@ bool fp_live_verify(fp_session_t *s, const char *what)
                                                                           : VERIFY_MIN_MS;
   int64_t                     start = fp_monotonic_ms(), deadline = start + bound;
   int                         asked, heard = FP_OK;
-  uint64_t                    after;
+  uint64_t                    after = 0;
 
   if (s->opts->status_mode != FP_STATUS_MODE_ON || !s->conn || (temporary && why_off(s, l)))
     return true;
   if (temporary)
     fp_live_start(&s->live, l, s->job.back_fd);
-  after = s->live.asked;
   s->live.done = false;
-  if (s->live.polled) /* asked at once, or once a query still out is answered */
-    asked = send_own_due(s, true) ? -1 : 1;
+  if (s->live.polled)
+    asked = ask_polled(s, deadline, &heard, &after);
   else
     asked = ask_done(s, 5000);
   if (asked)
@@ -368,8 +387,7 @@ bool fp_live_verify(fp_session_t *s, const char *what)
     /* A SIGTERM not yet acknowledged or a broken link ends the wait early. */
     while (asked > 0 && !(s->live.done = s->live.done || polled_at_command_level(&s->live, after))
            && fp_ms_until(deadline) > 0 && (heard = hear(s, fp_ms_until(deadline))) == FP_OK)
-      if (s->live.polled && send_own_due(s, true))
-        asked = -1;
+      continue;
     if ((confirmed = s->live.done))
       fp_log("INFO", "Printer confirmed it is back at command level after %s (%" PRId64 " ms)",
              what, fp_monotonic_ms() - start);

@@ -111,5 +111,20 @@ class VerifiedFlush(fptest.TestCase):
         self.assertNotIn("WARNING", b.proc.stderr())
 
 
+    def test_recovery_is_verified_before_the_next_job(self):
+        # A backend killed mid-graphic leaves the device dirty; the next job completes the
+        # download, resets, has the printer answer ~HS outside any format, then prints.
+        emu = self.emulator("--language", "zpl", "--rate", 200000)
+        uri = self.socket_uri(emu, "language=zpl&reset=zpl&timeout=2000&status=on")
+        b = self.backend(uri, spool_file=self.spool(fptest.zpl_graphic_labels("killed", labels=2)))
+        emu.wait_event("image-begin")
+        b.proc.kill()
+        emu.wait_event("close", conn=1)
+        nxt = self.backend(uri, job_id=2, spool_file=self.spool(labels("after", 5), "next"))
+        self.assertRecoveryConfirmed(nxt)
+        emu.wait_event("text", text="END after")
+        self.assertEqual(emu.texts(conn=2), ["BEGIN after"] + ["after %d" % i for i in range(5)]
+                         + ["END after"])
+
 if __name__ == "__main__":
     fptest.main()
