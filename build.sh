@@ -14,7 +14,7 @@ top=$PWD
 # last line: building and checking the Debian packages, tests/packaging/ci.sh).
 PACKAGES="autoconf automake libtool pkg-config make gcc clang libclang-rt-14-dev
   libcups2-dev cups cups-daemon cups-client cups-ipp-utils cups-filters libusb-1.0-0-dev check
-  python3 socat valgrind umockdev libumockdev-dev cups-filters-core-drivers cups-ppdc
+  python3 socat valgrind umockdev libumockdev-dev iproute2 cups-filters-core-drivers cups-ppdc
   printer-driver-escpr ghostscript printer-driver-gutenprint printer-driver-dymo
   build-essential debhelper dpkg-dev lintian"
 

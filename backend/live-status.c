@@ -76,9 +76,10 @@ static unsigned current(const fp_live_t *live)
 /*
  * Says what changed: "STATE: +a,b" and "STATE: -c" lines, and in words what
  * holds the job (plain offline too, which has no reason of its own) and when
- * nothing does any more.
+ * nothing does any more -- not when the reasons go only because the job ends
+ * (`ending`: the printer may not be ready at all).
  */
-static void announce(fp_live_t *live)
+static void announce(fp_live_t *live, bool ending)
 {
   char   plus[160] = "", minus[160] = "", words[160] = "";
   bool   held;
@@ -108,7 +109,7 @@ static void announce(fp_live_t *live)
     fp_log("INFO", "Printer: %s; the job waits until it is fixed", words);
   if (*minus)
     fp_log("STATE", "-%s", minus);
-  if ((*minus || live->held) && !held)
+  if ((*minus || live->held) && !held && !ending)
     fp_log("INFO", "The printer is ready again");
   live->held = held;
 }
@@ -142,7 +143,7 @@ static void on_reply(void *ctx, const fp_reply_t *reply)
     live->partial = reply->partial;
   }
   live->state = fp_status_apply(live->state, reply);
-  announce(live);
+  announce(live, false);
 }
 
 /* Status on. */
@@ -174,7 +175,7 @@ void fp_live_port(fp_live_t *live, unsigned conditions)
   if (!live->port || conditions == live->port_state)
     return;
   live->port_state = conditions;
-  announce(live);
+  announce(live, false);
 }
 
 /* Back-channel bytes. */
@@ -262,5 +263,5 @@ void fp_live_finish(fp_live_t *live)
   if (live->language)
     fp_status_flush(&live->parser);
   live->state = live->port_state = 0;
-  announce(live);
+  announce(live, true);
 }

@@ -18,6 +18,14 @@
  * printer lifts the limit at the end of the first window.  At the maximum
  * sends are as large as the kernel takes, as they always were.  In-flight
  * data stays bounded by the printer's window.
+ *
+ * A printer whose TCP stack acknowledges nothing -- not even the window
+ * probes that a printer paused with a full buffer (paper out) answers --
+ * for three times timeout=, at least DEAD_PEER_MIN_MS, is gone
+ * (TCP_USER_TIMEOUT): the connection ends with "The device went away"
+ * instead of after TCP's own quarter of an hour, which matters while a
+ * reported paper-out holds the job without a time limit.  A live printer's
+ * stack acknowledges within moments, busy or paused.
  */
 
 #include "transport.h"
@@ -43,6 +51,7 @@
 #include "text.h"
 
 #define UNSENT_MAX       16384 /* unsent bytes the kernel may hold for the printer, at most */
+#define DEAD_PEER_MIN_MS 30000 /* least time without an acknowledgement before the printer is gone */
 #define UNSENT_MIN       256   /* and at least (a slow printer still gets whole packets) */
 #define UNSENT_START     2048  /* until the first drain rate is measured */
 #define DRAIN_PATIENCE_MS 500  /* a queue that did not move this long (at most a third of
@@ -265,6 +274,14 @@ static int socket_open(const fp_options_t *o, int cancel_fd, int attempt_ms, fp_
     close(fd);
     return FP_ERROR_NO_MEMORY;
   }
+  {
+    /* Past INT_MAX / 3 the bound is just very long (timeout= is bounded by the options). */
+    unsigned dead = o->timeout_ms > INT32_MAX / 3 ? INT32_MAX : (unsigned)o->timeout_ms * 3;
+
+    if (dead < DEAD_PEER_MIN_MS)
+      dead = DEAD_PEER_MIN_MS;
+    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &dead, sizeof(dead));
+  }
   ((socket_conn_t *)fp_conn_state(*conn))->fd = fd;
   ((socket_conn_t *)fp_conn_state(*conn))->limit = UNSENT_START;
   ((socket_conn_t *)fp_conn_state(*conn))->patience_ms =
@@ -304,6 +321,18 @@ static void follow_drain(socket_conn_t *c, int unsent)
   c->window_at = now;
   c->window_drained = drained;
   c->window_backlog = unsent > 0;
+}
+
+/* What a failed send() or recv() means for the printer. */
+static int socket_error(int err)
+{
+  switch (err)
+  {
+    case ECONNRESET: return FP_ERROR_DEVICE_RESET;
+    case EPIPE: return FP_ERROR_DEVICE_CLOSED;
+    case ETIMEDOUT: return FP_ERROR_DEVICE_GONE; /* TCP_USER_TIMEOUT: nothing acknowledged */
+    default: return FP_ERROR_IO;
+  }
 }
 
 /* Hand the kernel what it takes now. */
@@ -364,9 +393,7 @@ static int socket_write(fp_conn_t *conn, const uint8_t *buf, size_t len, size_t 
   c->sent += *accepted;
   if (n >= 0 || errno == EAGAIN || errno == EINTR)
     return FP_OK;
-  if (errno == ECONNRESET)
-    return FP_ERROR_DEVICE_RESET;
-  return errno == EPIPE ? FP_ERROR_DEVICE_CLOSED : FP_ERROR_IO;
+  return socket_error(errno);
 }
 
 /*
@@ -401,7 +428,7 @@ static int socket_read(fp_conn_t *conn, uint8_t *buf, size_t len, size_t *got)
     return FP_OK;
   if (n == 0)
     return FP_ERROR_DEVICE_CLOSED;
-  return errno == ECONNRESET ? FP_ERROR_DEVICE_RESET : FP_ERROR_IO;
+  return socket_error(errno);
 }
 
 /* The socket, for poll(). */
