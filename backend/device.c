@@ -174,6 +174,8 @@ void fp_device_disconnect(fp_session_t *s)
   if (s->conn)
     s->transport->close(s->conn);
   s->conn = NULL;
+  s->data_in_flight = false;
+  fp_live_connection_ended(&s->live);
 }
 
 /*

@@ -83,7 +83,8 @@ static int hear(fp_session_t *s, int ms)
 
   if (r < 0)
     return FP_ERROR_CANCELED;
-  if (r > 0 && (r = s->transport->read(s->conn, data, sizeof(data), &got)))
+  if (r > 0 && ((r = fp_live_collect(s)) || (r = s->transport->read(s->conn, data, sizeof(data),
+                                                                       &got))))
     return r;
   if (got)
     fp_live_feed(&s->live, data, got);
@@ -211,6 +212,7 @@ static int send_own_due(fp_session_t *s, bool now)
     {
       queue_own(live, live->language->probe, live->language->probe_len);
       live->asked++;
+      live->asked_at = fp_monotonic_ms();
       live->since_asked = 0;
     }
   }
@@ -235,6 +237,11 @@ void fp_live_own_taken(fp_session_t *s, size_t n)
 int fp_live_rearm(fp_session_t *s)
 {
   return send_own_due(s, false);
+}
+
+int fp_live_collect(fp_session_t *s)
+{
+  return s->live.own_len && s->transport->cancel_write ? send_own_due(s, false) : FP_OK;
 }
 
 /* As hear(), and FP_ERROR_CANCELED once the job is canceled at all. */
@@ -300,6 +307,7 @@ int fp_live_confirm(fp_session_t *s)
   fp_live_t *live = &s->live;
   int64_t    deadline;
   uint64_t   after = live->asked;
+  long       left = -1; /* what the printer said it holds unprinted, at the last progress */
   int        status;
 
   if (!live->language || s->opts->status_mode != FP_STATUS_MODE_ON)
@@ -314,7 +322,13 @@ int fp_live_confirm(fp_session_t *s)
   deadline = fp_monotonic_ms() + stall_ms;
   while (!(live->done = live->done || polled_all_printed(live, after)))
   {
-    if (fp_live_blocked(live))
+    /* A polled printer whose count of what it holds unprinted goes down is printing. */
+    bool printing = live->polled && live->heard > after && live->queued >= 0
+                    && (left < 0 || live->queued < left);
+
+    if (printing)
+      left = live->queued;
+    if (fp_live_blocked(live) || printing)
       deadline = fp_monotonic_ms() + stall_ms;
     else if (fp_ms_until(deadline) == 0)
     {
@@ -323,7 +337,8 @@ int fp_live_confirm(fp_session_t *s)
       return FP_ERROR_UNCONFIRMED;
     }
     if ((status = listen_for(s, DRAIN_STEP_MS))
-        || (live->polled && (status = send_own_due(s, true))))
+        || (live->polled && fp_monotonic_ms() - live->asked_at >= DRAIN_STEP_MS
+            && (status = send_own_due(s, true))))
       return status;
   }
   fp_log("INFO", "The printer confirmed it printed the job");
@@ -347,6 +362,7 @@ static int ask_polled(fp_session_t *s, int64_t deadline, int *heard, uint64_t *a
   if (live->own_len || *heard || !send_own(s, live->language->probe, live->language->probe_len))
     return -1;
   live->asked++;
+  live->asked_at = fp_monotonic_ms();
   return 1;
 }
 

@@ -255,6 +255,17 @@ uint8_t fp_live_sc_state(const fp_live_t *live, uint8_t bits)
   return bits;
 }
 
+void fp_live_connection_ended(fp_live_t *live)
+{
+  live->own_len = 0;
+  live->heard = live->asked;
+  if (live->language)
+  {
+    fp_status_flush(&live->parser); /* a reply cut short goes on to the filters */
+    fp_status_parser_init(&live->parser, live->language, on_reply, pass_on, live);
+  }
+}
+
 /* The end of the job: hands over held bytes, withdraws the reasons still set. */
 void fp_live_finish(fp_live_t *live)
 {

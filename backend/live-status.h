@@ -45,6 +45,7 @@ typedef struct fp_live_s
   /* A language without unsolicited status (ZPL) is asked again and again (polled). */
   bool     polled;
   uint64_t asked, heard;  /* own queries sent, and answers to them (in order) */
+  int64_t  asked_at;      /* monotonic ms of the last own query */
   uint64_t since_asked;   /* job bytes the printer took since the last own query */
   long     queued;        /* the last own answer: work the printer holds unprinted (-1: not said) */
   bool     partial;       /* ... and it was inside a command then (a ZPL format) */
@@ -101,6 +102,12 @@ bool fp_live_blocked(const fp_live_t *live);
 
 /* GET_STATE's bits (CUPS_SC_STATE_*) with what the printer reports folded into `bits`. */
 uint8_t fp_live_sc_state(const fp_live_t *live, uint8_t bits);
+
+/*
+ * The connection ended (a flush reconnects): the backend's own bytes not
+ * sent and the queries not answered on it are gone; the reasons stand.
+ */
+void fp_live_connection_ended(fp_live_t *live);
 
 /* Withdraws the STATE: reasons still announced (end of the job). */
 void fp_live_finish(fp_live_t *live);

@@ -91,6 +91,13 @@ void fp_live_begin(fp_session_t *s);
  */
 int fp_live_rearm(fp_session_t *s);
 
+/*
+ * Before reading what the printer says: own bytes a transport keeps in
+ * flight (USB) are offered again, so that a write that has ended is counted
+ * -- and its query noted -- before the answer to it is read.
+ */
+int fp_live_collect(fp_session_t *s);
+
 /* The device took `n` of the backend's own bytes offered last (a write stopped in flight). */
 void fp_live_own_taken(fp_session_t *s, size_t n);
 

@@ -45,7 +45,8 @@ static int pump_back_channel(fp_session_t *s)
 
   if (!s->transport->read)
     return FP_OK;
-  if ((status = s->transport->read(s->conn, data, sizeof(data), &got)))
+  if ((status = fp_live_collect(s)) || (status = s->transport->read(s->conn, data, sizeof(data),
+                                                                     &got)))
     return status;
   if (s->live.language)
     fp_live_feed(&s->live, data, got); /* replies to the backend stay here, the rest goes on */
@@ -134,6 +135,30 @@ static void account_sent(fp_session_t *s, size_t n)
 }
 
 /*
+ * With a polled language's query due (ZPL ~HS, DYMO ESC A), the job bytes
+ * to offer before it: up to the first command boundary in them, found on a
+ * copy of the tracker, so that the query goes out as soon as the printer is
+ * between commands rather than when a write happens to end there.  Not
+ * while a write is in flight (USB: the same bytes are offered again).
+ */
+static size_t poll_split(const fp_session_t *s, const uint8_t *out, size_t len)
+{
+  fp_tracker_t    ahead;
+  fp_completion_t owed;
+
+  if (!fp_live_poll_due(&s->live, false) || s->data_in_flight)
+    return len;
+  ahead = s->tracker;
+  for (size_t i = 0; i < len; i++)
+  {
+    fp_tracker_feed(&ahead, out + i, 1);
+    if (!fp_tracker_completion(&ahead, &owed))
+      return i + 1;
+  }
+  return len;
+}
+
+/*
  * Send buffered job data the device takes now; feeds the tracker and the
  * journal.  Once all that was offered is taken, the rest is offered at
  * once: with banding, bytes may wait in the buffer behind a wire buffer
@@ -156,9 +181,9 @@ static int push_buffer(fp_session_t *s)
       return FP_OK; /* all sent, or the bander holds a header until more of it comes */
     if (!s->journaled)
       journal_start(s);
-    len = fp_live_split(&s->live, out, len);
+    len = poll_split(s, out, fp_live_split(&s->live, out, len));
     status = s->transport->write(s->conn, out, len, &n);
-    s->data_in_flight = s->transport->cancel_write && n < len;
+    s->data_in_flight = s->transport->cancel_write && n < len && status == FP_OK;
     account_sent(s, n);
     if (status || n < len)
       return status;
@@ -305,6 +330,7 @@ void fp_stream_discard_input(fp_session_t *s)
   uint8_t scratch[8192];
 
   fp_stream_settle(s); /* what is in flight counts before the buffer goes */
+  s->live.own_len = 0; /* the flush completes an own command cut short, as the tracker saw it */
   s->buf_off = s->buf_len = 0;
   s->wire_off = s->wire_len = 0;
   fp_band_reset(&s->band); /* after a flush the printer is between commands */
@@ -332,6 +358,18 @@ int fp_stream_drain_output(fp_session_t *s)
 
   if (!s->conn)
     return FP_ERROR_IO;
+  if (s->live.own_len)
+  {
+    /* The backend's own bytes still waiting (a query, an arming) go first, whole: offered
+       again as they were (USB: perhaps in flight), never with job bytes after a part. */
+    size_t taken = 0;
+
+    status = fp_transport_write_all(s->transport, s->conn, s->live.own, s->live.own_len,
+                                    s->opts->timeout_ms, s->job.cancel_fd, &taken);
+    fp_live_own_taken(s, taken);
+    if (status)
+      return status;
+  }
   for (;;)
   {
     size_t         accepted = 0, len;
@@ -356,6 +394,7 @@ int fp_stream_drain_output(fp_session_t *s)
     if (status)
       return status;
   }
+  s->data_in_flight = false; /* all written */
   return s->transport->drain(s->conn, s->opts->timeout_ms);
 }
 

@@ -28,10 +28,12 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "../engine/device-id.h"
+#include "clock.h"
 #include "flushprinter.h"
 #include "text.h"
 #include "status.h"
@@ -39,6 +41,10 @@
 /* usblp ioctls (linux/drivers/usb/class/usblp.c). */
 #define LPIOC_GET_DEVICE_ID(len) _IOC(_IOC_READ, 'P', 1, len)
 #define LPIOC_SOFT_RESET         _IOC(_IOC_NONE, 'P', 7, 0)
+#define LPIOC_GET_PROTOCOLS(len) _IOC(_IOC_READ, 'P', 2, len)
+#define USBLP_UNIDIRECTIONAL     1 /* the interface protocol usblp drives (7/1/1) */
+#define READ_ERRORS_MAX          3 /* usblp: failed reads in a row before it is written only */
+#define TTY_DRAIN_STEP_MS        20 /* how often a tty's drain looks at its output queue */
 #define USB_CHAR_MAJOR           180 /* usblp's character devices */
 #define LP_CHAR_MAJOR            6   /* parallel ports (lp) */
 
@@ -55,7 +61,9 @@ typedef struct file_conn_s
   bool           regular;  /* a plain file */
   bool           tty;
   bool           usblp;
+  bool           raw;      /* a tty switched to raw mode: restored at close */
   bool           readable; /* open for reading: the printer's back channel is read */
+  unsigned       read_errors; /* usblp: failed reads in a row */
   struct termios line;     /* a tty's settings before the connection, restored at close */
 } file_conn_t;
 
@@ -152,21 +160,43 @@ static bool may_read(const char *path)
   return stat(path, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) != LP_CHAR_MAJOR;
 }
 
-/* Raw mode for the connection: the bytes pass as they are, nothing is echoed. */
-static void make_raw(file_conn_t *c)
+/* A usblp device driving its printer's unidirectional protocol (7/1/1). */
+static bool unidirectional(int fd)
 {
-  struct termios raw;
+  int protocols[2] = { 0, 0 }; /* the current protocol, and the ones the printer offers */
+
+  return ioctl(fd, LPIOC_GET_PROTOCOLS(sizeof(protocols)), protocols) == 0
+         && protocols[0] == USBLP_UNIDIRECTIONAL;
+}
+
+/*
+ * Raw mode for the connection: the bytes pass as they are (no CR/LF
+ * translation, no output processing, no line editing or signals) and the
+ * printer's replies are not echoed back to it.  What the line is set up for
+ * stays: speed, character size and parity, XON/XOFF and RTS/CTS flow
+ * control, modem lines.  false when the line does not take it.
+ */
+static bool make_raw(file_conn_t *c)
+{
+  struct termios raw, now;
 
   if (tcgetattr(c->fd, &c->line))
-  {
-    c->tty = false;
-    return;
-  }
+    return false;
   raw = c->line;
-  cfmakeraw(&raw);
-  raw.c_cflag |= CREAD | CLOCAL;
-  if (tcsetattr(c->fd, TCSANOW, &raw))
-    c->tty = false; /* nothing to restore */
+  raw.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | INLCR | IGNCR | ICRNL | IUCLC | IMAXBEL);
+  raw.c_oflag &= ~(tcflag_t)OPOST;
+  raw.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL | ICANON | ISIG | IEXTEN);
+  raw.c_cflag |= CREAD;
+  raw.c_cc[VMIN] = 1;
+  raw.c_cc[VTIME] = 0;
+  /* tcsetattr() succeeds when any of it took: check what did. */
+  if (tcsetattr(c->fd, TCSANOW, &raw) || tcgetattr(c->fd, &now) || (now.c_lflag & (ICANON | ECHO))
+      || (now.c_oflag & OPOST))
+  {
+    tcsetattr(c->fd, TCSANOW, &c->line);
+    return false;
+  }
+  return true;
 }
 
 /* Open the device once; a missing device or a FIFO without a reader is "not yet". */
@@ -194,9 +224,10 @@ static int file_open(const fp_options_t *o, int cancel_fd, int attempt_ms, fp_co
   c->fd = fd;
   c->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
   c->usblp = S_ISCHR(st.st_mode) && major(st.st_rdev) == USB_CHAR_MAJOR;
-  if ((c->tty = isatty(fd)))
-    make_raw(c);
-  c->readable = (c->usblp || c->tty) && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR;
+  c->tty = isatty(fd);
+  c->raw = c->tty && make_raw(c); /* a line that will not go raw is written as it is, not read */
+  c->readable = (c->usblp || c->raw) && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR
+                && !(c->usblp && unidirectional(fd));
   if (c->regular)
     lseek(fd, 0, SEEK_END);
   return FP_OK;
@@ -226,10 +257,14 @@ static int file_read(fp_conn_t *conn, uint8_t *buf, size_t len, size_t *got)
     return FP_OK;
   if (c->usblp && n == 0)
     return FP_OK; /* a zero-length packet */
+  if (c->usblp && n > 0)
+    c->read_errors = 0;
   if (c->usblp && n < 0 && (errno == EIO || errno == EINVAL))
   {
-    if (errno == EINVAL)
-      c->readable = false; /* no bulk IN endpoint: the printer is write-only */
+    /* EINVAL: no bulk IN endpoint; EIO again and again: an IN pipe that only fails (usblp
+       restarts the read at once, and poll() would wake for each) -- written only, then. */
+    if (errno == EINVAL || ++c->read_errors >= READ_ERRORS_MAX)
+      c->readable = false;
     return FP_OK;
   }
   if (!c->readable)
@@ -253,13 +288,43 @@ static int file_poll_fd(fp_conn_t *conn)
   return c->fd;
 }
 
-/* Wait until the device has the data: tcdrain() for a tty, fsync() for a file. */
+/* Bytes a tty still holds for the line (TIOCOUTQ); 0 for anything else. */
+static uint64_t file_queued(fp_conn_t *conn)
+{
+  file_conn_t *c = fp_conn_state(conn);
+  int          n = 0;
+
+  return c->tty && ioctl(c->fd, TIOCOUTQ, &n) == 0 && n > 0 ? (uint64_t)n : 0;
+}
+
+/*
+ * Wait until the device has the data: a tty's output queue empty (asked in
+ * steps of TTY_DRAIN_STEP_MS: a line stopped by flow control -- a printer
+ * out of paper -- fails after `stall_ms` without progress, as a write does,
+ * where tcdrain() would wait for ever), fsync() for a file.
+ */
 static int file_drain(fp_conn_t *conn, int stall_ms)
 {
   file_conn_t *c = fp_conn_state(conn);
 
   if (c->tty)
-    return tcdrain(c->fd) ? FP_ERROR_IO : FP_OK;
+  {
+    uint64_t left = file_queued(conn), now_left;
+    int64_t  deadline = fp_monotonic_ms() + stall_ms;
+
+    while (left)
+    {
+      struct timespec step = { 0, TTY_DRAIN_STEP_MS * 1000000L };
+
+      nanosleep(&step, NULL);
+      if ((now_left = file_queued(conn)) < left)
+        deadline = fp_monotonic_ms() + stall_ms;
+      else if (fp_ms_until(deadline) == 0)
+        return FP_ERROR_TIMEOUT;
+      left = now_left;
+    }
+    return FP_OK;
+  }
   if (c->regular)
     return fsync(c->fd) ? FP_ERROR_IO : FP_OK;
   return FP_OK;
@@ -288,7 +353,7 @@ static void file_close(fp_conn_t *conn)
   {
     file_conn_t *c = fp_conn_state(conn);
 
-    if (c->tty)
+    if (c->raw)
       tcsetattr(c->fd, TCSANOW, &c->line);
     close(c->fd);
     fp_conn_free(conn);
@@ -309,6 +374,7 @@ const fp_transport_t fp_transport_file = {
   .bidirectional = file_bidirectional,
   .poll_fd = file_poll_fd,
   .drain = file_drain,
+  .queued = file_queued,
   .device_id = file_device_id,
   .soft_reset = file_soft_reset,
   .close = file_close,

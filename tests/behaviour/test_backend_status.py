@@ -62,10 +62,21 @@ class SerialLine(fptest.TestCase):
                             "--stall-reason", "paper-out", "--buffer", 8192)
         line = self.serial_printer(emu)
         before = termios.tcgetattr(line.slave)
+        before[0] |= termios.IXON                   # the line's own flow control: XON/XOFF
+        termios.tcsetattr(line.slave, termios.TCSANOW, before)
+        before = termios.tcgetattr(line.slave)
         job = b"\x1b@\x10\x04\x04" + fptest.receipt("paper", rows=ROWS, width=WIDTH)[2:]
         b = self.backend("flushprinter+file:%s?reset=escpos&timeout=2000&status=auto" % line.path,
                          spool_file=self.spool(job))
         b.proc.wait_line(r"^INFO: Printer status is on: the printer answers escpos")
+        # Raw for the job (no line editing, echo or output processing), the line's own
+        # settings kept (flow control, character size, parity).
+        iflag, oflag, cflag, lflag = termios.tcgetattr(line.slave)[:4]
+        self.assertEqual(lflag & (termios.ICANON | termios.ECHO | termios.ISIG), 0)
+        self.assertEqual(oflag & termios.OPOST, 0)
+        self.assertEqual(iflag & (termios.ICRNL | termios.IXON), termios.IXON)
+        self.assertEqual(cflag & (termios.CSIZE | termios.PARENB), before[2] & (termios.CSIZE
+                                                                                  | termios.PARENB))
         self.assertPaperOutWaitedOut(emu, b, 4)
         emu.wait_event("text", text="END paper")
         self.assertEqual(emu.texts(), ["BEGIN paper", "END paper"])

@@ -21,6 +21,16 @@ def labels(name, count=LABELS):
             + fptest.zpl_label("END " + name))
 
 
+def graphic_labels(name, count=40, graphic=20000, row=100):
+    """Labels each with a ^GFA graphic of `graphic` bytes (hex, twice that on the wire) and
+    a field naming it: the formats are long, so a command boundary comes only every 40 kB."""
+    fmt = (b"^XA^FO0,0^GFA,%d,%d,%d," % (graphic, graphic, row) + b"A5" * graphic
+           + b"^FS^FO20,20^A0N,30,30^FD%s^FS^XZ\n")
+    return (fptest.zpl_label("BEGIN " + name)
+            + b"".join(fmt % ("%s %d" % (name, i)).encode() for i in range(count))
+            + fptest.zpl_label("END " + name))
+
+
 def paused_printer(test, *args):
     """A ZPL printer that takes 128 kB more into its receive buffer while paused."""
     return test.emulator("--language", "zpl", "--stall-reason", "paper-out", "--buffer", 8192,
@@ -46,6 +56,19 @@ class PaperOut(fptest.TestCase):
         # Asked again as the job went (one unanswered at most, and 8 kB apart at least).
         self.assertGreaterEqual(len(queries), 3)
         self.assertLessEqual(len(queries), len(labels("paper")) // 8192 + 4)
+
+    def test_paper_out_among_long_formats(self):
+        # 40 kB formats: the query waits for the next boundary, whatever the writes' sizes,
+        # and one is among what the paused printer still takes in.
+        emu = paused_printer(self, "--stall-after", 300000, "--resume-after", 4000)
+        uri = self.socket_uri(emu, "language=zpl&reset=zpl&timeout=2000&status=auto")
+        b = self.backend(uri, spool_file=self.spool(graphic_labels("long")))
+        b.proc.wait_line(r"^INFO: Printer status is on")
+        self.assertPaperOutWaitedOut(emu, b, 4)
+        self.assertEveryLabelOnce(emu, "long", 40)
+        self.assertEqual(len(emu.events("image-end")), 40)
+        # Asked at about every format boundary up to the stall (a few answers are still out)
+        self.assertGreaterEqual(len(emu.events("query")), 300000 // 40000)
 
     def test_a_printer_that_stops_reading_at_once_is_todays_behaviour(self):
         # No receive buffer while paused: no query gets through, nothing says paper out,

@@ -370,7 +370,7 @@ static void parse_options(int argc, char **argv, struct options *o)
         usage();
     }
   }
-  if (optind >= argc || (o->out && o->fifo) || (o->fifo && o->socket_port))
+  if (optind >= argc || (o->out && o->fifo) || ((o->fifo || o->out) && o->socket_port))
     usage();
   o->command = argv + optind;
   if (o->printers->len == 0)
