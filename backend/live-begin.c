@@ -336,8 +336,10 @@ int fp_live_confirm(fp_session_t *s)
              stall_ms);
       return FP_ERROR_UNCONFIRMED;
     }
+    /* Asked again at most every DRAIN_STEP_MS -- but at once the first time after the job. */
     if ((status = listen_for(s, DRAIN_STEP_MS))
-        || (live->polled && fp_monotonic_ms() - live->asked_at >= DRAIN_STEP_MS
+        || (live->polled && (live->asked == after
+                             || fp_monotonic_ms() - live->asked_at >= DRAIN_STEP_MS)
             && (status = send_own_due(s, true))))
       return status;
   }
