@@ -204,7 +204,7 @@ static int file_open(const fp_options_t *o, int cancel_fd, int attempt_ms, fp_co
                      char *message, size_t size)
 {
   const file_address_t *a = o->address;
-  struct stat           st;
+  struct stat           st = { 0 }; /* all zero where fstat() fails: no file type */
   file_conn_t          *c;
   int                   flags = O_NOCTTY | O_NONBLOCK | O_CLOEXEC;
   int                   fd = may_read(a->path) ? open(a->path, O_RDWR | flags) : -1;
