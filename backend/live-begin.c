@@ -10,7 +10,9 @@
  * cancel it (ESC/POS: ESC @; PJL: the UEL that ends each PJL section), at a
  * command boundary the tracker vouches for (stream.c).  Otherwise the job
  * runs exactly as without status, after one INFO: line saying why status is
- * off.
+ * off.  status=auto remembers such a printer in the device's state file and
+ * sends it no probe for UNHEARD_HOLD_MS (so that a silent printer pays the
+ * probe's wait once in that time, not once a job); an answer forgets it.
  *
  * The language's status serves ESC/POS, PJL (PCL queues) and ZPL on
  * connections that have a back channel (AppSocket, USB, usblp, serial lines;
@@ -34,6 +36,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -43,6 +46,7 @@
 #include "session.h"
 
 #define PROBE_MS 1000     /* how long a printer may take to answer the probe */
+#define UNHEARD_HOLD_MS (10 * 60 * 1000) /* status=auto asks a silent printer again after this */
 #define TEXT_OF(n) #n
 #define TEXT(n) TEXT_OF(n) /* a number macro's digits, for messages */
 #define DRAIN_STEP_MS 200 /* how often a drain stops to hear the printer */
@@ -144,25 +148,71 @@ static void without_language(fp_session_t *s, const char *why)
            "language's own status is off: %s)", why);
 }
 
+/*
+ * status=auto's memory of a printer that did not answer its probe: true
+ * (with the reason in `why`) while it holds.  A deadline further away than
+ * UNHEARD_HOLD_MS is no memory this backend wrote (a clock change, a forged
+ * file): the printer is asked.
+ */
+static bool remembered_unheard(const fp_session_t *s, char *why, size_t size)
+{
+  int64_t   now = fp_realtime_ms(), until = s->state.unheard_until;
+  time_t    at = (time_t)(until / 1000);
+  struct tm local;
+  char      clock[16] = "";
+
+  if (s->opts->status_mode != FP_STATUS_MODE_AUTO || until <= now
+      || until - now > UNHEARD_HOLD_MS)
+    return false;
+  if (localtime_r(&at, &local))
+    strftime(clock, sizeof(clock), " (%H:%M:%S)", &local);
+  snprintf(why, size, "the printer did not answer its status query lately; it is asked again "
+           "in %" PRId64 " s%s", (until - now + 999) / 1000, clock);
+  return true;
+}
+
+/* Records under status=auto whether the printer answered its probe (`heard`). */
+static void remember_probe(fp_session_t *s, bool heard)
+{
+  int64_t until = heard ? 0 : fp_realtime_ms() + UNHEARD_HOLD_MS;
+
+  if (s->opts->status_mode != FP_STATUS_MODE_AUTO || (heard && !s->state.unheard_until))
+    return;
+  s->state.unheard_until = until;
+  fp_device_journal(s, false);
+}
+
 /* Turns status on when status= and the printer allow; one INFO: line says what came of it. */
 void fp_live_begin(fp_session_t *s)
 {
   const fp_status_language_t *l = fp_status_language_find(s->tracker.language->name);
-  const char                 *why;
+  const char                 *why = NULL;
+  char                        held[160];
+  bool                        asked;
 
   fp_live_off(&s->live);
   if (s->opts->status_mode == FP_STATUS_MODE_OFF)
     return;
-  if ((why = why_off(s, l)))
+  /* A refused debt: the printer may still be inside that command, and take a query as data. */
+  if (s->state.refused && l)
+    why = "the last flush could not complete the command the printer was in, and a query "
+          "could land inside it";
+  else if (!(why = why_off(s, l)) && remembered_unheard(s, held, sizeof(held)))
+    why = held;
+  if (why)
   {
     without_language(s, why);
     return;
   }
   fp_live_start(&s->live, l, s->job.back_fd);
-  if (!send_own(s, l->probe, l->probe_len) || !await_answer(s, PROBE_MS))
+  if (!(asked = send_own(s, l->probe, l->probe_len)))
+    why = "the printer did not take its status query";
+  else if (!await_answer(s, PROBE_MS))
     why = "the printer did not answer its status query in " TEXT(PROBE_MS) " ms";
   else if (l->arm_len && !send_own(s, l->arm, l->arm_len))
     why = "the printer did not take the bytes that switch it on";
+  if (asked && !fp_session_canceled(s))
+    remember_probe(s, s->live.answered);
   if (why)
   {
     fp_live_finish(&s->live); /* hands anything held on to fd 3 */

@@ -246,7 +246,7 @@ static void set_defaults(fp_options_t *o)
   o->retries = 3;
   o->soft_reset = 0;
   o->max_flush = -1;
-  o->status_mode = FP_STATUS_MODE_OFF;
+  o->status_mode = FP_STATUS_MODE_AUTO;
   o->band_rows = FP_BAND_DEFAULT_ROWS;
   snprintf(o->reset_spec, sizeof(o->reset_spec), "none");
 }

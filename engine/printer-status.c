@@ -6,7 +6,9 @@
  * that last case the first held byte is handed back as passed-through and the
  * rest are parsed again, so a reply that begins inside a false start is still
  * found, and no byte is lost or handed over twice.  Held bytes never exceed
- * the language's bound; reaching it counts as a false start.
+ * the language's bound; reaching it counts as a false start.  A printer that
+ * also sends text ("PRINTER READY") has letters among it that look like a
+ * language's one-byte replies: after text, the language decides (text_byte).
  */
 
 #include "printer-status.h"
@@ -67,12 +69,14 @@ static void other_byte(fp_status_parser_t *p, uint8_t b)
   if (p->nother == sizeof(p->other))
     other_flush(p);
   p->other[p->nother++] = b;
+  p->after_text = (b >= 0x20 && b < 0x7f) || b == '\t' || b == '\r' || b == '\n';
 }
 
 /* Hands over a complete reply made of the held bytes. */
 static void reply_out(fp_status_parser_t *p, fp_reply_t *reply)
 {
   other_flush(p);
+  p->after_text = false;
   reply->raw = p->held;
   reply->raw_len = p->nheld;
   p->replies++;
@@ -89,6 +93,8 @@ static fp_step_t step_byte(fp_status_parser_t *p, uint8_t b, fp_reply_t *reply)
   memset(reply, 0, sizeof(*reply));
   reply->code = -1;
   reply->queued = -1;
+  if (p->nheld == 0 && p->after_text && p->language->text_byte && p->language->text_byte(b))
+    return FP_STEP_OTHER; /* a letter in the printer's text, not a reply that looks like one */
   r = p->language->step(p->state.bytes, b, reply);
   if (r == FP_STEP_OTHER && p->nheld > 0)
     r = FP_STEP_REJECT; /* a language must not drop held bytes silently */

@@ -106,6 +106,13 @@ typedef struct fp_status_language_s
   /* One back-channel byte. */
   fp_step_t (*step)(void *state, uint8_t byte, fp_reply_t *reply);
   /*
+   * Whether `byte`, coming straight after text the printer sent (printable
+   * ASCII, tabs and line ends, handed on as not a reply), is more of that text
+   * rather than a one-byte reply or a reply's first byte (NULL: never).  For
+   * languages whose replies are bare bytes, some of which are letters.
+   */
+  bool (*text_byte)(uint8_t byte);
+  /*
    * Writes into `out` (at most `size` bytes) a query whose DONE reply names
    * `id` and comes only once everything sent before it has printed (PJL: an
    * ECHO reply naming `id`, which comes once everything before it has been
@@ -143,6 +150,7 @@ typedef struct fp_status_parser_s
   size_t  nother;
   uint64_t replies;     /* replies parsed */
   uint64_t rejected;    /* frames that turned out not to be replies */
+  bool    after_text;   /* the last byte handed on was text (see text_byte) */
   union { uint64_t align; uint8_t bytes[FP_STATUS_STATE_MAX]; } state;
 } fp_status_parser_t;
 

@@ -5,11 +5,15 @@
  *
  *   flushprinter-state v1 seq=N key=K quiet_until=MS dirty=0|1 job=J pid=P
  *   accepted=N language=L owed_prefix=HEX owed_fill=N fill_byte=HH owed_suffix=HEX
- *   [refused=N] crc=XXXXXXXX
+ *   [refused=N] [unheard_until=MS] crc=XXXXXXXX
  *
  * refused=N, only in a clean record, is the debt the last flush refused to
- * pay.  An implausible debt (the tracker no longer vouched for the stream) is
- * written owed_fill=9223372036854775807, which no ceiling lets through.
+ * pay.  unheard_until=MS is a hint (status=auto's memory of a printer that
+ * did not answer its probe): written only where the slot has room for it,
+ * so that a record with the widest fields loses nothing but one probe's
+ * worth of memory.  An implausible debt (the tracker no longer vouched for
+ * the stream) is written owed_fill=9223372036854775807, which no ceiling
+ * lets through.
  * K and L are percent-encoded; crc is the CRC-32 of everything before " crc=".
  * A writer overwrites the slot that does not hold the newest valid record,
  * so a torn write only ever destroys the older record.  The file is locked
@@ -205,7 +209,7 @@ static int format_record(const record_t *record, uint8_t slot[SLOT_SIZE])
   char                     prefix[2 * FP_COMPLETION_PREFIX_MAX + 1];
   char                     suffix[2 * FP_COMPLETION_SUFFIX_MAX + 1];
   char                     refused[32] = "";
-  int                      n;
+  int                      n, hint = 0;
 
   if (!memchr(st->language, '\0', sizeof(st->language)) || record->seq > SEQ_MAX
       || st->quiet_until < 0 || st->quiet_until > QUIET_UNTIL_MAX || st->pid < 0
@@ -230,6 +234,12 @@ static int format_record(const record_t *record, uint8_t slot[SLOT_SIZE])
                suffix, refused);
   if (n < 0 || (size_t)n + sizeof(CRC_FIELD) - 1 + CRC_DIGITS > SLOT_SIZE - 1)
     return FP_ERROR_STATE; /* cannot happen: KEY_FIELD_MAX leaves room for the widest record */
+  if (st->unheard_until > 0)
+    hint = snprintf(line + n, sizeof(line) - (size_t)n, " unheard_until=%" PRId64,
+                    st->unheard_until < QUIET_UNTIL_MAX ? st->unheard_until : QUIET_UNTIL_MAX);
+  if (hint > 0 && (size_t)(n + hint) + sizeof(CRC_FIELD) - 1 + CRC_DIGITS <= SLOT_SIZE - 1)
+    n += hint;
+  line[n] = '\0'; /* without the hint when it does not fit */
   n += snprintf(line + n, sizeof(line) - (size_t)n, CRC_FIELD "%08" PRIx32,
                 crc32_ieee(line, (size_t)n));
 
@@ -312,6 +322,10 @@ static bool parse_record(const uint8_t slot[SLOT_SIZE], record_t *record)
   st->owed.implausible = st->owed.fill_count == COUNT_MAX;
   st->refused = 0;
   if ((w = field(tokens, count, "refused")) && !parse_u64(w, COUNT_MAX, &st->refused))
+    return false;
+  st->unheard_until = 0;
+  if ((w = field(tokens, count, "unheard_until"))
+      && !parse_i64(w, 0, QUIET_UNTIL_MAX, &st->unheard_until))
     return false;
   st->quiet_until = quiet_until;
   st->dirty = dirty != 0;

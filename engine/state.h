@@ -27,6 +27,9 @@ typedef struct fp_device_state_s
   char            language[16];  /* tracker language of that job */
   fp_completion_t owed;          /* completion of its half-sent command, at last record */
   uint64_t        refused;       /* debt the last flush did not pay (implausible or too long) */
+  int64_t         unheard_until; /* realtime ms before which status=auto does not probe: the
+                                    printer did not answer the last probe; 0 = ask.  A hint:
+                                    dropped from a record that has no room for it */
 } fp_device_state_t;
 
 typedef struct fp_store_s fp_store_t;

@@ -23,6 +23,13 @@
  * read as status bytes (printer-ID text is full of bytes that look like
  * them).
  *
+ * Some printers also send text on the back channel: a letter that looks
+ * like a DLE EOT reply or an ASB's first byte ('R' is 52h, 0101 0010) is
+ * taken as text when it follows text (a printable reply byte has bit 5 or 6
+ * set: waiting for online recovery, the feed button, cover open -- rare, and
+ * not in the middle of a line of text); a text that begins with such a
+ * letter still loses it.
+ *
  * Where the vendors differ, the safe reading: ASB byte 2 bits 2, 5, 6 are an
  * error on every model that defines them (undefined ones are 0); the two
  * bits of each paper sensor pair are ORed, not ANDed; DLE EOT 2's "stopped by
@@ -274,6 +281,12 @@ static fp_step_t escpos_step(void *state, uint8_t b, fp_reply_t *r)
   }
 }
 
+/* A printable DLE EOT reply or ASB first byte (0xx1xx10, 0xx1xx00): after text, text. */
+static bool escpos_text_byte(uint8_t b)
+{
+  return b >= 0x20 && b < 0x7f && (b & 0x91) == 0x10;
+}
+
 /* GS ( H 06 00 30 30 d1..d4: answered once everything before it has printed. */
 static size_t escpos_done_query(const char *id, uint8_t *out, size_t size)
 {
@@ -306,5 +319,6 @@ const fp_status_language_t fp_status_escpos = {
   .reset_frame = escpos_reset_frame,
   .note_sent = escpos_note_sent,
   .step = escpos_step,
+  .text_byte = escpos_text_byte,
   .done_query = escpos_done_query,
 };

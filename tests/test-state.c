@@ -150,6 +150,7 @@ static void assert_state_eq(const fp_device_state_t *a, const fp_device_state_t 
   ck_assert_uint_eq(a->owed.fill_byte, b->owed.fill_byte);
   ck_assert_uint_eq(a->owed.suffix_len, b->owed.suffix_len);
   ck_assert_mem_eq(a->owed.suffix, b->owed.suffix, b->owed.suffix_len);
+  ck_assert(a->unheard_until == b->unheard_until);
 }
 
 /* Read slot `index` of the state file into `slot` (SLOT_SIZE + 1 bytes, NUL-terminated). */
@@ -354,6 +355,45 @@ START_TEST(test_implausible_and_refused)
 }
 END_TEST
 
+/* status=auto's memory of a silent printer: kept where it fits, dropped (never changed) where not. */
+START_TEST(test_unheard_hint)
+{
+  char              key[151];
+  fp_store_t       *store = open_store(dir, KEY);
+  fp_device_state_t in = sample_state(3), out;
+  char              slot[SLOT_SIZE + 1];
+
+  in.unheard_until = INT64_C(1764000600000);
+  ck_assert_int_eq(fp_store_write(store, &in, false), FP_OK);
+  ck_assert_int_eq(fp_store_read(store, &out), FP_OK);
+  assert_state_eq(&out, &in);
+  read_slot(store, 0, slot);
+  ck_assert_ptr_nonnull(strstr(slot, " owed_suffix=1b00 unheard_until=1764000600000 crc="));
+
+  /* A record written before the hint existed asks the printer. */
+  in.unheard_until = 0;
+  ck_assert_int_eq(fp_store_write(store, &in, false), FP_OK);
+  ck_assert_int_eq(fp_store_read(store, &out), FP_OK);
+  ck_assert(out.unheard_until == 0);
+  read_slot(store, 1, slot);
+  ck_assert_ptr_null(strstr(slot, "unheard_until"));
+  fp_store_close(store);
+
+  /* The widest record has no room for it: written without it, the rest intact. */
+  memset(key, 'k', 150);
+  key[150] = '\0';
+  store = open_store(dir, key);
+  in = widest_state();
+  in.unheard_until = INT64_C(253402300799999);
+  ck_assert_int_eq(fp_store_write(store, &in, false), FP_OK);
+  ck_assert_int_eq(fp_store_read(store, &out), FP_OK);
+  ck_assert(out.unheard_until == 0);
+  in.unheard_until = 0;
+  assert_state_eq(&out, &in);
+  fp_store_close(store);
+}
+END_TEST
+
 /* A record written before completions had a suffix (no owed_suffix=) still reads. */
 START_TEST(test_record_without_suffix)
 {
@@ -450,6 +490,9 @@ START_TEST(test_numbers_out_of_range)
     "quiet_until=5 dirty=0 job=1 pid=-1 accepted=0",
     "quiet_until=5 dirty=0 job=2147483648 pid=9 accepted=0",
     "quiet_until=5 dirty=0 job=1 pid=9 accepted=18446744073709551615",
+    "quiet_until=5 dirty=0 job=1 pid=9 accepted=0 unheard_until=-1",
+    "quiet_until=5 dirty=0 job=1 pid=9 accepted=0 unheard_until=253402300800000",
+    "quiet_until=5 dirty=0 job=1 pid=9 accepted=0 unheard_until=5x",
   };
   fp_store_t       *store = open_store(dir, "k");
   fp_device_state_t in = sample_state(7), out;
@@ -1004,6 +1047,7 @@ static Suite *state_suite(void)
   tcase_add_test(records, test_round_trip);
   tcase_add_test(records, test_long_key);
   tcase_add_test(records, test_record_without_suffix);
+  tcase_add_test(records, test_unheard_hint);
   tcase_add_test(records, test_implausible_and_refused);
   tcase_add_test(records, test_alternating_slots);
   tcase_add_test(records, test_torn_write);

@@ -247,7 +247,8 @@ START_TEST(escpos_block_bounded)
 
   memset(back, 'a', sizeof(back)); /* 'a' & 0x93 == 0x01: no status byte */
   back[0] = 0x5f;
-  back[10] = 0x72; /* a DLE EOT 4 answer, paper end, inside what is no block */
+  back[9] = 0x01;  /* no text: so that ... */
+  back[10] = 0x72; /* ... a DLE EOT 4 answer, paper end, inside what is no block, is one */
   parse(&r, &fp_status_escpos, sent, L(sent), back, sizeof(back), 7);
   ck_assert_uint_eq(r.nreply, 1);
   ck_assert_uint_eq(r.reply[0].conditions, FP_COND_MEDIA_EMPTY);
@@ -308,6 +309,34 @@ START_TEST(escpos_garbage_interleaved)
   ck_assert_uint_eq(r.reply[3].conditions, FP_COND_OFFLINE | FP_COND_MEDIA_EMPTY);
   ck_assert_str_eq(r.reply[4].id, "9999");
   assert_split_invariant(&fp_status_escpos, NULL, 0, back, n);
+}
+END_TEST
+
+/* Text the printer sends keeps its letters that look like replies ('R' is 52h, 'P' 50h). */
+START_TEST(escpos_text_is_not_a_reply)
+{
+  static const char sent[] = "\x10\x04\x01";
+  static const char text[] = "PRINTER STATUS OK\r\nREADY\r\n";
+  static const uint8_t after[] = {'O', 'K', '\n', 0x12, 0x37, 0x22, '0', '0', '4', '2', 0x00};
+  static record_t r;
+
+  parse(&r, &fp_status_escpos, sent, L(sent), text, L(text), 0);
+  ck_assert_uint_eq(r.nreply, 0);
+  ck_assert_uint_eq(r.nother, L(text));
+  assert_split_invariant(&fp_status_escpos, sent, L(sent), (const uint8_t *)text, L(text));
+
+  /* A reply after a line of text still reads: a non-printable one, and a process ID. */
+  parse(&r, &fp_status_escpos, sent, L(sent), after, sizeof(after), 0);
+  ck_assert_uint_eq(r.nreply, 2);
+  ck_assert(r.reply[0].solicited && r.reply[0].own);
+  ck_assert_int_eq(r.reply[1].type, FP_REPLY_DONE);
+  ck_assert_str_eq(r.reply[1].id, "0042");
+  ck_assert_uint_eq(r.nother, 3);
+
+  /* Alone, the same letter answers the query (a printer with its feed button held). */
+  parse(&r, &fp_status_escpos, sent, L(sent), "R", 1, 0);
+  ck_assert_uint_eq(r.nreply, 1);
+  ck_assert(r.reply[0].solicited);
 }
 END_TEST
 
@@ -638,6 +667,7 @@ static Suite *status_suite(void)
   tcase_add_test(tc, escpos_flush_gives_back);
   tcase_add_test(tc, escpos_split_everywhere);
   tcase_add_test(tc, escpos_garbage_interleaved);
+  tcase_add_test(tc, escpos_text_is_not_a_reply);
   tcase_add_test(tc, escpos_queries);
   suite_add_tcase(s, tc);
   tc = tcase_create("pjl");

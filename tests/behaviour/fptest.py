@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 import unittest
+import zlib
 
 BUILDDIR = os.environ.get("FP_BUILDDIR") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -45,6 +46,57 @@ SC_GET_STATE, SC_SNMP_GET, SC_SNMP_GET_NEXT, SC_GET_CONNECTED = 5, 6, 7, 8
 SC_FLUSH = 0x46
 SC_OK, SC_IO_ERROR, SC_TIMEOUT, SC_NO_RESPONSE = 1, 2, 3, 4
 SC_BAD_MESSAGE, SC_TOO_BIG, SC_NOT_IMPLEMENTED = 5, 6, 7
+
+
+# ---------------------------------------------------------------- state files
+
+STATE_SLOT = 512
+
+
+def fnv1a64(text):
+    """FNV-1a 64 of `text`: the state file's name is dev-<this>.state."""
+    h = 0xcbf29ce484222325
+    for byte in text.encode():
+        h = ((h ^ byte) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def percent_encode(text):
+    return "".join(c if re.fullmatch(r"[A-Za-z0-9._~-]", c) else "%%%02X" % ord(c) for c in text)
+
+
+def state_path(statedir, key):
+    return os.path.join(statedir, "dev-%016x.state" % fnv1a64(key))
+
+
+def forge(statedir, key, seq=5, quiet_until=0, dirty=0, extra=""):
+    """Write one record with a valid checksum (`extra`: fields to add) into slot 0 of the
+    device's state file."""
+    body = ("flushprinter-state v1 seq=%d key=%s quiet_until=%d dirty=%d job=1 pid=1 accepted=0 "
+            "language=none owed_prefix= owed_fill=0 fill_byte=00 owed_suffix=%s"
+            % (seq, percent_encode(key), quiet_until, dirty, extra))
+    line = "%s crc=%08x" % (body, zlib.crc32(body.encode()))
+    os.makedirs(statedir, mode=0o700, exist_ok=True)
+    with open(state_path(statedir, key), "wb") as f:
+        f.write(line.encode().ljust(STATE_SLOT - 1) + b"\n")
+
+
+def newest_record(statedir, key):
+    """The newest record in the device's state file, as text."""
+    with open(state_path(statedir, key), "rb") as f:
+        data = f.read()
+    best = None
+    for i in range(len(data) // STATE_SLOT):
+        slot = data[i * STATE_SLOT:(i + 1) * STATE_SLOT]
+        m = re.search(rb"seq=(\d+) ", slot)
+        if m and (best is None or int(m.group(1)) > best[0]):
+            best = (int(m.group(1)), slot.decode(errors="replace").strip())
+    return best[1]
+
+
+def newest_quiet_until(statedir, key):
+    """quiet_until of the newest record in the device's state file."""
+    return int(re.search(r" quiet_until=(-?\d+) ", newest_record(statedir, key)).group(1))
 
 
 # ---------------------------------------------------------------- ESC/POS jobs
@@ -572,6 +624,14 @@ class TestCase(unittest.TestCase):
 
     def socket_uri(self, emu, query=""):
         return "flushprinter+socket://127.0.0.1:%d/%s" % (emu.port, "?" + query if query else "")
+
+    @staticmethod
+    def status_bytes(emu, conn=None):
+        """The bytes of the status commands (status=, auto by default: the probe, the arming)
+        the emulator parsed on connection `conn` (None: on all): what went on the wire
+        besides the job and the flushes."""
+        return sum(len(bytes.fromhex(e.fields["cmd"])) for e in emu.events("query")
+                   if conn is None or e.conn == conn)
 
     def assertCleanImages(self, emu):
         """Every image the printer completed took only its own job's bytes."""

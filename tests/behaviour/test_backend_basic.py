@@ -58,11 +58,13 @@ class BadInvocation(fptest.TestCase):
 class WholeJobs(fptest.TestCase):
 
     def check_receipt_printed(self, emu, b, job):
-        """The printer got the job as banded (band= default), counted as it got it."""
+        """The printer got the job as banded (band= default), counted as it got it, and
+        besides it only the status commands of status=auto (the default)."""
         wire = fptest.banded(job)
         self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
         b.proc.wait_line(r"^INFO: Job sent: %d bytes" % len(wire))
-        emu.wait_event("close", bytes=len(wire))
+        b.proc.wait_line(r"^INFO: Printer status is (on|off): ")
+        emu.wait_event("close", bytes=len(wire) + self.status_bytes(emu))
         self.assertEqual(emu.texts(), ["BEGIN one", "END one"])
         at = job.find(b"\x1dv0")
         width, rows = struct.unpack("<HH", job[at + 4:at + 8])

@@ -5,52 +5,9 @@ import os
 import re
 import subprocess
 import time
-import zlib
 
 import fptest
 from fptest import CUPS_BACKEND_FAILED, CUPS_BACKEND_OK
-
-SLOT = 512
-
-
-def fnv1a64(text):
-    """FNV-1a 64 of `text`: the state file's name is dev-<this>.state."""
-    h = 0xcbf29ce484222325
-    for byte in text.encode():
-        h = ((h ^ byte) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
-def percent_encode(text):
-    return "".join(c if re.fullmatch(r"[A-Za-z0-9._~-]", c) else "%%%02X" % ord(c) for c in text)
-
-
-def state_path(statedir, key):
-    return os.path.join(statedir, "dev-%016x.state" % fnv1a64(key))
-
-
-def forge(statedir, key, seq=5, quiet_until=0, dirty=0):
-    """Write one record with a valid checksum into slot 0 of the device's state file."""
-    body = ("flushprinter-state v1 seq=%d key=%s quiet_until=%d dirty=%d job=1 pid=1 accepted=0 "
-            "language=none owed_prefix= owed_fill=0 fill_byte=00 owed_suffix="
-            % (seq, percent_encode(key), quiet_until, dirty))
-    line = "%s crc=%08x" % (body, zlib.crc32(body.encode()))
-    os.makedirs(statedir, mode=0o700, exist_ok=True)
-    with open(state_path(statedir, key), "wb") as f:
-        f.write(line.encode().ljust(SLOT - 1) + b"\n")
-
-
-def newest_quiet_until(statedir, key):
-    """quiet_until of the newest record in the device's state file."""
-    with open(state_path(statedir, key), "rb") as f:
-        data = f.read()
-    best = None
-    for i in range(len(data) // SLOT):
-        m = re.search(rb"seq=(\d+) .* quiet_until=(-?\d+) ", data[i * SLOT:(i + 1) * SLOT])
-        if m and (best is None or int(m.group(1)) > best[0]):
-            best = (int(m.group(1)), int(m.group(2)))
-    return best[1]
-
 
 class ForgedRecords(fptest.TestCase):
 
@@ -59,7 +16,8 @@ class ForgedRecords(fptest.TestCase):
 
     def test_far_future_deadline_is_repaired_and_the_next_window_holds(self):
         emu = self.emulator("--close-after", "60000@1", "--rate", 200000)
-        forge(self.statedir, self.key(emu), quiet_until=int(time.time() * 1000) + 7200 * 1000)
+        fptest.forge(self.statedir, self.key(emu),
+                     quiet_until=int(time.time() * 1000) + 7200 * 1000)
         query = "reset=escpos&idle=1500&timeout=1000&retries=3"
         job = fptest.receipt("flaky", rows=3000)
         a = self.backend(self.socket_uri(emu, query), spool_file=self.spool(job))
@@ -68,7 +26,7 @@ class ForgedRecords(fptest.TestCase):
         self.assertEqual(a.proc.wait(30), CUPS_BACKEND_FAILED, a.proc.stderr())
         a.proc.wait_line(r"^INFO: Printer flushed: .*port quiet for 1500 ms")
         # The file holds the failed job's real window, not the forged one ...
-        self.assertLess(newest_quiet_until(self.statedir, self.key(emu)) - time.time() * 1000,
+        self.assertLess(fptest.newest_quiet_until(self.statedir, self.key(emu)) - time.time() * 1000,
                         1600)
         # ... so the next job waits for it.
         b = self.backend(self.socket_uri(emu, query), job_id=2,
@@ -79,7 +37,7 @@ class ForgedRecords(fptest.TestCase):
     def test_numbers_out_of_range_are_refused_not_computed_with(self):
         emu = self.emulator()
         for forged in (-9223372036854775808, 9223372036854775807):
-            forge(self.statedir, self.key(emu), quiet_until=forged)
+            fptest.forge(self.statedir, self.key(emu), quiet_until=forged)
             b = self.backend(self.socket_uri(emu, "reset=escpos"),
                              spool_file=self.spool(fptest.text("OK")))
             self.assertEqual(b.proc.wait(20), CUPS_BACKEND_OK, b.proc.stderr())
@@ -87,7 +45,7 @@ class ForgedRecords(fptest.TestCase):
                              r"printer to be safe")
             self.assertNotIn("runtime error", b.proc.stderr())
             # repaired: the job's own record is valid and clean
-            self.assertEqual(newest_quiet_until(self.statedir, self.key(emu)), 0)
+            self.assertEqual(fptest.newest_quiet_until(self.statedir, self.key(emu)), 0)
 
 
 class LongDeviceKeys(fptest.TestCase):

@@ -1,11 +1,14 @@
 """The backend listens to the printer (status=): a paper-out mid-job is shown
 as media-empty-error and waited out beyond timeout=, and the receipt prints
 exactly once; a printer that does not answer gets today's behaviour and one
-INFO: line; status=off (the default) sends the printer no query at all."""
+INFO: line (and, with status=auto, the default, no probe for ten minutes after
+one it did not answer); status=off sends the printer no query at all."""
 
 import os
+import re
 import signal
 import termios
+import time
 
 import fptest
 from fptest import CUPS_BACKEND_OK
@@ -315,15 +318,76 @@ class SilentPrinter(fptest.TestCase):
         self.assertNotIn("media-empty", err)
         self.assertEqual(len(emu.events("reply")), 2, emu.log_text()[-3000:])
 
-    def test_off_by_default_asks_nothing(self):
+    def test_status_off_asks_nothing(self):
         emu = self.emulator()
-        b = self.backend(self.socket_uri(emu, "reset=escpos"),
+        b = self.backend(self.socket_uri(emu, "reset=escpos&status=off"),
                          spool_file=self.spool(fptest.receipt("plain", rows=50)))
         self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
         emu.wait_event("text", text="END plain")
         self.assertEqual(emu.events("query"), [])
         self.assertNotIn("Printer status", b.proc.stderr())
 
+    def key(self, emu):
+        return "socket://127.0.0.1:%d" % emu.port
+
+    def unheard_until(self, emu):
+        m = re.search(r" unheard_until=(\d+) ", fptest.newest_record(self.statedir, self.key(emu)))
+        return int(m.group(1)) if m else None
+
+    def probe_and_print(self, emu, name, query="reset=escpos"):
+        """One job with status= at its default: the INFO: line about status, and the probes the
+        printer has seen so far."""
+        b = self.backend(self.socket_uri(emu, query),
+                         spool_file=self.spool(fptest.receipt(name, rows=50)))
+        self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
+        emu.wait_event("text", text="END " + name)
+        lines = [l for l in b.proc.stderr().splitlines() if "Printer status" in l]
+        self.assertEqual(len(lines), 1, b.proc.stderr())
+        return lines[0], [e.fields["cmd"] for e in emu.events("query")]
+
+    def test_auto_by_default_and_a_silent_printer_is_asked_once_in_ten_minutes(self):
+        emu = self.emulator("--dumb")
+        before = time.time() * 1000
+        line, probes = self.probe_and_print(emu, "first")
+        self.assertEqual(line, "INFO: Printer status is off: the printer did not answer its "
+                               "status query in 1000 ms")
+        self.assertEqual(probes, ["100401"])
+        until = self.unheard_until(emu)
+        self.assertIsNotNone(until, fptest.newest_record(self.statedir, self.key(emu)))
+        self.assertGreaterEqual(until, before + 600000)
+        self.assertLessEqual(until, time.time() * 1000 + 600000)
+        # The next jobs send it nothing and do not wait for it.
+        for name in ("second", "third"):
+            line, probes = self.probe_and_print(emu, name)
+            self.assertRegex(line, r"^INFO: Printer status is off: the printer did not answer "
+                                   r"its status query lately; it is asked again in \d+ s "
+                                   r"\(\d\d:\d\d:\d\d\)$")
+            self.assertEqual(probes, ["100401"])
+            self.assertEqual(self.unheard_until(emu), until)
+        # status=on is the queue saying the printer answers: it is asked all the same.
+        line, probes = self.probe_and_print(emu, "fourth", "reset=escpos&status=on")
+        self.assertEqual(probes, ["100401", "100401"])
+
+    def test_an_answer_forgets_a_silent_spell_that_ended(self):
+        emu = self.emulator()
+        now = int(time.time() * 1000)
+        fptest.forge(self.statedir, self.key(emu), extra=" unheard_until=%d" % (now - 1000))
+        line, probes = self.probe_and_print(emu, "answered")
+        self.assertTrue(line.startswith("INFO: Printer status is on: the printer answers escpos"),
+                        line)
+        self.assertEqual(probes[0], "100401")
+        self.assertIsNone(self.unheard_until(emu))
+
+    def test_a_silent_spell_too_far_ahead_is_not_believed(self):
+        # Nothing this backend writes holds for more than ten minutes: a deadline two hours
+        # ahead is a clock change or a forged file, and the printer is asked.
+        emu = self.emulator()
+        fptest.forge(self.statedir, self.key(emu),
+                     extra=" unheard_until=%d" % (int(time.time() * 1000) + 7200 * 1000))
+        line, probes = self.probe_and_print(emu, "asked")
+        self.assertTrue(line.startswith("INFO: Printer status is on"), line)
+        self.assertEqual(probes[0], "100401")
+        self.assertIsNone(self.unheard_until(emu))
 
 if __name__ == "__main__":
     fptest.main()

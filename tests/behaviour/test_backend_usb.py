@@ -1,7 +1,10 @@
 """The USB transport (flushprinter+usb) on emulated printers: the backend runs
 under tests/usb/usb-printer-mock (umockdev), whose bulk OUT data goes through a
 FIFO into the printer emulator, so that what the printer made of it shows in
-the emulator's log exactly as with the other transports."""
+the emulator's log exactly as with the other transports.  The fixture's
+printers answer no status query: the tests that compare the bytes the
+printer got with the job's say status=off, so that status=auto's probe is
+not among them (test_backend_usb_status.py covers status on USB)."""
 
 import os
 import re
@@ -210,7 +213,7 @@ class Jobs(UsbCase):
     def test_a_stalled_endpoint_is_cleared_and_the_job_goes_on(self):
         job = varied_receipt("one", rows=1000)
         out = os.path.join(self.tmp, "usb-out")
-        b = self.usb_job(job, "reset=escpos", sink=False,
+        b = self.usb_job(job, "reset=escpos&status=off", sink=False,
                          mock=["--out", out, "--stall-after", 30000])
         self.assertEqual(b.proc.wait(), CUPS_BACKEND_OK, b.proc.stderr())
         log = b.proc.stderr()
@@ -232,7 +235,7 @@ class Jobs(UsbCase):
         # paper out: every transfer stalls for 1.5 s; timeout= is 4 s, so the job goes on
         job = varied_receipt("paper", rows=1000)
         out = os.path.join(self.tmp, "usb-out")
-        b = self.usb_job(job, "reset=escpos&timeout=4000", printers=[printer], sink=False,
+        b = self.usb_job(job, "reset=escpos&timeout=4000&status=off", printers=[printer], sink=False,
                          mock=["--out", out, "--stall-after", 20000, "--stall-for", 1500])
         self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
         log = b.proc.stderr()
@@ -244,7 +247,7 @@ class Jobs(UsbCase):
 
     def test_a_printer_stalling_longer_than_timeout_fails_the_job_then(self):
         job = fptest.receipt("stalled", rows=1000)
-        b = self.usb_job(job, "reset=escpos&timeout=1000&retries=0",
+        b = self.usb_job(job, "reset=escpos&timeout=1000&retries=0&status=off",
                          mock=["--stall-after", 20000, "--stall-for", 60000])
         started = time.time()
         b.proc.wait_line(r"^ERROR: The printer accepted nothing for 1000 ms", timeout=15)
@@ -261,7 +264,7 @@ class Jobs(UsbCase):
 
     def test_a_printer_that_stops_taking_data_times_out_and_is_flushed_when_it_recovers(self):
         job = fptest.receipt("hung", rows=1000)
-        b = self.usb_job(job, "reset=escpos&timeout=1000&idle=200&retries=3",
+        b = self.usb_job(job, "reset=escpos&timeout=1000&idle=200&retries=3&status=off",
                          mock=["--hang-after", 20000, "--resume-after", 3000])
         b.proc.wait_line(r"^ERROR: The printer accepted nothing for 1000 ms", timeout=15)
         self.check_failed_then_flushed_exactly(b, "hung", 20000)
@@ -269,7 +272,7 @@ class Jobs(UsbCase):
 
     def test_unplugged_mid_job_the_printer_is_flushed_when_it_comes_back(self):
         job = fptest.receipt("unplugged", rows=1000)
-        b = self.usb_job(job, "reset=escpos&idle=200",
+        b = self.usb_job(job, "reset=escpos&idle=200&status=off",
                          mock=["--unplug-after", 20000, "--replug-after", 800])
         self.check_failed_then_flushed_exactly(b, "unplugged", 20000)
         log = b.proc.stderr()

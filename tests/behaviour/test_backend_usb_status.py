@@ -140,7 +140,7 @@ class PaperOutOverUsb(UsbCase):
 
     def test_status_off_fails_after_timeout_as_before_and_asks_the_port_nothing(self):
         job = fptest.receipt("paper", rows=ROWS, width=WIDTH)
-        b = self.paper_out_job(job, "reset=escpos&retries=0")
+        b = self.paper_out_job(job, "reset=escpos&retries=0&status=off")
         b.proc.wait_line(r"^ERROR: The printer accepted nothing for %d ms" % TIMEOUT_MS, timeout=20)
         self.assertEqual(b.proc.wait(30), CUPS_BACKEND_FAILED, b.proc.stderr())
         log = b.proc.stderr()
