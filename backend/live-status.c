@@ -188,9 +188,47 @@ void fp_live_feed(fp_live_t *live, const uint8_t *data, size_t len)
 }
 
 /* Bytes the printer accepted; a job's reset may have switched status off. */
+/*
+ * Finds the end of the first `pattern` in `data`, `*matched` bytes of it
+ * having ended the bytes before: the bytes up to that end (0: none; then
+ * `*matched` says how much of it ends `data`).  memchr() skips to each
+ * candidate first byte, so a job without the pattern costs little.
+ */
+static size_t pattern_end(const uint8_t *pattern, size_t pattern_len, size_t *matched,
+                          const uint8_t *data, size_t len)
+{
+  size_t i = 0, m = *matched;
+
+  while (i < len)
+  {
+    if (m == 0)
+    {
+      const uint8_t *first = memchr(data + i, pattern[0], len - i);
+
+      if (!first)
+        break;
+      i = (size_t)(first - data) + 1;
+      m = 1;
+    }
+    else
+    {
+      m = data[i] == pattern[m] ? m + 1 : data[i] == pattern[0];
+      i++;
+    }
+    if (m == pattern_len)
+    {
+      *matched = 0;
+      return i;
+    }
+  }
+  *matched = m;
+  return 0;
+}
+
 void fp_live_note_sent(fp_live_t *live, const uint8_t *data, size_t len, bool own)
 {
   const fp_status_language_t *l = live->language;
+  size_t                      n;
 
   if (!l)
     return;
@@ -199,14 +237,11 @@ void fp_live_note_sent(fp_live_t *live, const uint8_t *data, size_t len, bool ow
     live->since_asked += len;
   if (own || !l->disarm)
     return;
-  for (size_t i = 0; i < len; i++)
+  while ((n = pattern_end(l->disarm, l->disarm_len, &live->scan, data, len)) > 0)
   {
-    live->scan = data[i] == l->disarm[live->scan] ? live->scan + 1 : data[i] == l->disarm[0];
-    if (live->scan == l->disarm_len)
-    {
-      live->scan = 0;
-      live->rearm = live->armed;
-    }
+    live->rearm = live->armed;
+    data += n;
+    len -= n;
   }
 }
 
@@ -214,17 +249,12 @@ void fp_live_note_sent(fp_live_t *live, const uint8_t *data, size_t len, bool ow
 size_t fp_live_split(const fp_live_t *live, const uint8_t *data, size_t len)
 {
   const fp_status_language_t *l = live->language;
-  size_t                      matched = live->scan;
+  size_t                      matched = live->scan, n;
 
   if (!l || !l->disarm || !live->armed)
     return len;
-  for (size_t i = 0; i < len; i++)
-  {
-    matched = data[i] == l->disarm[matched] ? matched + 1 : data[i] == l->disarm[0];
-    if (matched == l->disarm_len)
-      return i + 1;
-  }
-  return len;
+  n = pattern_end(l->disarm, l->disarm_len, &matched, data, len);
+  return n ? n : len;
 }
 
 bool fp_live_poll_due(const fp_live_t *live, bool now)

@@ -37,7 +37,7 @@ typedef struct fp_live_s
   bool     answered;      /* an own query was answered */
   bool     armed;         /* unsolicited status was switched on (and not known cancelled) */
   bool     rearm;         /* the job may have switched it off: arm at the next boundary */
-  uint8_t  scan;          /* bytes of the language's reset matched in the job's data */
+  size_t   scan;          /* bytes of the language's reset matched in the job's data */
   uint8_t  own[64];       /* the backend's bytes not taken yet: they go before job data */
   size_t   own_len;
   char     done_id[FP_STATUS_ID_MAX + 1]; /* the completion asked for ("": none) */

@@ -22,7 +22,7 @@
 4. Tracker throughput: each printer-language tracker fed the stock drivers'
    streams, beside memcpy of the same bytes.
 5. Printer status (status=, ESC/POS and ZPL over AppSocket, against the
-   emulator): throughput with status off and on, the backend's CPU time
+   emulator): throughput with status off, auto (the default) and on, the backend's CPU time
    while it waits with status on, paper-out to the STATE: line, and the
    printer's last printed line to the backend's exit with status=on
    (printer-confirmed).
@@ -399,7 +399,8 @@ def status(workdir, rounds):
         path = os.path.join(workdir, "status-" + size)
         with open(path, "wb") as f:
             f.write(job)
-        secs = {"off": [], "on": []}
+        secs = {"off": [], "auto": [], "on": []}
+        cpu = {mode: [] for mode in secs}
         for r in range(rounds):
             for mode in secs:                                     # interleaved
                 emu = fptest.Emulator(workdir, "--language", language)
@@ -411,13 +412,16 @@ def status(workdir, rounds):
                         raise SystemExit("status=%s failed: %s" % (mode, p.stderr()))
                     emu.wait_event("text", text="END status", timeout=60)
                     secs[mode].append(emu.wait_event("close").t - p.started)
+                    cpu[mode].append(p.cpu_used)
                 finally:
                     emu.stop()
         for mode in secs:
             t = statistics.median(secs[mode])
-            print("   %-6s %8.1f kB job, status=%-3s %8.1f MB/s, %7.1f ms (start to the "
-                  "printer's last byte parsed)" % (language, len(job) / 1e3, mode,
-                                                  len(job) / t / 1e6, t * 1000))
+            print("   %-6s %8.1f kB job, status=%-4s %8.1f MB/s, %7.1f ms (start to the "
+                  "printer's last byte parsed), backend CPU %6.1f ms (%.2f x off)"
+                  % (language, len(job) / 1e3, mode, len(job) / t / 1e6, t * 1000,
+                     statistics.median(cpu[mode]) * 1000,
+                     statistics.median(cpu[mode]) / max(statistics.median(cpu["off"]), 1e-3)))
 
     # CPU while connected and waiting for data, status on: the filter pipe goes quiet.
     emu = fptest.Emulator(workdir)

@@ -111,8 +111,17 @@ static void escpos_note_sent(void *state, const uint8_t *data, size_t len, bool 
 
   for (size_t i = 0; i < len; i++)
   {
-    uint8_t b = data[i];
+    uint8_t b;
 
+    if (s->scan == S_TEXT) /* only a DLE starts a query: skip to the next one */
+    {
+      const uint8_t *dle = memchr(data + i, DLE, len - i);
+
+      if (!dle)
+        break;
+      i = (size_t)(dle - data);
+    }
+    b = data[i];
     switch (s->scan)
     {
       case S_DLE:

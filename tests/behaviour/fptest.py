@@ -296,10 +296,11 @@ class Process:
 
     def poll(self):
         if self.returncode is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            pid, status, usage = os.wait4(self.pid, os.WNOHANG)
             if pid:
                 self.ended = time.time()
                 self.returncode = os.waitstatus_to_exitcode(status)
+                self.cpu_used = usage.ru_utime + usage.ru_stime   # user + system, whole life
         return self.returncode
 
     def wait(self, timeout=20):
