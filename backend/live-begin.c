@@ -14,13 +14,13 @@
  * sends it no probe for UNHEARD_HOLD_MS (so that a silent printer pays the
  * probe's wait once in that time, not once a job); an answer forgets it.
  *
- * The language's status serves ESC/POS, PJL (PCL queues) and ZPL on
+ * The language's status serves ESC/POS, PJL (PCL queues), ZPL, DYMO and EPL on
  * connections that have a back channel (AppSocket, USB, usblp, serial lines;
  * on USB, own bytes wait while job data is in flight and the other way
- * round, so that a stopped write counts each where it belongs). ZPL has no
- * unsolicited status: the backend asks ~HS again at a command boundary once
- * the last one is answered and FP_LIVE_POLL_BYTES of the job have gone
- * since, so that when the paper runs out one query is most likely among the
+ * round, so that a stopped write counts each where it belongs).  ZPL, DYMO
+ * and EPL have no unsolicited status: the backend asks the probe (ZPL: ~HS)
+ * again at a command boundary once the last one is answered and
+ * FP_LIVE_POLL_BYTES of the job have gone since, so that when the paper runs out one query is most likely among the
  * bytes the printer still takes into its receive buffer (which it parses,
  * tilde commands included, while paused); a printer that stops reading
  * before any answer says why is judged by timeout=, as without status.
@@ -107,8 +107,11 @@ static bool await_answer(fp_session_t *s, int ms)
   return true;
 }
 
-/* Why the language's status stays off for this job, or NULL when it may be tried. */
-static const char *why_off(const fp_session_t *s, const fp_status_language_t *l)
+/*
+ * Why the language's status stays off for this job, or NULL when it may be
+ * tried (`trusted`: the queue says the printer knows the language's query).
+ */
+static const char *why_off(const fp_session_t *s, const fp_status_language_t *l, bool trusted)
 {
   if (!l)
     return "not available for this printer language yet";
@@ -116,7 +119,7 @@ static const char *why_off(const fp_session_t *s, const fp_status_language_t *l)
     return "not available on this connection yet";
   /* PJL: a job that itself begins with UEL @PJL does not show that the printer answers
      (a PJL-less PCL printer skips the UEL and prints the lines), so only the queue may say. */
-  if (!l->probe_blind && s->opts->status_mode != FP_STATUS_MODE_ON)
+  if (!l->probe_blind && !trusted)
     return "the language's status query is not safe for a printer that does not know it "
            "(status=on sends it)";
   return NULL;
@@ -197,7 +200,8 @@ void fp_live_begin(fp_session_t *s)
   if (s->state.refused && l)
     why = "the last flush could not complete the command the printer was in, and a query "
           "could land inside it";
-  else if (!(why = why_off(s, l)) && remembered_unheard(s, held, sizeof(held)))
+  else if (!(why = why_off(s, l, s->opts->status_mode == FP_STATUS_MODE_ON))
+           && remembered_unheard(s, held, sizeof(held)))
     why = held;
   if (why)
   {
@@ -339,8 +343,25 @@ static bool polled_at_command_level(const fp_live_t *live, uint64_t after)
 }
 
 /*
- * With status=on, after the job's last byte: asks the printer to confirm it
- * has printed everything (ESC/POS: GS ( H fn 48, answered only once the data
+ * Whether confirm= or verify= (`mode`) asks the printer this job, its
+ * language's status being on: off never; on always (the queue says the
+ * printer knows the question); auto with status=on, or where the question is
+ * the language's blind-safe probe itself (ZPL's ~HS: a printer of the
+ * language that lacks it prints nothing) -- not where it is a command a
+ * printer that answered the probe may still lack and print (ESC/POS
+ * GS ( H: a clone that answers DLE EOT may print its bytes).
+ */
+static bool asks(const fp_session_t *s, int mode, const fp_status_language_t *l)
+{
+  if (!l || mode == FP_STATUS_MODE_OFF)
+    return false;
+  return mode == FP_STATUS_MODE_ON || s->opts->status_mode == FP_STATUS_MODE_ON
+         || (l->probe_blind && !l->done_query);
+}
+
+/*
+ * Where confirm= asks (see asks()), after the job's last byte: asks the
+ * printer to confirm it has printed everything (ESC/POS: GS ( H fn 48, answered only once the data
  * before it has printed; PJL: ECHO, answered once the data before it has
  * been parsed -- a page printer may still be printing it; ZPL: ~HS, asked
  * every DRAIN_STEP_MS until it counts nothing unprinted) and waits for that
@@ -348,8 +369,7 @@ static bool polled_at_command_level(const fp_live_t *live, uint64_t after)
  * person must fix, else up to CONFIRM_MS (what the printer has buffered may
  * take that long to print), keeping the connection open (a printer may drop
  * what it has not answered when the host closes).  FP_ERROR_UNCONFIRMED
- * when no answer came.  Not with status=auto: a printer that answers
- * DLE EOT may still not know GS ( H and print its bytes.
+ * when no answer came.
  */
 int fp_live_confirm(fp_session_t *s)
 {
@@ -360,7 +380,7 @@ int fp_live_confirm(fp_session_t *s)
   long       left = -1; /* what the printer said it holds unprinted, at the last progress */
   int        status;
 
-  if (!live->language || s->opts->status_mode != FP_STATUS_MODE_ON)
+  if (!asks(s, s->opts->confirm_mode, live->language))
     return FP_OK;
   live->done = false;
   if (live->polled)
@@ -418,22 +438,42 @@ static int ask_polled(fp_session_t *s, int64_t deadline, int *heard, uint64_t *a
   return 1;
 }
 
+/* The status language of the job's tracker, or NULL. */
+static const fp_status_language_t *tracker_status(const fp_session_t *s)
+{
+  return s->tracker.language ? fp_status_language_find(s->tracker.language->name) : NULL;
+}
+
+bool fp_live_verifies(const fp_session_t *s)
+{
+  bool trusted = s->opts->verify_mode == FP_STATUS_MODE_ON
+                 || (s->opts->verify_mode == FP_STATUS_MODE_AUTO
+                     && s->opts->status_mode == FP_STATUS_MODE_ON);
+
+  if (s->opts->status_mode == FP_STATUS_MODE_OFF || !s->conn)
+    return false;
+  if (s->live.language)
+    return asks(s, s->opts->verify_mode, s->live.language);
+  /* Not heard this job (a recovery comes before the probe): only where the queue vouches. */
+  return trusted && !why_off(s, tracker_status(s), true);
+}
+
 /*
- * With status=on, after a flush (`what`: "the cancel's flush", "the
- * recovery's flush"): asks a question that only a parser at command level
- * answers (ESC/POS: GS ( H fn 48, which the printer answers once everything
- * before it, the reset included, has been processed; PJL: UEL @PJL ECHO,
- * answered by a printer back at PJL command level; ZPL: ~HS, which a
- * printer answers even inside a format, so only an answer saying no format
- * is being received counts) and waits for the
- * answer for timeout=, at least VERIFY_MIN_MS.  Not with status=auto, for
- * the reason fp_live_confirm gives.  Returns false only when the question
- * went out and was not answered; the caller decides what that costs.
+ * After a flush (`what`: "the cancel's flush", "the recovery's flush"),
+ * where fp_live_verifies(): asks a question that only a parser at command
+ * level answers (ESC/POS: GS ( H fn 48, which the printer answers once
+ * everything before it, the reset included, has been processed; PJL:
+ * UEL @PJL ECHO, answered by a printer back at PJL command level; ZPL: ~HS,
+ * which a printer answers even inside a format, so only an answer saying no
+ * format is being received counts; DYMO, EPL: any answer to the probe,
+ * whose bytes inside a raster line would be pixels) and waits for the answer
+ * for timeout=, at least VERIFY_MIN_MS.  Returns false only when the
+ * question went out and was not answered; the caller decides what that
+ * costs.
  */
 bool fp_live_verify(fp_session_t *s, const char *what)
 {
-  const fp_status_language_t *l =
-    s->tracker.language ? fp_status_language_find(s->tracker.language->name) : NULL;
+  const fp_status_language_t *l = tracker_status(s);
   bool                        temporary = !s->live.language, confirmed = true;
   int                         bound = s->opts->timeout_ms > VERIFY_MIN_MS ? s->opts->timeout_ms
                                                                           : VERIFY_MIN_MS;
@@ -441,7 +481,7 @@ bool fp_live_verify(fp_session_t *s, const char *what)
   int                         asked, heard = FP_OK;
   uint64_t                    after = 0;
 
-  if (s->opts->status_mode != FP_STATUS_MODE_ON || !s->conn || (temporary && why_off(s, l)))
+  if (!fp_live_verifies(s))
     return true;
   if (temporary)
     fp_live_start(&s->live, l, s->job.back_fd);

@@ -91,8 +91,9 @@ static int apply_transport_option(fp_options_t *o, const char *name, const char 
   return status;
 }
 
-/* status=off|auto|on. */
-static int status_option(fp_options_t *o, const char *value, char *message, size_t size)
+/* status=, confirm=, verify=: off|auto|on into `*mode`. */
+static int mode_option(int *mode, const char *name, const char *value, char *message,
+                       size_t size)
 {
   static const char *const modes[] = { [FP_STATUS_MODE_OFF] = "off",
                                        [FP_STATUS_MODE_AUTO] = "auto",
@@ -101,10 +102,10 @@ static int status_option(fp_options_t *o, const char *value, char *message, size
   for (int m = 0; m < 3; m++)
     if (!strcasecmp(value, modes[m]))
     {
-      o->status_mode = m;
+      *mode = m;
       return FP_OK;
     }
-  snprintf(message, size, "option 'status' needs off, auto or on, not '%s'", value);
+  snprintf(message, size, "option '%s' needs off, auto or on, not '%s'", name, value);
   return FP_ERROR_SYNTAX;
 }
 
@@ -162,7 +163,11 @@ static int apply_option(fp_options_t *o, const char *name, const char *value, ch
     return FP_OK;
   }
   if (!strcmp(name, "status"))
-    return status_option(o, value, message, size);
+    return mode_option(&o->status_mode, name, value, message, size);
+  if (!strcmp(name, "confirm"))
+    return mode_option(&o->confirm_mode, name, value, message, size);
+  if (!strcmp(name, "verify"))
+    return mode_option(&o->verify_mode, name, value, message, size);
   if (!strcmp(name, "softreset"))
   {
     if (!strcasecmp(value, "yes") || !strcmp(value, "1") || !strcasecmp(value, "true"))
@@ -247,6 +252,8 @@ static void set_defaults(fp_options_t *o)
   o->soft_reset = 0;
   o->max_flush = -1;
   o->status_mode = FP_STATUS_MODE_AUTO;
+  o->confirm_mode = FP_STATUS_MODE_AUTO;
+  o->verify_mode = FP_STATUS_MODE_AUTO;
   o->band_rows = FP_BAND_DEFAULT_ROWS;
   snprintf(o->reset_spec, sizeof(o->reset_spec), "none");
 }

@@ -4,7 +4,8 @@
  *   flushprinter+file:PATH?OPTIONS
  *   flushprinter+usb://MAKE/MODEL?serial=SN&OPTIONS
  * The options every transport shares: reset= language= idle= grace=
- * timeout= contimeout= retries= softreset= maxflush= band= status=.  The transport of
+ * timeout= contimeout= retries= softreset= maxflush= band= status= confirm=
+ * verify=.  The transport of
  * SCHEME (transport.h) parses ADDRESS and its own options (usb's serial=).
  */
 
@@ -43,6 +44,8 @@ typedef struct fp_options_s
   int                  soft_reset;      /* also send the device's soft reset after a flush */
   int                  max_flush;       /* longest completion a flush sends; -1: by language */
   int                  status_mode;     /* status=: FP_STATUS_MODE_* (live-status.h) */
+  int                  confirm_mode;    /* confirm=: the same three */
+  int                  verify_mode;     /* verify=: the same three */
   int                  band_rows;       /* ESC/POS GS v 0 band height (band=); 0: off */
   char                 device_key[FP_DEVICE_KEY_MAX]; /* names the device in the state store */
 } fp_options_t;

@@ -147,7 +147,7 @@ static void await_filter_flush(fp_session_t *s)
 }
 
 /*
- * With status=on, after the cancel's flush: the printer is asked to confirm
+ * Where verify= says so, after the cancel's flush: the printer is asked to confirm
  * it is at command level, and the quiet window starts again after the
  * question (the port stays quiet for idle= after the backend's last byte).
  * Unconfirmed, the journal marks the device dirty with nothing owed, so the
@@ -158,7 +158,7 @@ static void verify_flush(fp_session_t *s)
 {
   bool confirmed;
 
-  if (s->opts->status_mode != FP_STATUS_MODE_ON)
+  if (!fp_live_verifies(s))
     return;
   confirmed = fp_live_verify(s, "the cancel's flush");
   if (s->quiet_until)

@@ -110,12 +110,20 @@ int fp_live_drain(fp_session_t *s, int stall_ms);
 /* fp_live_confirm(): the printer did not confirm in time (it took everything). */
 #define FP_ERROR_UNCONFIRMED (-110)
 
-/* With status=on: ask the printer to confirm it printed the job, and wait for the answer. */
+/* Where confirm= says so: ask the printer to confirm it printed the job, and wait. */
 int fp_live_confirm(fp_session_t *s);
 
 /*
- * With status=on, after a flush: ask the printer to confirm it is at command
- * level and log the outcome; false when it was asked and did not answer.
+ * Whether a flush is verified (verify=): off never; on, or auto with
+ * status=on, whenever the language has a status query; auto otherwise only
+ * where the printer answered this job's probe and the question is that probe.
+ */
+bool fp_live_verifies(const fp_session_t *s);
+
+/*
+ * Where fp_live_verifies(), after a flush: ask the printer to confirm it is
+ * at command level and log the outcome; false when it was asked and did not
+ * answer.
  */
 bool fp_live_verify(fp_session_t *s, const char *what);
 

@@ -21,6 +21,7 @@ static const fp_status_language_t *const status_languages[] = {
   &fp_status_pjl,
   &fp_status_zpl,
   &fp_status_dymo,
+  &fp_status_epl,
   NULL,
 };
 

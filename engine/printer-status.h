@@ -129,6 +129,7 @@ extern const fp_status_language_t fp_status_escpos;
 extern const fp_status_language_t fp_status_pjl;
 extern const fp_status_language_t fp_status_zpl;
 extern const fp_status_language_t fp_status_dymo;
+extern const fp_status_language_t fp_status_epl;
 
 /* The status side of the tracker language `name` ("pcl" gives PJL), or NULL. */
 const fp_status_language_t *fp_status_language_find(const char *name);

@@ -21,7 +21,8 @@
 #include "fuzz-split.h"
 
 static const fp_status_language_t *const langs[] = {&fp_status_escpos, &fp_status_pjl,
-                                                   &fp_status_zpl, &fp_status_dymo};
+                                                   &fp_status_zpl, &fp_status_dymo,
+                                                   &fp_status_epl};
 
 /* What one feed gave. */
 typedef struct
@@ -149,4 +150,5 @@ static void generate_seeds(void)
        "\x02" "030,1,0,1245,002,0,0,1,000,0,0,0\x03\r\n"
        "\x02" "001,0,1,0,1,2,6,0,00000003,1,000\x03\r\n"
        "\x02" "1234,0\x03\r\n");
+  SEED(4, "^ee\r\n^ee\r\n^ee\r\n", "00\r\nREADY\r\n07,11\r\n1,2\n81\n");
 }

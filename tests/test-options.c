@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../backend/live-status.h"
 #include "../backend/options.h"
 #include "../backend/transport.h"
 #include "check-main.h"
@@ -104,6 +105,26 @@ START_TEST(max_flush)
 END_TEST
 
 /* band=: rows, 0 (off) to 65535; 24 without it; anything else names the option. */
+/* status=, confirm=, verify=: off, auto (the default) or on, in any case. */
+START_TEST(listening_modes)
+{
+  fp_options_t o = parse_ok("flushprinter+socket://10.0.0.5/");
+
+  ck_assert_int_eq(o.status_mode, FP_STATUS_MODE_AUTO);
+  ck_assert_int_eq(o.confirm_mode, FP_STATUS_MODE_AUTO);
+  ck_assert_int_eq(o.verify_mode, FP_STATUS_MODE_AUTO);
+  fp_options_free(&o);
+  o = parse_ok("flushprinter+socket://10.0.0.5/?status=ON&confirm=off&verify=on");
+  ck_assert_int_eq(o.status_mode, FP_STATUS_MODE_ON);
+  ck_assert_int_eq(o.confirm_mode, FP_STATUS_MODE_OFF);
+  ck_assert_int_eq(o.verify_mode, FP_STATUS_MODE_ON);
+  fp_options_free(&o);
+  parse_bad("flushprinter+socket://h/?status=yes", "option 'status' needs off, auto or on, not 'yes'");
+  parse_bad("flushprinter+socket://h/?confirm=", "option 'confirm' needs off, auto or on, not ''");
+  parse_bad("flushprinter+socket://h/?verify=1", "option 'verify' needs off, auto or on, not '1'");
+}
+END_TEST
+
 START_TEST(band_rows)
 {
   static const char *const bad[] = { "65536", "-1", "24rows", "", "0x18" };
@@ -458,6 +479,7 @@ static Suite *options_suite(void)
   tcase_add_test(tc, socket_defaults);
   tcase_add_test(tc, max_flush);
   tcase_add_test(tc, band_rows);
+  tcase_add_test(tc, listening_modes);
   tcase_add_test(tc, socket_ipv6_literal);
   tcase_add_test(tc, file_paths);
   tcase_add_test(tc, usb_uri);

@@ -361,7 +361,7 @@ START_TEST(escpos_queries)
   ck_assert_ptr_eq(fp_status_language_find("ESCPOS"), &fp_status_escpos);
   ck_assert_ptr_eq(fp_status_language_find("pcl"), &fp_status_pjl);
   ck_assert_ptr_eq(fp_status_language_find("dymo"), &fp_status_dymo);
-  ck_assert_ptr_null(fp_status_language_find("epl"));
+  ck_assert_ptr_null(fp_status_language_find("escp"));
 }
 END_TEST
 
@@ -609,13 +609,56 @@ START_TEST(dymo_status_byte)
 }
 END_TEST
 
+/* EPL ^ee: two-digit codes to CR LF, own queries only; codes it cannot place raise nothing. */
+START_TEST(epl_error_report)
+{
+  static const char sent[] = "^ee\r\n^ee\r\n^ee\r\n^ee\r\n";
+  static const char back[] = "00\r\n07\r\n11,03\r\n" "01\n";
+  static const char broken[] = "7\r\n" "1x3\r\n" "07,\r\n" "0a\r\n" "07\r07";
+  static record_t r;
+
+  parse(&r, &fp_status_epl, sent, L(sent), back, L(back), 0);
+  ck_assert_uint_eq(r.nreply, 4);
+  ck_assert_uint_eq(r.reply[0].conditions, 0);
+  ck_assert_uint_eq(r.reply[0].known & FP_COND_MEDIA_EMPTY, FP_COND_MEDIA_EMPTY);
+  ck_assert_int_eq(r.reply[0].queued, 0);
+  ck_assert_uint_eq(r.reply[1].conditions, FP_COND_MEDIA_EMPTY);
+  ck_assert_int_eq(r.reply[1].queued, -1);
+  ck_assert_uint_eq(r.reply[2].conditions, FP_COND_COVER_OPEN);
+  ck_assert_uint_eq(r.reply[3].conditions, 0); /* a syntax error: nothing a person must fix */
+  ck_assert(r.reply[3].solicited && r.reply[3].own);
+  ck_assert_uint_eq(r.nother, 0);
+  assert_split_invariant(&fp_status_epl, sent, L(sent), (const uint8_t *)back, L(back));
+
+  /* Not the documented shape: no reply, every byte handed on. */
+  parse(&r, &fp_status_epl, sent, L(sent), broken, L(broken), 0);
+  ck_assert_uint_eq(r.nreply, 0);
+  ck_assert_uint_eq(r.nother, L(broken));
+  /* Nothing asked (or only the job's ^ee): digits are the printer's other output. */
+  parse(&r, &fp_status_epl, NULL, 0, back, L(back), 0);
+  ck_assert_uint_eq(r.nreply, 0);
+  {
+    fp_status_parser_t p;
+
+    memset(&r, 0, sizeof(r));
+    fp_status_parser_init(&p, &fp_status_epl, on_reply, on_other, &r);
+    fp_status_note_sent(&p, sent, L(sent), false);
+    fp_status_feed(&p, back, L(back));
+    fp_status_flush(&p);
+    ck_assert_uint_eq(r.nreply, 0);
+  }
+  ck_assert(!fp_status_epl.probe_blind);
+  ck_assert_ptr_eq(fp_status_language_find("EPL"), &fp_status_epl);
+}
+END_TEST
+
 /* Every language: arbitrary bytes come out exactly once, whatever the cuts. */
 START_TEST(random_bytes_conserved)
 {
   const fp_status_language_t *langs[] = {&fp_status_escpos, &fp_status_pjl, &fp_status_zpl,
-                                         &fp_status_dymo};
+                                         &fp_status_dymo, &fp_status_epl};
   uint8_t  back[2048];
-  static const char sent[] = "\x10\x04\x01~HS@PJL INFO STATUS\n\x1b" "A";
+  static const char sent[] = "\x10\x04\x01~HS@PJL INFO STATUS\n\x1b" "A^ee\r\n";
   unsigned seed = (unsigned)_i * 7919u + 1;
   static record_t r;
 
@@ -683,6 +726,7 @@ static Suite *status_suite(void)
   suite_add_tcase(s, tc);
   tc = tcase_create("dymo");
   tcase_add_test(tc, dymo_status_byte);
+  tcase_add_test(tc, epl_error_report);
   suite_add_tcase(s, tc);
   tc = tcase_create("all");
   tcase_add_loop_test(tc, random_bytes_conserved, 0, 8);

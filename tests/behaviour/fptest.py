@@ -634,6 +634,13 @@ class TestCase(unittest.TestCase):
         return sum(len(bytes.fromhex(e.fields["cmd"])) for e in emu.events("query")
                    if conn is None or e.conn == conn)
 
+    def assertLabelsOnce(self, emu, name, count, timeout=10):
+        """The texts printed are "BEGIN name", "name 0" .. "name count-1", "END name": each
+        label of such a job once, in order (fptest.zpl_label, EPL and the like)."""
+        emu.wait_event("text", text="END " + name, timeout=timeout)
+        self.assertEqual(emu.texts(), ["BEGIN " + name]
+                         + ["%s %d" % (name, i) for i in range(count)] + ["END " + name])
+
     def assertCleanImages(self, emu):
         """Every image the printer completed took only its own job's bytes."""
         for e in emu.events("image-end"):

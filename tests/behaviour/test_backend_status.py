@@ -191,6 +191,23 @@ class Completion(fptest.TestCase):
                          spool_file=self.spool(fptest.receipt("confirm", rows=600)))
         self.job_printed_at_exit(emu, b, "confirm")
 
+    def test_not_by_default_but_with_confirm_on(self):
+        # GS ( H is no blind-safe probe: status=auto alone does not ask it (a clone that
+        # answers DLE EOT may print it); confirm=on is the queue saying the printer has it.
+        emu = self.emulator("--rate", 20000, "--buffer", 65536)
+        b = self.backend(self.socket_uri(emu, "reset=escpos&timeout=1000"),
+                         spool_file=self.spool(fptest.receipt("auto", rows=100)))
+        self.assertEqual(b.proc.wait(60), CUPS_BACKEND_OK, b.proc.stderr())
+        b.proc.wait_line(r"^INFO: Printer status is on")
+        self.assertNotIn("confirmed it printed", b.proc.stderr())
+        emu.wait_event("text", text="END auto")
+        self.assertEqual([e for e in emu.events("query") if e.fields["cmd"].startswith("1d2848")],
+                         [])
+        emu2 = self.emulator("--rate", 20000, "--buffer", 65536)
+        b = self.backend(self.socket_uri(emu2, "reset=escpos&timeout=1000&confirm=on"),
+                         job_id=2, spool_file=self.spool(fptest.receipt("on", rows=600), "on"))
+        self.job_printed_at_exit(emu2, b, "on")
+
     def test_paper_out_in_the_tail(self):
         """Out of paper 4 kB before the end, for 4 s: the job waits beyond timeout=, and is
         completed only once its end printed."""

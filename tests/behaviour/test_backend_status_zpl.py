@@ -2,9 +2,11 @@
 backend asks ~HS between formats as the job goes, one query at a time.  A
 paper-out shows as media-empty-error and is waited out beyond timeout= while
 the printer, paused, still takes bytes into its receive buffer and answers the
-queries among them; every label prints once.  With status=on the job is
-completed only when ~HS counts nothing unprinted, and a cancel's flush is
-verified by a ~HS answered outside any format."""
+queries among them; every label prints once.  The job is completed only when
+~HS counts nothing unprinted, and a cancel's flush is verified by a ~HS
+answered outside any format: with status=on, and by default too (confirm=auto,
+verify=auto: ~HS is the blind-safe probe); confirm=off and verify=off turn
+them off."""
 
 import signal
 
@@ -39,18 +41,13 @@ def paused_printer(test, *args):
 
 class PaperOut(fptest.TestCase):
 
-    def assertEveryLabelOnce(self, emu, name, count=LABELS):
-        emu.wait_event("text", text="END " + name)
-        self.assertEqual(emu.texts(), ["BEGIN " + name]
-                         + ["%s %d" % (name, i) for i in range(count)] + ["END " + name])
-
     def test_paper_out_mid_job_waits_and_prints_once(self):
         emu = paused_printer(self, "--stall-after", 40000, "--resume-after", 5000)
         uri = self.socket_uri(emu, "language=zpl&reset=zpl&timeout=2000&status=auto")
         b = self.backend(uri, spool_file=self.spool(labels("paper")))
         b.proc.wait_line(r"^INFO: Printer status is on: the printer answers zpl status queries")
         self.assertPaperOutWaitedOut(emu, b, 5)             # beyond timeout=
-        self.assertEveryLabelOnce(emu, "paper")
+        self.assertLabelsOnce(emu, "paper", LABELS)
         queries = emu.events("query")
         self.assertEqual({q.fields["cmd"] for q in queries}, {HS})   # nothing but ~HS
         # Asked again as the job went (one unanswered at most, and 8 kB apart at least).
@@ -65,7 +62,7 @@ class PaperOut(fptest.TestCase):
         b = self.backend(uri, spool_file=self.spool(graphic_labels("long")))
         b.proc.wait_line(r"^INFO: Printer status is on")
         self.assertPaperOutWaitedOut(emu, b, 4)
-        self.assertEveryLabelOnce(emu, "long", 40)
+        self.assertLabelsOnce(emu, "long", 40)
         self.assertEqual(len(emu.events("image-end")), 40)
         # Asked at about every format boundary up to the stall (a few answers are still out)
         self.assertGreaterEqual(len(emu.events("query")), 300000 // 40000)
@@ -88,19 +85,27 @@ class PaperOut(fptest.TestCase):
         self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
         self.assertIn("INFO: Printer status is off: the printer did not answer its status query "
                       "in 1000 ms", b.proc.stderr())
-        self.assertEveryLabelOnce(emu, "dumb", 20)
+        self.assertLabelsOnce(emu, "dumb", 20)
         self.assertEqual([q.fields["cmd"] for q in emu.events("query")], [HS])   # the probe only
 
 
 class Completion(fptest.TestCase):
 
     def test_confirmed_only_once_printed(self):
+        self.check_confirmed_only_once_printed("status=on")
+
+    def test_confirmed_by_default(self):
+        # status=auto and confirm=auto: ~HS is the blind-safe probe itself, so a ZPL
+        # printer that answered it is asked to confirm without status=on.
+        self.check_confirmed_only_once_printed("")
+
+    def check_confirmed_only_once_printed(self, query):
         # Paper out with the job's last 20 kB in the paused printer's receive buffer: the
         # backend has sent everything, and still the job completes only once ~HS counts
         # nothing unprinted, after the paper came back.
         job = labels("tail")
         emu = paused_printer(self, "--stall-after", len(job) - 20000, "--resume-after", 3000)
-        uri = self.socket_uri(emu, "language=zpl&reset=zpl&timeout=2000&status=on")
+        uri = self.socket_uri(emu, "language=zpl&reset=zpl&timeout=2000&" + query)
         b = self.backend(uri, spool_file=self.spool(job))
         confirmed = r"^INFO: The printer confirmed it printed the job"
         b.proc.wait_line(confirmed, timeout=30)
@@ -115,11 +120,44 @@ class Completion(fptest.TestCase):
         self.assertIn("2c3030302c", last.fields["data"][:60])   # ",000," formats waiting
 
 
+    def test_confirm_off_ends_when_the_printer_took_it_all(self):
+        # The paper runs out with the tail in the printer: confirm=off does not wait for it.
+        job = labels("unconfirmed")
+        emu = paused_printer(self, "--stall-after", len(job) - 20000, "--resume-after", 6000)
+        uri = self.socket_uri(emu, "language=zpl&reset=zpl&timeout=2000&status=on&confirm=off")
+        b = self.backend(uri, spool_file=self.spool(job))
+        self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
+        self.assertNotIn("confirmed it printed", b.proc.stderr())
+        clear = emu.wait_event("condition", cleared="paper-out", timeout=20)
+        self.assertLess(b.proc.ended, clear.t)              # done before the paper came back
+        self.assertLabelsOnce(emu, "unconfirmed", LABELS, timeout=20)
+
+
 class VerifiedFlush(fptest.TestCase):
 
     def test_cancel_mid_graphic_is_verified(self):
+        self.check_cancel_mid_graphic_is_verified("status=on&idle=500")
+
+    def test_cancel_mid_graphic_is_verified_by_default(self):
+        self.check_cancel_mid_graphic_is_verified("idle=500")
+
+    def test_verify_off_asks_nothing_after_the_flush(self):
         emu = self.emulator("--language", "zpl", "--rate", 200000)
-        uri = self.socket_uri(emu, "language=zpl&reset=zpl&timeout=2000&status=on&idle=500")
+        uri = self.socket_uri(emu, "language=zpl&reset=zpl&timeout=2000&status=on&verify=off")
+        b = self.backend(uri, spool_file=self.spool(fptest.zpl_graphic_labels("cut", labels=2)))
+        b.proc.wait_line(r"^INFO: Printer status is on")
+        emu.wait_event("image-begin")
+        b.proc.signal(signal.SIGTERM)
+        self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
+        b.proc.wait_line(r"^INFO: Printer flushed: ")
+        self.assertNotIn("back at command level", b.proc.stderr())
+        image = emu.wait_event("image-end")                 # completed by the flush
+        emu.wait_event("close", conn=1)
+        self.assertEqual([q for q in emu.events("query") if q.t > image.t], [])
+
+    def check_cancel_mid_graphic_is_verified(self, query):
+        emu = self.emulator("--language", "zpl", "--rate", 200000)
+        uri = self.socket_uri(emu, "language=zpl&reset=zpl&timeout=2000&" + query)
         b = self.backend(uri, spool_file=self.spool(fptest.zpl_graphic_labels("cut", labels=2)))
         b.proc.wait_line(r"^INFO: Printer status is on")
         emu.wait_event("image-begin")

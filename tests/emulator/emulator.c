@@ -11,7 +11,7 @@
  *
  * Usage:
  *   fp-emulator [--listen ADDR:PORT] [--fifo PATH] [--port-file FILE] [--log FILE]
- *               [--language escpos|dymo|pcl|zpl] [--buffer BYTES] [--rate BYTES_PER_SEC]
+ *               [--language escpos|dymo|pcl|zpl|epl] [--buffer BYTES] [--rate BYTES_PER_SEC]
  *               [--stall-after N[@CONN]] [--resume-after MS] [--close-after N[@CONN]]
  *               [--refuse-first N] [--stall-reason paper-out|cover-open] [--dumb]
  *               [--rows] [--paper FILE]
@@ -28,8 +28,8 @@
  *   --log FILE           event log (default stderr), truncated at start.
  *   --language L         the printer's command language: escpos (default, the
  *                        model in escpos-model.c), dymo (a DYMO LabelWriter,
- *                        dymo-model.c), pcl (PJL and PCL 5, pcl-model.c) or
- *                        zpl (ZPL II, zpl-model.c).
+ *                        dymo-model.c), pcl (PJL and PCL 5, pcl-model.c),
+ *                        zpl (ZPL II, zpl-model.c) or epl (EPL2, epl-model.c).
  *   --buffer BYTES       SO_RCVBUF (FIFO: pipe size) and largest read (4096).
  *   --rate BPS           drain at most BPS bytes per second (0: no limit); a token
  *                        bucket refilled while poll() waits, so senders feel
@@ -137,6 +137,7 @@
 #include "escpos-model.h"
 #include "pcl-model.h"
 #include "zpl-model.h"
+#include "epl-model.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -557,7 +558,7 @@ static void on_model_event(void *ctx, const mc_event_t *ev)
 
 /* The languages --language chooses from; the first is the default. */
 static const mc_language_t *const languages[] = {&ep_language, &dm_language, &pcl_language,
-                                                 &zpl_language};
+                                                 &zpl_language, &epl_language};
 
 /* Monotonic time in nanoseconds. */
 static int64_t now_ns(void)
@@ -572,12 +573,12 @@ static int64_t now_ns(void)
 static void usage(FILE *out)
 {
   fputs("Usage: fp-emulator [--listen ADDR:PORT | --fifo PATH] [--port-file FILE]\n"
-        "                   [--log FILE] [--language escpos|dymo|pcl|zpl] [--buffer BYTES]\n"
+        "                   [--log FILE] [--language escpos|dymo|pcl|zpl|epl] [--buffer BYTES]\n"
         "                   [--rate BYTES_PER_SEC] [--stall-after N[@CONN]]\n"
         "                   [--resume-after MS] [--close-after N[@CONN]] [--refuse-first N]\n"
         "                   [--stall-reason paper-out|cover-open] [--dumb] [--answers N]\n"
         "                   [--rows] [--paper FILE] [--feed-after MS] [--hold BYTES]\n"
-        "An ESC/POS receipt printer (or DYMO LabelWriter, PCL or ZPL printer) emulator\n"
+        "An ESC/POS receipt printer (or DYMO LabelWriter, PCL, ZPL or EPL printer) emulator\n"
         "for tests (loopback only).\n"
         "Default --listen " DEFAULT_LISTEN ", --language escpos, --buffer 4096, log to stderr.\n"
         "SIGUSR1: power cycle; SIGTERM/SIGINT: log a summary and exit.\n",
@@ -641,7 +642,7 @@ static const mc_language_t *find_language(const char *name)
   for (i = 0; i < sizeof(languages) / sizeof(languages[0]); i++)
     if (strcmp(languages[i]->name, name) == 0)
       return languages[i];
-  die("bad --language value '%s' (escpos, dymo, pcl or zpl)", name);
+  die("bad --language value '%s' (escpos, dymo, pcl, zpl or epl)", name);
 }
 
 /* The conditions --stall-reason names. */
