@@ -253,7 +253,9 @@ static int send_own_due(fp_session_t *s, bool now)
   size_t          n = 0;
   int             status;
 
-  /* Not while job data is in flight (USB): the printer gets it before anything queued now. */
+  /* Not while job data is in flight (USB): the printer gets it before anything queued now.
+     Between commands only: a job that changed ZPL's tilde (~CT) owes the change back until
+     it puts ~ back, and the query waits for that. */
   if (!live->own_len && live->language && !s->data_in_flight
       && !fp_tracker_completion(&s->tracker, &owed))
   {
@@ -382,6 +384,14 @@ int fp_live_confirm(fp_session_t *s)
 
   if (!asks(s, s->opts->confirm_mode, live->language))
     return FP_OK;
+  /* A refused debt: the printer may still be in that command (or, in ZPL, have another
+     tilde), and take the question as data or text. */
+  if (s->state.refused)
+  {
+    fp_log("INFO", "The printer was not asked to confirm the job: the flush at its end could "
+           "not complete the command it was in");
+    return FP_OK;
+  }
   live->done = false;
   if (live->polled)
     status = send_own_due(s, true) ? -1 : 1;

@@ -27,8 +27,10 @@
  * as they arrive and prints nothing for them, and outside a format text is
  * not printed either, so it is safe for any ZPL printer at a command
  * boundary.  ZPL has no unsolicited status on the print channel: the host
- * polls.  ~HS in the outgoing stream is found with the default prefix only
- * (a job that changes it with ~CT makes its queries unattributed).
+ * polls.  ~HS in the outgoing stream is found with the default prefix only;
+ * the backend sends its own only between commands, and the ZPL tracker
+ * counts a tilde changed with ~CT as owed until the job puts ~ back, so no
+ * query goes while the printer would read "~HS" as text.
  */
 
 #include "printer-status.h"

@@ -133,6 +133,51 @@ class Completion(fptest.TestCase):
         self.assertLabelsOnce(emu, "unconfirmed", LABELS, timeout=20)
 
 
+class ChangedPrefix(fptest.TestCase):
+
+    def test_no_query_while_the_job_has_changed_the_tilde(self):
+        # ~CT+ makes + the control prefix: "~HS" would be text, so none goes until the job
+        # puts ~ back (+CT~), and the completion is asked after that.
+        emu = self.emulator("--language", "zpl")
+        uri = self.socket_uri(emu, "language=zpl&reset=zpl&status=on")
+        job = b"~CT+\n" + labels("plus") + b"+CT~\n"
+        b = self.backend(uri, spool_file=self.spool(job))
+        self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
+        b.proc.wait_line(r"^INFO: The printer confirmed it printed the job")
+        self.assertLabelsOnce(emu, "plus", LABELS)
+        queries = emu.events("query")
+        end = emu.wait_event("text", text="END plus")
+        # The probe before the job, then only questions after its end.
+        self.assertLess(queries[0].t, emu.events("text")[0].t)
+        self.assertEqual([q for q in queries[1:] if q.t < end.t], [])
+        self.assertGreaterEqual(len(queries), 2)
+
+    def test_a_job_that_leaves_the_tilde_changed_is_asked_once_it_is_put_back(self):
+        # The tracker counts a changed tilde as a debt: the flush at the job's end puts ~
+        # back (+CT~), and only then is the printer asked to confirm.
+        emu = self.emulator("--language", "zpl")
+        uri = self.socket_uri(emu, "language=zpl&reset=zpl&status=on")
+        b = self.backend(uri, spool_file=self.spool(b"~CT+\n" + labels("left", 100)))
+        self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
+        b.proc.wait_line(r"^WARNING: The job ended in the middle of a command \(4 bytes owed\)")
+        b.proc.wait_line(r"^INFO: The printer confirmed it printed the job")
+        self.assertLabelsOnce(emu, "left", 100)
+        end = emu.wait_event("text", text="END left")
+        self.assertEqual([q for q in emu.events("query")[1:] if q.t < end.t], [])
+
+    def test_not_asked_to_confirm_after_a_refused_flush(self):
+        # maxflush=0 refuses even the 4 bytes that put ~ back: the printer's prefixes are
+        # not known, so it is not asked anything (a question could be text to it).
+        emu = self.emulator("--language", "zpl")
+        uri = self.socket_uri(emu, "language=zpl&reset=zpl&status=on&maxflush=0")
+        b = self.backend(uri, spool_file=self.spool(b"~CT+\n" + labels("refused", 100)))
+        self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
+        b.proc.wait_line(r"^INFO: The printer was not asked to confirm the job: the flush at its "
+                         r"end could not complete the command it was in")
+        self.assertLabelsOnce(emu, "refused", 100)
+        self.assertEqual([q.fields["cmd"] for q in emu.events("query")], [HS])   # the probe
+
+
 class VerifiedFlush(fptest.TestCase):
 
     def test_cancel_mid_graphic_is_verified(self):
