@@ -20,10 +20,11 @@
  * round, so that a stopped write counts each where it belongs).  ZPL, DYMO
  * and EPL have no unsolicited status: the backend asks the probe (ZPL: ~HS)
  * again at a command boundary once the last one is answered and
- * FP_LIVE_POLL_BYTES of the job have gone since, so that when the paper runs out one query is most likely among the
- * bytes the printer still takes into its receive buffer (which it parses,
- * tilde commands included, while paused); a printer that stops reading
- * before any answer says why is judged by timeout=, as without status.
+ * FP_LIVE_POLL_BYTES of the job have gone since, so that when the paper
+ * runs out one query is most likely among the bytes the printer still takes
+ * into its receive buffer (which it parses, tilde commands included, while
+ * paused); a printer that stops reading before any answer says why is
+ * judged by timeout=, as without status.
  *
  * A transport with a condition path beside the data (USB: GET_PORT_STATUS)
  * gives status=auto and =on the printer's paper-out, offline and error
@@ -96,15 +97,23 @@ static int hear(fp_session_t *s, int ms)
   return FP_OK;
 }
 
-/* Reads the back channel until an own query is answered; false after `ms`, a cancel or an error. */
-static bool await_answer(fp_session_t *s, int ms)
+/*
+ * Reads the back channel until an own query is answered: 1; 0 when `ms`
+ * passed without an answer; -1 on a cancel or an error (the link, not the
+ * printer's silence).
+ */
+static int await_answer(fp_session_t *s, int ms)
 {
   int64_t deadline = fp_monotonic_ms() + ms;
 
   while (!s->live.answered)
-    if (fp_ms_until(deadline) == 0 || hear(s, fp_ms_until(deadline)) != FP_OK)
-      return false;
-  return true;
+  {
+    if (fp_ms_until(deadline) == 0)
+      return 0;
+    if (hear(s, fp_ms_until(deadline)) != FP_OK)
+      return -1;
+  }
+  return 1;
 }
 
 /*
@@ -192,6 +201,7 @@ void fp_live_begin(fp_session_t *s)
   const char                 *why = NULL;
   char                        held[160];
   bool                        asked;
+  int                         answer = -1;
 
   fp_live_off(&s->live);
   if (s->opts->status_mode == FP_STATUS_MODE_OFF)
@@ -211,12 +221,13 @@ void fp_live_begin(fp_session_t *s)
   fp_live_start(&s->live, l, s->job.back_fd);
   if (!(asked = send_own(s, l->probe, l->probe_len)))
     why = "the printer did not take its status query";
-  else if (!await_answer(s, PROBE_MS))
+  else if ((answer = await_answer(s, PROBE_MS)) <= 0)
     why = "the printer did not answer its status query in " TEXT(PROBE_MS) " ms";
   else if (l->arm_len && !send_own(s, l->arm, l->arm_len))
     why = "the printer did not take the bytes that switch it on";
-  if (asked && !fp_session_canceled(s))
-    remember_probe(s, s->live.answered);
+  /* Only an answer or the printer's silence is remembered, not a broken link or a cancel. */
+  if (asked && answer >= 0)
+    remember_probe(s, answer > 0);
   if (why)
   {
     fp_live_finish(&s->live); /* hands anything held on to fd 3 */
@@ -460,7 +471,8 @@ bool fp_live_verifies(const fp_session_t *s)
                  || (s->opts->verify_mode == FP_STATUS_MODE_AUTO
                      && s->opts->status_mode == FP_STATUS_MODE_ON);
 
-  if (s->opts->status_mode == FP_STATUS_MODE_OFF || !s->conn)
+  /* After a refused debt the printer may still be inside that command: ask nothing. */
+  if (s->opts->status_mode == FP_STATUS_MODE_OFF || !s->conn || s->state.refused)
     return false;
   if (s->live.language)
     return asks(s, s->opts->verify_mode, s->live.language);

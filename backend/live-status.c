@@ -187,7 +187,6 @@ void fp_live_feed(fp_live_t *live, const uint8_t *data, size_t len)
     pass_on(live, data, len);
 }
 
-/* Bytes the printer accepted; a job's reset may have switched status off. */
 /*
  * Finds the end of the first `pattern` in `data`, `*matched` bytes of it
  * having ended the bytes before: the bytes up to that end (0: none; then
@@ -225,6 +224,7 @@ static size_t pattern_end(const uint8_t *pattern, size_t pattern_len, size_t *ma
   return 0;
 }
 
+/* Bytes the printer accepted; a job's reset may have switched status off. */
 void fp_live_note_sent(fp_live_t *live, const uint8_t *data, size_t len, bool own)
 {
   const fp_status_language_t *l = live->language;
@@ -260,7 +260,8 @@ size_t fp_live_split(const fp_live_t *live, const uint8_t *data, size_t len)
 bool fp_live_poll_due(const fp_live_t *live, bool now)
 {
   return live->language && live->polled && live->heard == live->asked
-         && (now || live->since_asked >= FP_LIVE_POLL_BYTES);
+         && (now || (live->since_asked >= FP_LIVE_POLL_BYTES
+                     && fp_status_may_poll(&live->parser)));
 }
 
 /* true while the printer cannot print until a person acts. */

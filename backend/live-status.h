@@ -81,8 +81,9 @@ void fp_live_feed(fp_live_t *live, const uint8_t *data, size_t len);
 
 /*
  * Whether a polled language's next query is due: none unanswered, and
- * FP_LIVE_POLL_BYTES of the job taken since the last one (`now`: due at
- * once, for the waits after the job's last byte).
+ * FP_LIVE_POLL_BYTES of the job taken since the last one, unless the job
+ * showed a query could be data to the printer (fp_status_may_poll) (`now`:
+ * due at once, for the waits after the job's last byte).
  */
 #define FP_LIVE_POLL_BYTES 8192
 bool fp_live_poll_due(const fp_live_t *live, bool now);

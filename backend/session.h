@@ -117,6 +117,8 @@ int fp_live_confirm(fp_session_t *s);
  * Whether a flush is verified (verify=): off never; on, or auto with
  * status=on, whenever the language has a status query; auto otherwise only
  * where the printer answered this job's probe and the question is that probe.
+ * Never after a flush that refused a debt (the question could land inside
+ * the command).
  */
 bool fp_live_verifies(const fp_session_t *s);
 

@@ -56,6 +56,11 @@ void fp_status_note_sent(fp_status_parser_t *p, const void *data, size_t len, bo
   p->language->note_sent(p->state.bytes, data, len, own);
 }
 
+bool fp_status_may_poll(const fp_status_parser_t *p)
+{
+  return !p->language->may_poll || p->language->may_poll(p->state.bytes);
+}
+
 /* Hands the passed-through bytes collected so far to the callback. */
 static void other_flush(fp_status_parser_t *p)
 {
@@ -70,7 +75,7 @@ static void other_byte(fp_status_parser_t *p, uint8_t b)
   if (p->nother == sizeof(p->other))
     other_flush(p);
   p->other[p->nother++] = b;
-  p->after_text = (b >= 0x20 && b < 0x7f) || b == '\t' || b == '\r' || b == '\n';
+  p->after_text = (b >= 0x20 && b < 0x7f) || b == '\t'; /* a line end ends the text */
 }
 
 /* Hands over a complete reply made of the held bytes. */

@@ -107,11 +107,18 @@ typedef struct fp_status_language_s
   fp_step_t (*step)(void *state, uint8_t byte, fp_reply_t *reply);
   /*
    * Whether `byte`, coming straight after text the printer sent (printable
-   * ASCII, tabs and line ends, handed on as not a reply), is more of that text
+   * ASCII and tabs on one line, handed on as not a reply), is more of that text
    * rather than a one-byte reply or a reply's first byte (NULL: never).  For
    * languages whose replies are bare bytes, some of which are letters.
    */
   bool (*text_byte)(uint8_t byte);
+  /*
+   * Whether the backend may ask again between commands as the job goes
+   * (NULL: always): false once the job's bytes showed that the printer may
+   * take a query for data at a boundary the tracker vouches for (EPL2: the
+   * variable data lines after '?').
+   */
+  bool (*may_poll)(const void *state);
   /*
    * Writes into `out` (at most `size` bytes) a query whose DONE reply names
    * `id` and comes only once everything sent before it has printed (PJL: an
@@ -158,6 +165,9 @@ typedef struct fp_status_parser_s
 /* Starts a parser; either callback may be NULL. */
 void fp_status_parser_init(fp_status_parser_t *p, const fp_status_language_t *language,
                            fp_status_reply_fn on_reply, fp_status_other_fn on_other, void *ctx);
+
+/* The language's may_poll(): false once the job showed a query could be data. */
+bool fp_status_may_poll(const fp_status_parser_t *p);
 
 /* Notes bytes sent to the printer (`own`: the caller's queries, not the job's). */
 void fp_status_note_sent(fp_status_parser_t *p, const void *data, size_t len, bool own);

@@ -7,8 +7,8 @@
  *   accepted=N language=L owed_prefix=HEX owed_fill=N fill_byte=HH owed_suffix=HEX
  *   [refused=N] [unheard_until=MS] crc=XXXXXXXX
  *
- * refused=N, only in a clean record, is the debt the last flush refused to
- * pay.  unheard_until=MS is a hint (status=auto's memory of a printer that
+ * refused=N, only in a record that owes nothing, is the debt the last flush
+ * refused to pay.  unheard_until=MS is a hint (status=auto's memory of a printer that
  * did not answer its probe): written only where the slot has room for it,
  * so that a record with the widest fields loses nothing but one probe's
  * worth of memory.  An implausible debt (the tracker no longer vouched for
@@ -220,7 +220,9 @@ static int format_record(const record_t *record, uint8_t slot[SLOT_SIZE])
     return FP_ERROR_INVALID_ARGUMENT;
   hex_encode(st->owed.prefix, st->owed.prefix_len, prefix);
   hex_encode(st->owed.suffix, st->owed.suffix_len, suffix);
-  if (st->refused && !st->dirty) /* a dirty record's debt says more; it has no room for both */
+  /* A dirty record's debt says more, and it has no room for both; one that owes nothing
+     (the flush refused the debt, then its reset did not go) keeps it. */
+  if (st->refused && (!st->dirty || fp_completion_size(&st->owed) == 0))
     snprintf(refused, sizeof(refused), " refused=%" PRIu64,
              st->refused < COUNT_MAX ? st->refused : COUNT_MAX);
 
@@ -323,10 +325,10 @@ static bool parse_record(const uint8_t slot[SLOT_SIZE], record_t *record)
   st->refused = 0;
   if ((w = field(tokens, count, "refused")) && !parse_u64(w, COUNT_MAX, &st->refused))
     return false;
-  st->unheard_until = 0;
-  if ((w = field(tokens, count, "unheard_until"))
-      && !parse_i64(w, 0, QUIET_UNTIL_MAX, &st->unheard_until))
-    return false;
+  /* A hint out of bounds is no hint; the record stands (only a forged file can have one). */
+  if (!(w = field(tokens, count, "unheard_until"))
+      || !parse_i64(w, 0, QUIET_UNTIL_MAX, &st->unheard_until))
+    st->unheard_until = 0;
   st->quiet_until = quiet_until;
   st->dirty = dirty != 0;
   st->job_id = (int)job;

@@ -26,7 +26,11 @@
  *
  * The query is text that a printer without EPL prints, so it goes only with
  * status=on.  EPL2 sends nothing unasked on the print channel: the host
- * polls.  Only the backend's own ^ee are noted (a job's are unlikely, and
+ * polls -- but not once the job has sent a '?' line: the printer then takes
+ * the next lines as the variable data of a stored form, as many as the form
+ * has variables (which the tracker does not know), and a ^ee among them would
+ * be printed on the label; from there on only the question after the job's
+ * last byte goes.  Only the backend's own ^ee are noted (a job's are unlikely, and
  * one inside GW data is pixels that no printer answers), and digits
  * arriving while none of them waits are the printer's other output.  A
  * reply that lists no code that stops printing (`queued` 0) says the
@@ -52,6 +56,8 @@ typedef struct
 {
   fp_query_fifo_t queries;
   uint8_t scan;    /* note_sent: bytes of "^ee" matched in own bytes */
+  bool    mid_line;  /* note_sent: the job's last byte was not a LF */
+  bool    variables; /* the job sent a '?' line: variable data may follow */
   uint8_t frame;
   uint8_t digits;
   uint8_t ncodes;
@@ -73,14 +79,21 @@ static void epl_reset_frame(void *state)
   s->conditions = 0;
 }
 
-/* Notes the backend's own ^ee. */
+/* Notes the backend's own ^ee, and a '?' line of the job's. */
 static void epl_note_sent(void *state, const uint8_t *data, size_t len, bool own)
 {
   static const char query[] = "^ee";
   epl_state_t      *s = state;
 
   if (!own)
+  {
+    for (size_t i = 0; i < len && !s->variables; i++)
+    {
+      s->variables = !s->mid_line && data[i] == '?';
+      s->mid_line = data[i] != '\n';
+    }
     return;
+  }
   for (size_t i = 0; i < len; i++)
   {
     s->scan = data[i] == (uint8_t)query[s->scan] ? s->scan + 1 : data[i] == '^';
@@ -172,6 +185,11 @@ static fp_step_t epl_step(void *state, uint8_t b, fp_reply_t *r)
   return FP_STEP_REPLY;
 }
 
+static bool epl_may_poll(const void *state)
+{
+  return !((const epl_state_t *)state)->variables;
+}
+
 static const uint8_t epl_probe[] = "^ee\r\n";
 
 const fp_status_language_t fp_status_epl = {
@@ -188,5 +206,6 @@ const fp_status_language_t fp_status_epl = {
   .reset_frame = epl_reset_frame,
   .note_sent = epl_note_sent,
   .step = epl_step,
+  .may_poll = epl_may_poll,
   .done_query = NULL,
 };

@@ -25,10 +25,10 @@
  *
  * Some printers also send text on the back channel: a letter that looks
  * like a DLE EOT reply or an ASB's first byte ('R' is 52h, 0101 0010) is
- * taken as text when it follows text (a printable reply byte has bit 5 or 6
- * set: waiting for online recovery, the feed button, cover open -- rare, and
- * not in the middle of a line of text); a text that begins with such a
- * letter still loses it.
+ * taken as text when it follows text on the same line (a printable reply
+ * byte has bit 5 or 6 set: waiting for online recovery, the feed button,
+ * cover open, paper end -- and does not come in the middle of a line of
+ * text); a line that begins with such a letter still loses it.
  *
  * Where the vendors differ, the safe reading: ASB byte 2 bits 2, 5, 6 are an
  * error on every model that defines them (undefined ones are 0); the two

@@ -351,9 +351,19 @@ START_TEST(test_implausible_and_refused)
   read_slot(store, 0, slot); /* the third write: the first slot again */
   ck_assert_ptr_nonnull(strstr(slot, " dirty=1 "));
   ck_assert_ptr_null(strstr(slot, "refused="));
+
+  /* Dirty and owing nothing (the refused flush's reset did not go): the refusal is kept. */
+  memset(&in.owed, 0, sizeof(in.owed));
+  in.refused = 71928;
+  ck_assert_int_eq(fp_store_write(store, &in, true), FP_OK);
+  ck_assert_int_eq(fp_store_read(store, &out), FP_OK);
+  ck_assert(out.dirty);
+  ck_assert_uint_eq(out.refused, 71928);
   fp_store_close(store);
 }
 END_TEST
+
+static void forge_slot(fp_store_t *store, int index, const char *body);
 
 /* status=auto's memory of a silent printer: kept where it fits, dropped (never changed) where not. */
 START_TEST(test_unheard_hint)
@@ -377,6 +387,26 @@ START_TEST(test_unheard_hint)
   ck_assert(out.unheard_until == 0);
   read_slot(store, 1, slot);
   ck_assert_ptr_null(strstr(slot, "unheard_until"));
+  fp_store_close(store);
+
+  /* A hint out of bounds (a forged file) is dropped; the record stands. */
+  store = open_store(dir, "k");
+  {
+    static const char *const bad[] = { "-1", "253402300800000", "5x", "" };
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+    {
+      char body[SLOT_SIZE];
+
+      truncate_file(store);
+      snprintf(body, sizeof(body), "flushprinter-state v1 seq=3 key=k quiet_until=5 dirty=1 "
+               "job=1 pid=9 accepted=0 language=escpos owed_prefix= owed_fill=0 fill_byte=00 "
+               "unheard_until=%s", bad[i]);
+      forge_slot(store, 0, body);
+      ck_assert_msg(fp_store_read(store, &out) == FP_OK, "refused for %s", bad[i]);
+      ck_assert(out.dirty && out.quiet_until == 5 && out.unheard_until == 0);
+    }
+  }
   fp_store_close(store);
 
   /* The widest record has no room for it: written without it, the rest intact. */
@@ -490,9 +520,6 @@ START_TEST(test_numbers_out_of_range)
     "quiet_until=5 dirty=0 job=1 pid=-1 accepted=0",
     "quiet_until=5 dirty=0 job=2147483648 pid=9 accepted=0",
     "quiet_until=5 dirty=0 job=1 pid=9 accepted=18446744073709551615",
-    "quiet_until=5 dirty=0 job=1 pid=9 accepted=0 unheard_until=-1",
-    "quiet_until=5 dirty=0 job=1 pid=9 accepted=0 unheard_until=253402300800000",
-    "quiet_until=5 dirty=0 job=1 pid=9 accepted=0 unheard_until=5x",
   };
   fp_store_t       *store = open_store(dir, "k");
   fp_device_state_t in = sample_state(7), out;

@@ -316,8 +316,10 @@ END_TEST
 START_TEST(escpos_text_is_not_a_reply)
 {
   static const char sent[] = "\x10\x04\x01";
-  static const char text[] = "PRINTER STATUS OK\r\nREADY\r\n";
+  static const char text[] = "PRINTER STATUS OK\r\n";
   static const uint8_t after[] = {'O', 'K', '\n', 0x12, 0x37, 0x22, '0', '0', '4', '2', 0x00};
+  /* A line end ends the text: cover open and offline, an ASB whose first byte is '8'. */
+  static const uint8_t next_line[] = {'O', 'K', '\r', '\n', 0x38, 0x00, 0x00, 0x00};
   static record_t r;
 
   parse(&r, &fp_status_escpos, sent, L(sent), text, L(text), 0);
@@ -332,6 +334,11 @@ START_TEST(escpos_text_is_not_a_reply)
   ck_assert_int_eq(r.reply[1].type, FP_REPLY_DONE);
   ck_assert_str_eq(r.reply[1].id, "0042");
   ck_assert_uint_eq(r.nother, 3);
+
+  parse(&r, &fp_status_escpos, NULL, 0, next_line, sizeof(next_line), 0);
+  ck_assert_uint_eq(r.nreply, 1);
+  ck_assert_uint_eq(r.reply[0].conditions, FP_COND_COVER_OPEN | FP_COND_OFFLINE);
+  ck_assert_uint_eq(r.nother, 4);
 
   /* Alone, the same letter answers the query (a printer with its feed button held). */
   parse(&r, &fp_status_escpos, sent, L(sent), "R", 1, 0);
@@ -649,6 +656,17 @@ START_TEST(epl_error_report)
   }
   ck_assert(!fp_status_epl.probe_blind);
   ck_assert_ptr_eq(fp_status_language_find("EPL"), &fp_status_epl);
+  /* A '?' line of the job (variable data follows): no more asking as the job goes. */
+  {
+    fp_status_parser_t p;
+
+    fp_status_parser_init(&p, &fp_status_epl, on_reply, on_other, &r);
+    fp_status_note_sent(&p, "N\nA1,1,0,1,1,1,N,\"a?b\"\n", 22, false);
+    ck_assert(fp_status_may_poll(&p));
+    fp_status_note_sent(&p, "FR\"F\"\n?", 7, false);
+    ck_assert(!fp_status_may_poll(&p));
+    ck_assert(fp_status_may_poll(&(fp_status_parser_t){ .language = &fp_status_escpos }));
+  }
 }
 END_TEST
 

@@ -634,6 +634,15 @@ class TestCase(unittest.TestCase):
         return sum(len(bytes.fromhex(e.fields["cmd"])) for e in emu.events("query")
                    if conn is None or e.conn == conn)
 
+    def cancel_in_first_image(self, emu, uri, job, name="job"):
+        """Starts `job`, and SIGTERMs the backend once its status is on and the printer has
+        begun an image; returns the backend."""
+        b = self.backend(uri, spool_file=self.spool(job, name))
+        b.proc.wait_line(r"^INFO: Printer status is on")
+        emu.wait_event("image-begin")
+        b.proc.signal(signal.SIGTERM)
+        return b
+
     def assertLabelsOnce(self, emu, name, count, timeout=10):
         """The texts printed are "BEGIN name", "name 0" .. "name count-1", "END name": each
         label of such a job once, in order (fptest.zpl_label, EPL and the like)."""

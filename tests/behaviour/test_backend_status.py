@@ -228,21 +228,39 @@ class VerifiedFlush(fptest.TestCase):
 
     IDLE = 800
 
-    def cancel_mid_image(self, emu, name):
+    def cancel_and_flush(self, emu, name):
         uri = self.socket_uri(emu, "reset=escpos&status=on&timeout=2000&idle=%d" % self.IDLE)
-        b = self.backend(uri, spool_file=self.spool(fptest.receipt(name, rows=4000)))
-        b.proc.wait_line(r"^INFO: Printer status is on")
-        emu.wait_event("image-begin")           # mid-image: the image takes seconds
-        b.proc.signal(signal.SIGTERM)
+        # the image takes seconds: the cancel comes mid-image
+        b = self.cancel_in_first_image(emu, uri, fptest.receipt(name, rows=4000))
         b.proc.wait_line(r"^INFO: Printer flushed: \d+ padding bytes, 2 reset bytes")
         return b
 
     def pid_queries(self, emu):
         return [e for e in emu.events("query") if e.fields["cmd"].startswith("1d284806003030")]
 
+    def test_not_after_a_refused_debt(self):
+        # An unbanded image cut short owes more than maxflush=: the flush sends the reset
+        # without completing it, the printer may still be inside the image, and a question
+        # would be pixels -- none is asked, and the next job sends no probe either.
+        emu = self.emulator("--rate", 40000)
+        uri = self.socket_uri(emu, "reset=escpos&status=on&timeout=2000&band=0&maxflush=1000")
+        b = self.cancel_in_first_image(emu, uri, fptest.receipt("refused", rows=4000))
+        self.assertEqual(b.proc.wait(20), CUPS_BACKEND_OK, b.proc.stderr())
+        b.proc.wait_line(r"^WARNING: The half-sent command still owed \d+ bytes, more than "
+                         r"maxflush=1000; sent the reset without completing it")
+        self.assertNotIn("back at command level", b.proc.stderr())
+        emu.wait_event("close", conn=1)
+        self.assertEqual(self.pid_queries(emu), [])
+        nxt = self.backend(uri, job_id=2, spool_file=self.spool(fptest.text("NEXT"), "next"))
+        self.assertEqual(nxt.proc.wait(20), CUPS_BACKEND_OK, nxt.proc.stderr())
+        nxt.proc.wait_line(r"^INFO: Printer status is off: the last flush could not complete the "
+                           r"command the printer was in")
+        emu.wait_event("close", conn=2)
+        self.assertEqual([q for q in emu.events("query") if q.conn == 2], [])
+
     def test_confirmed(self):
         emu = self.emulator("--rate", 40000)
-        b = self.cancel_mid_image(emu, "verified")
+        b = self.cancel_and_flush(emu, "verified")
         confirmed = (r"^INFO: Printer confirmed it is back at command level after the "
                      r"cancel's flush \(\d+ ms\)")
         b.proc.wait_line(confirmed)
@@ -283,7 +301,7 @@ class VerifiedFlush(fptest.TestCase):
     def test_not_confirmed(self):
         # Answers the probe, the arming and the re-arming after the job's ESC @, then nothing.
         emu = self.emulator("--rate", 40000, "--answers", 3)
-        b = self.cancel_mid_image(emu, "unverified")
+        b = self.cancel_and_flush(emu, "unverified")
         flushed = b.proc.line_time(r"^INFO: Printer flushed")
         unconfirmed = r"^WARNING: Printer did not confirm within 2000 ms that it is back"
         b.proc.wait_line(unconfirmed + r" at command level after the cancel's flush; it may need "

@@ -81,6 +81,19 @@ class EplStatus(fptest.TestCase):
         self.assertGreaterEqual(len(emu.events("query")), 2)
         self.assertEqual(len(emu.events("reply")), len(emu.events("query")))
 
+    def test_no_query_among_variable_data(self):
+        # After '?' the printer takes lines as the variables of a stored form, as many as it
+        # has: a ^ee there would print on a label.  Only the probe and, after the job's last
+        # byte, the completion's question go.
+        emu = self.emulator("--language", "epl")
+        job = (labels("form", 10) + b'FR"F"\n?\n'
+               + b"".join(b"value %d\nP1\n?\n" % i for i in range(4000)) + b"N\n")
+        b = self.backend(self.socket_uri(emu, QUERY), spool_file=self.spool(job))
+        self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
+        b.proc.wait_line(r"^INFO: The printer confirmed it printed the job")
+        emu.wait_event("close", conn=1)
+        self.assertEqual([q.fields["cmd"] for q in emu.events("query")], [EE, EE])
+
     def test_cancel_mid_graphic_is_flushed_and_verified(self):
         emu = self.emulator("--language", "epl", "--rate", 100000)
         b = self.backend(self.socket_uri(emu, QUERY + "&idle=200"),

@@ -8,7 +8,6 @@ answered outside any format: with status=on, and by default too (confirm=auto,
 verify=auto: ~HS is the blind-safe probe); confirm=off and verify=off turn
 them off."""
 
-import signal
 
 import fptest
 from fptest import CUPS_BACKEND_OK
@@ -189,10 +188,7 @@ class VerifiedFlush(fptest.TestCase):
     def test_verify_off_asks_nothing_after_the_flush(self):
         emu = self.emulator("--language", "zpl", "--rate", 200000)
         uri = self.socket_uri(emu, "language=zpl&reset=zpl&timeout=2000&status=on&verify=off")
-        b = self.backend(uri, spool_file=self.spool(fptest.zpl_graphic_labels("cut", labels=2)))
-        b.proc.wait_line(r"^INFO: Printer status is on")
-        emu.wait_event("image-begin")
-        b.proc.signal(signal.SIGTERM)
+        b = self.cancel_in_first_image(emu, uri, fptest.zpl_graphic_labels("cut", labels=2))
         self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
         b.proc.wait_line(r"^INFO: Printer flushed: ")
         self.assertNotIn("back at command level", b.proc.stderr())
@@ -203,10 +199,7 @@ class VerifiedFlush(fptest.TestCase):
     def check_cancel_mid_graphic_is_verified(self, query):
         emu = self.emulator("--language", "zpl", "--rate", 200000)
         uri = self.socket_uri(emu, "language=zpl&reset=zpl&timeout=2000&" + query)
-        b = self.backend(uri, spool_file=self.spool(fptest.zpl_graphic_labels("cut", labels=2)))
-        b.proc.wait_line(r"^INFO: Printer status is on")
-        emu.wait_event("image-begin")
-        b.proc.signal(signal.SIGTERM)
+        b = self.cancel_in_first_image(emu, uri, fptest.zpl_graphic_labels("cut", labels=2))
         b.proc.wait_line(r"^INFO: Printer confirmed it is back at command level after the "
                          r"cancel's flush \(\d+ ms\)", timeout=30)
         self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())

@@ -7,7 +7,8 @@
  *   GWx,y,w,h      then w * h bytes of raster data, right after the comma
  *                  that ends h or after the line's LF: image "gw"
  *   GM"name"n      then n bytes of a PCX file after the LF: image "gm"
- *   FS"name" / FE  the lines between them are stored in a form, not run
+ *   FS"name" / FE  the lines between them are stored in a form, not run (their
+ *                  GW and GM data is taken all the same, without image events)
  *   N              clears the label buffer (reported as a reset)
  *   P...           prints the label: a label event (end=p)
  *   ^ee            the immediate error report (ESim, Zebra): answered at once
@@ -39,6 +40,7 @@ typedef struct epl_model
 
   uint64_t remaining;       /* GW/GM data bytes still owed (0: none) */
   const char *image_cmd;    /* "gw" or "gm" while data is owed */
+  int quiet;                /* ... into a form being stored: no image events */
   unsigned image_owner;
   uint64_t image_bytes, zeros, image_swallowed;
 
@@ -64,15 +66,20 @@ static void begin_data(epl_model_t *m, unsigned conn, const char *cmd, uint64_t 
 {
   m->in_line = 0;
   m->len = 0;
-  m->graphics++;
+  m->quiet = m->storing;
   m->image_cmd = cmd;
   m->image_owner = m->core.owner;
   m->image_bytes = m->zeros = m->image_swallowed = 0;
   m->remaining = bytes;
-  mc_image_begin(&m->core, conn, cmd, bytes, width, height);
+  if (!m->quiet)
+  {
+    m->graphics++;
+    mc_image_begin(&m->core, conn, cmd, bytes, width, height);
+  }
   if (bytes == 0)
   {
-    mc_image_end(&m->core, conn, m->image_owner, 0, 0, 0);
+    if (!m->quiet)
+      mc_image_end(&m->core, conn, m->image_owner, 0, 0, 0);
     mc_flush_foreign(&m->core);
   }
 }
@@ -114,6 +121,19 @@ static void error_report(epl_model_t *m, unsigned conn)
                   (size_t)n);
 }
 
+/* 'GM"name"n', the whole kept line: the PCX file's size; -1 when not. */
+static long long gm_size(const epl_model_t *m)
+{
+  const char *l = (const char *)m->line, *end = l + m->len, *q, *p;
+  long long size;
+
+  if (m->len < 3 || memcmp(l, "GM", 2) || !(q = memchr(l + 3, '"', m->len - 3)))
+    return -1;
+  p = q + 1;
+  size = number(&p, end);
+  return p == end ? size : -1;
+}
+
 /* Runs the complete line kept (its LF came). */
 static void run_line(epl_model_t *m, unsigned conn)
 {
@@ -122,12 +142,14 @@ static void run_line(epl_model_t *m, unsigned conn)
   long long size;
   mc_event_t ev;
 
-  if (m->storing)
-  {
+  /* Data follows, in a form being stored too (it is taken by count either way). */
+  if ((size = gw_size(m, &width, &height)) >= 0)
+    begin_data(m, conn, "gw", (uint64_t)size, width, height);
+  else if ((size = gm_size(m)) >= 0)
+    begin_data(m, conn, "gm", (uint64_t)size, 0, 0);
+  else if (m->storing)
     m->storing = !(m->len >= 2 && !memcmp(l, "FE", 2));
-    return;
-  }
-  if (m->len >= 2 && !memcmp(l, "FS", 2))
+  else if (m->len >= 2 && !memcmp(l, "FS", 2))
     m->storing = 1;
   else if (m->len == 3 && !memcmp(l, "^ee", 3))
     error_report(m, conn);
@@ -153,21 +175,6 @@ static void run_line(epl_model_t *m, unsigned conn)
     m->core.stats.texts++;
     mc_emit_simple(&m->core, MC_EV_TEXT, conn, 0, (const unsigned char *)q + 1,
                    (size_t)(r - q - 1));
-  }
-  else if ((size = gw_size(m, &width, &height)) >= 0)
-  {
-    begin_data(m, conn, "gw", (uint64_t)size, width, height);
-    return;
-  }
-  else if (m->len > 2 && !memcmp(l, "GM", 2) && (q = memchr(l + 3, '"', m->len - 3)))
-  {
-    const char *p = q + 1;
-
-    if ((size = number(&p, l + m->len)) >= 0 && p == l + m->len)
-    {
-      begin_data(m, conn, "gm", (uint64_t)size, 0, 0);
-      return;
-    }
   }
 }
 
@@ -207,7 +214,7 @@ static int line_byte(void *model, unsigned conn, unsigned char b)
   if (m->len < sizeof(m->line))
     m->line[m->len++] = b;
   /* GWx,y,w,h, -- the data begins right after the comma that ends h. */
-  if (b == ',' && !m->storing && m->len > 1)
+  if (b == ',' && m->len > 1)
   {
     m->len--;
     if ((size = gw_size(m, &width, &height)) >= 0)
@@ -236,7 +243,9 @@ static size_t take_data(void *model, unsigned conn, const unsigned char *buf, si
     m->image_swallowed += n;
   if (m->remaining == 0)
   {
-    mc_image_end(&m->core, conn, m->image_owner, m->image_bytes, m->zeros, m->image_swallowed);
+    if (!m->quiet)
+      mc_image_end(&m->core, conn, m->image_owner, m->image_bytes, m->zeros,
+                   m->image_swallowed);
     mc_flush_foreign(&m->core);
   }
   return n;
