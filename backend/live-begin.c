@@ -374,10 +374,11 @@ static bool asks(const fp_session_t *s, int mode, const fp_status_language_t *l)
 
 /*
  * Where confirm= asks (see asks()), after the job's last byte: asks the
- * printer to confirm it has printed everything (ESC/POS: GS ( H fn 48, answered only once the data
- * before it has printed; PJL: ECHO, answered once the data before it has
- * been parsed -- a page printer may still be printing it; ZPL: ~HS, asked
- * every DRAIN_STEP_MS until it counts nothing unprinted) and waits for that
+ * printer to confirm it has printed everything (ESC/POS: GS ( H fn 48,
+ * answered only once the data before it has printed; PJL: ECHO, answered
+ * once the data before it has been parsed -- a page printer may still be
+ * printing it; ZPL, DYMO, EPL: the probe, asked every DRAIN_STEP_MS until an
+ * answer counts nothing unprinted) and waits for that
  * answer -- without a time limit while the printer reports a condition a
  * person must fix, else up to CONFIRM_MS (what the printer has buffered may
  * take that long to print), keeping the connection open (a printer may drop
