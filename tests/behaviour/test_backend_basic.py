@@ -64,7 +64,8 @@ class WholeJobs(fptest.TestCase):
         self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
         b.proc.wait_line(r"^INFO: Job sent: %d bytes" % len(wire))
         b.proc.wait_line(r"^INFO: Printer status is (on|off): ")
-        emu.wait_event("close", bytes=len(wire) + self.status_bytes(emu))
+        closed = emu.wait_event("close")          # then every query it parsed is logged
+        self.assertEqual(closed["bytes"], len(wire) + self.status_bytes(emu))
         self.assertEqual(emu.texts(), ["BEGIN one", "END one"])
         at = job.find(b"\x1dv0")
         width, rows = struct.unpack("<HH", job[at + 4:at + 8])

@@ -60,7 +60,8 @@ class Paper(fptest.TestCase):
                          spool_file=self.spool(job, name))
         self.assertEqual(b.proc.wait(30), CUPS_BACKEND_OK, b.proc.stderr())
         sent = int(b.proc.wait_line(r"^INFO: Job sent: \d+ bytes").split()[3])
-        emu.wait_event("close", conn=1, bytes=sent + self.status_bytes(emu, 1))
+        closed = emu.wait_event("close", conn=1)  # then every query it parsed is logged
+        self.assertEqual(closed["bytes"], sent + self.status_bytes(emu, 1))
         emu.stop()
         with open(paper, "rb") as f:
             return f.read(), emu.texts(), sent
